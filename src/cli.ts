@@ -1,0 +1,131 @@
+// The only module that knows how flags are parsed (node:util parseArgs, strict), so the parser can be
+// swapped for @std/cli once JSR is reachable.
+
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.ts";
+import { SEED_MODES, type SeedMode } from "./types.ts";
+
+/** What the user asked for, flags and environment merged. */
+export interface Options {
+  mode: "apply" | "dry-run" | "status";
+  seed: SeedMode;
+  databases: string[];
+  json: boolean;
+  waitSeconds: number;
+  lockTimeoutSeconds: number;
+  repair: boolean;
+  embedded: boolean;
+  migrationsDir: string;
+  seedsDir: string;
+  configFile: string;
+  configFileExplicit: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/** The usage text printed by --help and after a usage error. */
+export const USAGE = `Usage: db-migrate [options]
+
+Applies pending migrations of every database under ./migrations, then the seeds of a mode.
+
+Options:
+  --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
+  --database=NAME        only this database; repeat for several
+  --dry-run              list what a run would apply; change nothing
+  --status               show every migration and seed with its state; change nothing
+  --json                 print one JSON document on stdout; human lines go to stderr
+  --wait=SECONDS         keep trying to connect this long (default 30, env DB_MIGRATE_WAIT)
+  --lock-timeout=SECONDS wait this long for another run's lock (default 300, env DB_MIGRATE_LOCK_TIMEOUT)
+  --repair               record the current checksums of changed files, forget missing ones, go on
+  --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
+  --migrations=DIR       where the migration folders are (default ./migrations, env MIGRATIONS_DIR)
+  --seeds=DIR            where the seed folders are (default ./seeds, env SEEDS_DIR)
+  --config=FILE          config file (default ./db-migrate.yaml when present, env DB_MIGRATE_CONFIG)
+  --help                 show this help
+  --version              show the version
+
+Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME>_URL_FILE
+(upper case, - and . become _); DATABASE_URL also serves a database named postgres.
+
+Exit codes: 0 ok, 1 a migration or seed failed, 2 usage or configuration error, 3 drift,
+4 database unreachable or lock not taken, 130/143 stopped by SIGINT/SIGTERM.`;
+
+function seconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new UsageError(`--${flag} takes a number of seconds, not "${value}"`);
+  }
+  return n;
+}
+
+/** Parses argv and the environment into Options; throws UsageError (exit 2) on bad input. */
+export function parseOptions(args: string[], env: (name: string) => string | undefined): Options {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        seed: { type: "string" },
+        database: { type: "string", multiple: true },
+        "dry-run": { type: "boolean" },
+        status: { type: "boolean" },
+        json: { type: "boolean" },
+        wait: { type: "string" },
+        "lock-timeout": { type: "string" },
+        repair: { type: "boolean" },
+        embedded: { type: "boolean" },
+        migrations: { type: "string" },
+        seeds: { type: "string" },
+        config: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean" },
+      },
+    }));
+  } catch (err) {
+    // node's messages name the flag already; drop its error-code prefix and trailing advice
+    const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+    throw new UsageError(msg.charAt(0).toLowerCase() + msg.slice(1));
+  }
+  const seed = values.seed ?? env("SEED_MODE") ?? "reference";
+  if (!(SEED_MODES as readonly string[]).includes(seed)) {
+    throw new UsageError(
+      `--seed must be one of ${SEED_MODES.join(", ")}, not "${seed}"${
+        values.seed === undefined ? " (from SEED_MODE)" : ""
+      }`,
+    );
+  }
+  if (values["dry-run"] && values.status) {
+    throw new UsageError("--dry-run and --status cannot be used together");
+  }
+  if (values.repair && values.status) {
+    throw new UsageError("--repair changes the tracking table; --status only looks");
+  }
+  const configFlag = values.config ?? env("DB_MIGRATE_CONFIG");
+  for (const name of values.database ?? []) {
+    if (name.trim() === "") throw new UsageError("--database needs a name");
+  }
+  return {
+    mode: values["dry-run"] ? "dry-run" : values.status ? "status" : "apply",
+    seed: seed as SeedMode,
+    databases: values.database ?? [],
+    json: values.json ?? false,
+    waitSeconds: seconds("wait", values.wait ?? env("DB_MIGRATE_WAIT") ?? "30"),
+    lockTimeoutSeconds: seconds(
+      "lock-timeout",
+      values["lock-timeout"] ?? env("DB_MIGRATE_LOCK_TIMEOUT") ?? "300",
+    ),
+    repair: values.repair ?? false,
+    embedded: values.embedded ?? false,
+    migrationsDir: (values.migrations ?? env("MIGRATIONS_DIR") ?? "./migrations").replace(
+      /\/+$/,
+      "",
+    ),
+    seedsDir: (values.seeds ?? env("SEEDS_DIR") ?? "./seeds").replace(/\/+$/, ""),
+    configFile: configFlag ?? "db-migrate.yaml",
+    configFileExplicit: configFlag !== undefined,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}

@@ -1,0 +1,274 @@
+// Which databases a run covers, what kind each is and where its URL comes from, settled once and
+// validated before any database is touched.
+
+import { ConfigError } from "./errors.ts";
+import { listDatabaseFolders } from "./discover.ts";
+import { redactUrl } from "./redact.ts";
+import type { DatabaseConfig, DbKind } from "./types.ts";
+
+/** Options that decide the databases of a run. */
+export interface ConfigInput {
+  migrationsDir: string;
+  seedsDir: string;
+  configFile: string | null;
+  /** True when the config file was named on the command line (then it must exist). */
+  configFileExplicit: boolean;
+  only: string[];
+  embedded: boolean;
+  env: (name: string) => string | undefined;
+  readTextFile: (path: string) => Promise<string>;
+}
+
+/** `aiml-postgres` → `AIML_POSTGRES_URL`. */
+export function urlVariable(database: string): string {
+  return `${database.toUpperCase().replace(/[-.]/g, "_")}_URL`;
+}
+
+/** The kind a URL names, or null for a scheme we do not know. */
+export function kindOfUrl(url: string): DbKind | null {
+  const scheme = url.slice(0, url.indexOf(":")).toLowerCase();
+  if (scheme === "postgres" || scheme === "postgresql") return "postgres";
+  if (scheme === "http" || scheme === "https" || scheme === "clickhouse") return "clickhouse";
+  return null;
+}
+
+/** The kind of a database without a URL, guessed from its folder name. */
+export function kindOfName(database: string): DbKind {
+  return database.toLowerCase().includes("clickhouse") ? "clickhouse" : "postgres";
+}
+
+interface FileEntry {
+  name: string;
+  kind?: DbKind;
+  url?: string;
+}
+
+/** Parses db-migrate.yaml: `databases:` as a list (run order) or a map of name → {kind, url}. */
+export async function parseConfigFile(text: string, file: string): Promise<FileEntry[]> {
+  const { parseDocument } = await import("yaml");
+  const doc = parseDocument(text, { prettyErrors: false });
+  const where = (pos: number | undefined) => {
+    if (pos === undefined) return {};
+    const before = text.slice(0, pos);
+    const line = before.split("\n").length;
+    return { line, column: pos - before.lastIndexOf("\n") };
+  };
+  const first = doc.errors[0];
+  if (first) {
+    const p = where(first.pos[0]);
+    throw new ConfigError(
+      "CONFIG",
+      `invalid YAML in "${file}" at line ${p.line}, column ${p.column}: ${first.message}`,
+      { position: { file, ...p } },
+    );
+  }
+  const root = doc.toJS() as unknown;
+  const fail = (msg: string): never => {
+    throw new ConfigError("CONFIG", `"${file}": ${msg}`, { position: { file } });
+  };
+  if (root === null || root === undefined) return [];
+  if (typeof root !== "object" || Array.isArray(root)) fail("expected a mapping with `databases`");
+  const dbs = (root as Record<string, unknown>).databases;
+  if (dbs === undefined) return [];
+  const raw: [string, unknown][] = Array.isArray(dbs)
+    ? dbs.map((d, i) => {
+      if (typeof d === "string") return [d, {}];
+      if (!d || typeof d !== "object" || typeof (d as { name?: unknown }).name !== "string") {
+        return fail(`databases[${i}] needs a name`);
+      }
+      return [(d as { name: string }).name, d];
+    })
+    : typeof dbs === "object" && dbs !== null
+    ? Object.entries(dbs as Record<string, unknown>)
+    : fail("`databases` must be a list or a mapping");
+  return raw.map(([name, v]) => {
+    const entry: FileEntry = { name };
+    const o = (v ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(o)) {
+      if (!["name", "kind", "url"].includes(key)) {
+        fail(`unknown key "${key}" for database "${name}"`);
+      }
+    }
+    if (o.kind !== undefined) {
+      if (o.kind !== "postgres" && o.kind !== "clickhouse") {
+        fail(`database "${name}": kind must be postgres or clickhouse, not "${String(o.kind)}"`);
+      }
+      entry.kind = o.kind as DbKind;
+    }
+    if (o.url !== undefined) {
+      if (typeof o.url !== "string") fail(`database "${name}": url must be a string`);
+      entry.url = o.url as string;
+    }
+    return entry;
+  });
+}
+
+/** Replaces `${VAR}` in a configured URL with the environment's value. */
+function interpolate(url: string, env: ConfigInput["env"], name: string, file: string): string {
+  return url.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, v: string) => {
+    const value = env(v);
+    if (value === undefined) {
+      throw new ConfigError(
+        "MISSING_URL",
+        `the url of database "${name}" in "${file}" uses \${${v}}, which is not set`,
+        { database: name, hint: `set ${v}` },
+      );
+    }
+    return value;
+  });
+}
+
+async function urlFromEnv(
+  name: string,
+  input: ConfigInput,
+): Promise<{ url: string; source: string } | null> {
+  const candidates = [urlVariable(name)];
+  if (name === "postgres") candidates.push("DATABASE_URL");
+  for (const variable of candidates) {
+    const direct = input.env(variable);
+    if (direct !== undefined && direct.trim() !== "") {
+      return { url: direct.trim(), source: variable };
+    }
+    const filePath = input.env(`${variable}_FILE`);
+    if (filePath !== undefined && filePath !== "") {
+      let text: string;
+      try {
+        text = await input.readTextFile(filePath);
+      } catch (err) {
+        throw new ConfigError(
+          "MISSING_URL",
+          `cannot read ${variable}_FILE "${filePath}" for database "${name}": ${
+            (err as Error).message
+          }`,
+          { database: name, hint: "mount the secret at that path or fix the variable" },
+        );
+      }
+      const url = text.trim();
+      if (url === "") {
+        throw new ConfigError(
+          "MISSING_URL",
+          `${variable}_FILE "${filePath}" for database "${name}" is empty`,
+          { database: name },
+        );
+      }
+      return { url, source: `${variable}_FILE` };
+    }
+  }
+  return null;
+}
+
+/** Resolves the databases of a run: folders, config file, URLs and kinds, in run order. */
+export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConfig[]> {
+  const folders = await listDatabaseFolders(input.migrationsDir);
+  let fileEntries: FileEntry[] = [];
+  if (input.configFile) {
+    let text: string | null = null;
+    try {
+      text = await input.readTextFile(input.configFile);
+    } catch (err) {
+      if (input.configFileExplicit || !(err instanceof Deno.errors.NotFound)) {
+        throw new ConfigError(
+          "CONFIG",
+          `cannot read the config file "${input.configFile}": ${(err as Error).message}`,
+        );
+      }
+    }
+    if (text !== null) fileEntries = await parseConfigFile(text, input.configFile);
+  }
+  const configured = new Map(fileEntries.map((e) => [e.name, e]));
+  const names = [...fileEntries.map((e) => e.name), ...folders.filter((f) => !configured.has(f))];
+
+  for (const name of input.only) {
+    if (!names.includes(name)) {
+      throw new ConfigError(
+        "UNKNOWN_DATABASE",
+        `--database=${name} names no database: there is no folder "${input.migrationsDir}/${name}"${
+          input.configFile ? ` and no entry in "${input.configFile}"` : ""
+        }`,
+        { database: name, hint: `known databases: ${names.join(", ") || "none"}` },
+      );
+    }
+  }
+  const selected = input.only.length ? names.filter((n) => input.only.includes(n)) : names;
+
+  const out: DatabaseConfig[] = [];
+  for (const name of selected) {
+    const entry = configured.get(name);
+    let url: string | null = null;
+    let source: string | null = null;
+    const fromEnv = await urlFromEnv(name, input);
+    if (fromEnv) {
+      url = fromEnv.url;
+      source = fromEnv.source;
+    } else if (entry?.url !== undefined && input.configFile) {
+      url = interpolate(entry.url, input.env, name, input.configFile);
+      source = input.configFile;
+    }
+    let kind: DbKind;
+    if (url !== null) {
+      const k = kindOfUrl(url);
+      if (!k) {
+        throw new ConfigError(
+          "BAD_URL",
+          `the URL of database "${name}" (from ${source}) has an unknown scheme: ${redactUrl(url)}`,
+          {
+            database: name,
+            hint: "use postgres://, postgresql://, http://, https:// or clickhouse://",
+          },
+        );
+      }
+      if (entry?.kind && entry.kind !== k) {
+        throw new ConfigError(
+          "BAD_URL",
+          `database "${name}" is configured as ${entry.kind} but its URL (from ${source}) is ${k}`,
+          { database: name },
+        );
+      }
+      try {
+        new URL(url);
+      } catch {
+        throw new ConfigError(
+          "BAD_URL",
+          `the URL of database "${name}" (from ${source}) is not a valid URL`,
+          {
+            database: name,
+          },
+        );
+      }
+      kind = k;
+    } else {
+      kind = entry?.kind ?? kindOfName(name);
+    }
+    out.push({
+      name,
+      kind,
+      url,
+      urlSource: source,
+      urlVariable: urlVariable(name),
+      migrationsDir: `${input.migrationsDir}/${name}`,
+      seedsDir: `${input.seedsDir}/${name}`,
+    });
+  }
+  // Without a config file's order, PostgreSQL first: a ClickHouse dictionary may read a PostgreSQL table.
+  if (fileEntries.length === 0) {
+    out.sort((a, b) =>
+      a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === "postgres" ? -1 : 1
+    );
+  }
+  return out;
+}
+
+/** Fails with exit 2 for every database that has no URL, unless embedded mode can stand in. */
+export function checkUrls(dbs: DatabaseConfig[], embedded: boolean): void {
+  const missing = dbs.filter((d) => d.url === null && !embedded);
+  if (missing.length === 0) return;
+  const lines = missing.map((d) =>
+    `database "${d.name}" has no URL: set ${d.urlVariable}${
+      d.name === "postgres" ? " (or DATABASE_URL)" : ""
+    } or ${d.urlVariable}_FILE`
+  );
+  throw new ConfigError("MISSING_URL", lines.join("\n"), {
+    database: missing[0]!.name,
+    hint: "or run with --embedded to use an embedded PostgreSQL for a try-out",
+  });
+}

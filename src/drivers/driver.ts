@@ -1,0 +1,73 @@
+// The one small interface the rest of the program talks to; nothing outside src/drivers/ imports a
+// database client. Drivers are loaded lazily by kind, so a PostgreSQL-only run never loads ClickHouse.
+
+import type { Dialect } from "../split.ts";
+import type { DatabaseConfig, DbKind, TrackedFile, TrackedRow } from "../types.ts";
+
+/** A file to apply and how. */
+export interface ApplyRequest {
+  file: TrackedFile;
+  /** False for files that must run statement by statement outside a transaction. */
+  transactional: boolean;
+  /** The tracking row of an earlier failed attempt, if any (lets a driver resume). */
+  previous: TrackedRow | null;
+  signal: AbortSignal;
+}
+
+/** What applying one file did. */
+export interface ApplyOutcome {
+  ms: number;
+  /** Words for the progress line, such as a resume point. */
+  note?: string;
+}
+
+/** A drifted migration to record as it is now (`file` set) or to forget (`file` null). */
+export interface RepairItem {
+  version: number;
+  file: TrackedFile | null;
+}
+
+/** Who holds the migration lock, for the waiting message. */
+export interface LockHolder {
+  description: string;
+}
+
+/** One connection to one database, with the tracking table and the lock. */
+export interface Driver {
+  readonly kind: DbKind;
+  readonly dialect: Dialect;
+  /** One connection attempt; throws on failure (the caller retries within --wait). */
+  connect(timeoutMs: number): Promise<void>;
+  /** Closes the connection; safe to call twice. */
+  close(): Promise<void>;
+  /** Whether the connection error can never heal by waiting (bad password, no such database). */
+  isPermanent(err: unknown): boolean;
+  /** Whether `_schema_migrations` exists (read at connect). */
+  hasTrackingTable(): boolean;
+  /** Creates `_schema_migrations` when missing. */
+  ensureTrackingTable(): Promise<void>;
+  /** Every tracking row, without the stored file texts (one query). */
+  readTracking(): Promise<TrackedRow[]>;
+  /** The stored texts of the given scripts, for drift diffs. */
+  readContents(scripts: string[]): Promise<Map<string, string | null>>;
+  /** Tries to take the migration lock once. */
+  tryLock(): Promise<boolean>;
+  /** Who holds the lock now, or null when it is free or unknown. */
+  lockHolder(): Promise<LockHolder | null>;
+  /** Releases the lock. */
+  unlock(): Promise<void>;
+  /** Applies one file and records it; throws ApplyError with the file position on failure. */
+  apply(req: ApplyRequest): Promise<ApplyOutcome>;
+  /** Records current checksums of drifted migrations and forgets missing ones. */
+  repair(items: RepairItem[]): Promise<void>;
+}
+
+/** Opens the driver for a database's kind, importing its module only when needed. */
+export async function openDriver(db: DatabaseConfig, url: string): Promise<Driver> {
+  if (db.kind === "postgres") {
+    const { PostgresDriver } = await import("./postgres.ts");
+    return new PostgresDriver(db.name, url);
+  }
+  const { ClickHouseDriver } = await import("./clickhouse.ts");
+  return new ClickHouseDriver(db.name, url);
+}

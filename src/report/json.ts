@@ -1,0 +1,60 @@
+// The --json document: the same result the text reporter renders, as one JSON object on stdout.
+
+import { countSteps, type RunResult } from "./summary.ts";
+import { scrub } from "../redact.ts";
+
+/** The one JSON document a --json run prints. */
+export function jsonDocument(result: RunResult, version: string): string {
+  const c = countSteps(result);
+  const doc = {
+    tool: "db-migrate",
+    version,
+    mode: result.mode,
+    seed: result.seedMode,
+    ok: result.exitCode === 0,
+    exitCode: result.exitCode,
+    summary: {
+      applied: c.applied,
+      skipped: c.skipped,
+      failed: c.failed,
+      pending: c.pending,
+      notRun: c.notRun,
+      repaired: c.repaired,
+      drift: c.drift,
+      seeds: c.seeds,
+    },
+    durationMs: Math.round(result.durationMs),
+    error: result.error ?? null,
+    databases: result.databases.map((d) => ({
+      name: d.name,
+      kind: d.kind,
+      target: d.target,
+      ...(d.notice ? { notice: d.notice } : {}),
+      steps: d.steps.map((s) => ({
+        kind: s.kind,
+        version: s.version,
+        script: s.script,
+        checksum: s.checksum,
+        status: s.status,
+        ms: s.ms === undefined ? null : Math.round(s.ms),
+        ...(s.note ? { note: s.note } : {}),
+        ...(s.error ? { error: s.error } : {}),
+      })),
+      ...(d.status ? { status: d.status } : {}),
+    })),
+  };
+  return scrub(JSON.stringify(doc, null, 2));
+}
+
+/** A short summary for a Kubernetes termination message (at most 4 KiB). */
+export function terminationMessage(result: RunResult): string {
+  const c = countSteps(result);
+  return scrub(JSON.stringify({
+    ok: result.exitCode === 0,
+    exitCode: result.exitCode,
+    applied: c.applied,
+    skipped: c.skipped,
+    failed: c.failed,
+    error: result.error ? `${result.error.code}: ${result.error.message}`.slice(0, 2000) : null,
+  }));
+}

@@ -1,0 +1,416 @@
+// The core as a library: per database wait → lock → ensure table → plan → apply → seeds → unlock.
+// Only main.ts reads argv, prints the summary and sets the exit code.
+
+import type { Options } from "./cli.ts";
+import { unifiedDiff } from "./diff.ts";
+import { fileDirectives } from "./directives.ts";
+import { discoverMigrations, discoverSeeds } from "./discover.ts";
+import { type Driver, openDriver } from "./drivers/driver.ts";
+import {
+  ApplyError,
+  ConfigError,
+  DriftError,
+  type DriftItem,
+  MigrateError,
+  UnreachableError,
+} from "./errors.ts";
+import { acquireLock } from "./lock.ts";
+import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
+import { redactUrl, scrub } from "./redact.ts";
+import type { DatabaseResult, RunResult, StatusEntry } from "./report/summary.ts";
+import type { Reporter } from "./report/text.ts";
+import { splitStatements } from "./split.ts";
+import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
+
+/** What the core needs from its caller. */
+export interface RunDeps {
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** The working directory, for embedded data (`.db-migrate/<database>/`). */
+  cwd: string;
+}
+
+interface Session {
+  db: DatabaseConfig;
+  result: DatabaseResult;
+  migrations: TrackedFile[];
+  seeds: TrackedFile[];
+  driver?: Driver;
+  release?: () => Promise<void>;
+  closeEmbedded?: () => Promise<void>;
+  plan?: DatabasePlan;
+  /** Per pending file: whether it runs in a transaction (PostgreSQL). */
+  transactional: Map<string, boolean>;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+function message(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return scrub(
+      err.message + (typeof code === "string" && !err.message.includes(code) ? ` (${code})` : ""),
+    );
+  }
+  return scrub(String(err));
+}
+
+/** Connects, retrying with backoff and a line per attempt until --wait runs out (exit 4). */
+async function connectWithWait(
+  driver: Driver,
+  db: DatabaseConfig,
+  target: string,
+  opts: Options,
+  deps: RunDeps,
+): Promise<void> {
+  const waitMs = opts.waitSeconds * 1000;
+  const deadline = Date.now() + waitMs;
+  let delay = 250;
+  for (let attempt = 1;; attempt++) {
+    try {
+      await driver.connect(Math.min(10_000, Math.max(1000, deadline - Date.now())));
+      return;
+    } catch (err) {
+      if (deps.signal.aborted) throw deps.signal.reason;
+      const why = message(err);
+      if (driver.isPermanent(err)) {
+        throw new UnreachableError(
+          "DB_UNREACHABLE",
+          db.name,
+          `cannot connect to "${db.name}" at ${target}: ${why}`,
+          `check the user, password and database name in ${db.urlSource ?? db.urlVariable}`,
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new UnreachableError(
+          "DB_UNREACHABLE",
+          db.name,
+          `cannot reach "${db.name}" at ${target} within ${opts.waitSeconds} s (${attempt} ${
+            attempt === 1 ? "attempt" : "attempts"
+          }): ${why}`,
+          "start the database or fix its URL; raise --wait if it starts slowly",
+        );
+      }
+      const pause = Math.min(delay, left);
+      deps.reporter.notice(
+        `${db.name}: cannot connect to ${target} (attempt ${attempt}: ${why}); retrying in ${
+          (pause / 1000).toFixed(1)
+        } s`,
+      );
+      await sleep(pause, deps.signal);
+      if (deps.signal.aborted) throw deps.signal.reason;
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
+function stepOf(db: string, e: PlanEntry, status: Step["status"]): Step {
+  const f = e.file, r = e.row;
+  return {
+    database: db,
+    kind: f?.kind ?? r?.kind ?? "migration",
+    version: f?.version ?? r?.version ?? null,
+    script: f?.script ?? r?.script ?? "?",
+    checksum: f?.checksum ?? r?.checksum ?? "",
+    status,
+  };
+}
+
+function statusEntry(e: PlanEntry): StatusEntry {
+  const f = e.file, r = e.row;
+  return {
+    kind: f?.kind ?? r?.kind ?? "migration",
+    version: f?.version ?? r?.version ?? null,
+    script: f?.script ?? r?.script ?? "?",
+    state: e.state === "pending" && e.reason === "changed" ? "pending" : e.state,
+    checksum: f?.checksum ?? r?.checksum ?? null,
+    appliedAt: r?.appliedAt && r.success
+      ? r.appliedAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")
+      : null,
+    ms: r && r.success ? r.executionMs : null,
+    error: r && !r.success ? r.error : null,
+  };
+}
+
+/** Reads files, connects, locks and plans one database, without applying anything. */
+async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> {
+  const { db } = s;
+  let url: string;
+  if (db.url === null) {
+    if (db.kind === "clickhouse") {
+      s.result.notice =
+        `skipped: no URL (set ${db.urlVariable}); --embedded covers PostgreSQL only`;
+      deps.reporter.notice(`${db.name}: ${s.result.notice}`);
+      return;
+    }
+    const dataDir = `${deps.cwd}/.db-migrate/${db.name}`;
+    const { startEmbedded } = await import("./drivers/embedded.ts");
+    const server = await startEmbedded(dataDir);
+    s.closeEmbedded = server.close;
+    url = server.url;
+    s.result.target = `embedded PostgreSQL in .db-migrate/${db.name}`;
+  } else {
+    url = db.url;
+    s.result.target = redactUrl(url);
+  }
+  const driver = await openDriver(db, url);
+  s.driver = driver;
+  await connectWithWait(driver, db, s.result.target!, opts, deps);
+  if (opts.mode === "apply") {
+    s.release = await acquireLock(driver, {
+      database: db.name,
+      timeoutMs: opts.lockTimeoutSeconds * 1000,
+      signal: deps.signal,
+      onWait: deps.reporter.notice,
+    });
+    await driver.ensureTrackingTable();
+  }
+  const rows = await driver.readTracking();
+  const plan = planDatabase(s.migrations, s.seeds, rows);
+  s.plan = plan;
+  // Directives and SQL syntax of what will run are checked now, before anything is applied.
+  for (const e of plan.pending) {
+    const f = e.file!;
+    if (f.format !== "sql") {
+      throw new ConfigError(
+        "INVALID_SEED",
+        `seed "${f.script}" of "${db.name}": ${f.format.toUpperCase()} seeds are not supported by this version`,
+        { database: db.name, position: { file: f.path }, hint: "use a .sql seed" },
+      );
+    }
+    if (driver.dialect === "postgres") {
+      try {
+        const d = fileDirectives(f.text);
+        s.transactional.set(f.script, d.transaction);
+      } catch (err) {
+        const line = (err as { line?: number }).line;
+        throw new ConfigError(
+          "BAD_DIRECTIVE",
+          `cannot read "${f.path}"${line ? ` at line ${line}` : ""} of database "${db.name}": ${
+            (err as Error).message
+          }`,
+          { database: db.name, position: { file: f.path, ...(line ? { line } : {}) } },
+        );
+      }
+    } else {
+      s.transactional.set(f.script, false);
+    }
+  }
+}
+
+/** Runs migrations and seeds as the options say and returns the result as data. */
+export async function run(
+  opts: Options,
+  dbs: DatabaseConfig[],
+  deps: RunDeps,
+): Promise<RunResult> {
+  const started = performance.now();
+  const sessions: Session[] = dbs.map((db) => ({
+    db,
+    result: { name: db.name, kind: db.kind, target: null, steps: [] },
+    migrations: [],
+    seeds: [],
+    transactional: new Map(),
+  }));
+  const result: RunResult = {
+    mode: opts.mode,
+    seedMode: opts.seed,
+    databases: sessions.map((s) => s.result),
+    exitCode: 0,
+    durationMs: 0,
+  };
+  try {
+    // Every file of every database is read and checked before any database is touched.
+    for (const s of sessions) {
+      s.migrations = await discoverMigrations(s.db.migrationsDir, s.db.name);
+      s.seeds = await discoverSeeds(s.db.seedsDir, s.db.name, opts.seed);
+    }
+    for (const s of sessions) await prepare(s, opts, deps);
+
+    const drifted = sessions.filter((s) => s.plan && s.plan.drift.length > 0);
+    if (drifted.length > 0 && opts.mode === "apply" && !opts.repair) {
+      throw await driftError(drifted);
+    }
+    if (drifted.length > 0 && opts.mode === "dry-run" && !opts.repair) {
+      // A dry run could tell what a real run would do: say so, and exit 0 as the contract pins.
+      deps.reporter.notice(`warning: ${(await driftError(drifted)).message}`);
+    }
+    for (const s of drifted) {
+      for (const e of s.plan!.drift) {
+        if (opts.mode === "status") continue;
+        const step = stepOf(s.db.name, e, opts.repair ? "repaired" : "drift");
+        step.note = opts.repair
+          ? e.file ? "current checksum recorded" : "row removed, file gone"
+          : e.state;
+        if (opts.repair && opts.mode === "dry-run") step.note = `would be repaired: ${step.note}`;
+        s.result.steps.push(step);
+        deps.reporter.step(step);
+      }
+      if (opts.repair && opts.mode === "apply") {
+        await s.driver!.repair(s.plan!.drift.map((e) => ({
+          version: (e.file?.version ?? e.row?.version)!,
+          file: e.file,
+        })));
+      }
+    }
+
+    for (const s of sessions) {
+      if (!s.plan) continue;
+      if (opts.mode === "status") {
+        s.result.status = [...s.plan.migrations, ...s.plan.seeds].map(statusEntry);
+      }
+      for (const e of s.plan.skipped) s.result.steps.push(stepOf(s.db.name, e, "skipped"));
+      if (opts.mode === "status") {
+        for (const e of s.plan.pending) s.result.steps.push(stepOf(s.db.name, e, "pending"));
+      }
+      if (opts.mode === "dry-run") {
+        for (const e of s.plan.pending) {
+          const step = stepOf(s.db.name, e, "pending");
+          const count = splitStatements(e.file!.text, s.driver!.dialect).length;
+          step.note = `${e.file!.checksum}  ${count} ${count === 1 ? "statement" : "statements"}` +
+            (e.reason === "new" ? "" : ` (${e.reason})`) +
+            (s.transactional.get(e.file!.script) === false && s.db.kind === "postgres"
+              ? " (no transaction)"
+              : "");
+          s.result.steps.push(step);
+          deps.reporter.step(step);
+        }
+      }
+    }
+    if (opts.mode === "apply") await applyAll(sessions, deps);
+  } catch (err) {
+    const e = err instanceof MigrateError ? err : null;
+    result.exitCode = e ? e.exitCode : 1;
+    result.error = e
+      ? {
+        code: e.code,
+        message: scrub(e.message),
+        ...(e.database ? { database: e.database } : {}),
+        ...(e.hint ? { hint: e.hint } : {}),
+      }
+      : { code: "INTERNAL", message: message(err) };
+  } finally {
+    for (const s of sessions) {
+      await s.release?.().catch(() => {});
+      await s.driver?.close().catch(() => {});
+      await s.closeEmbedded?.().catch(() => {});
+    }
+    result.durationMs = performance.now() - started;
+  }
+  return result;
+}
+
+/** Applies the pending files of each database in order; stops everything at the first failure. */
+async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
+  let stopped: MigrateError | null = null;
+  for (const s of sessions) {
+    if (!s.plan || !s.driver) continue;
+    if (stopped) {
+      for (const e of s.plan.pending) s.result.steps.push(stepOf(s.db.name, e, "not run"));
+      continue;
+    }
+    if (s.plan.pending.length === 0) {
+      deps.reporter.line(
+        `${s.db.name.padEnd(deps.reporter.width)}  up to date (${s.plan.skipped.length} skipped)`,
+      );
+    }
+    for (const e of s.plan.pending) {
+      const file = e.file!;
+      if (stopped || deps.signal.aborted) {
+        stopped ??= deps.signal.reason as MigrateError;
+        s.result.steps.push(stepOf(s.db.name, e, "not run"));
+        continue;
+      }
+      const step = stepOf(s.db.name, e, "applied");
+      try {
+        const out = await s.driver.apply({
+          file,
+          transactional: s.transactional.get(file.script) ?? true,
+          previous: e.row,
+          signal: deps.signal,
+        });
+        step.ms = out.ms;
+        if (out.note) step.note = out.note;
+        if (e.reason === "changed") {
+          step.note = [step.note, "changed, applied again"].filter(Boolean).join("; ");
+        }
+        if (e.reason === "retry") {
+          step.note = [step.note, "retried after a failure"].filter(Boolean).join("; ");
+        }
+      } catch (err) {
+        if (deps.signal.aborted) {
+          stopped = deps.signal.reason as MigrateError;
+          step.status = "not run";
+          step.note = "interrupted, rolled back";
+        } else {
+          step.status = "failed";
+          stopped = err instanceof MigrateError ? err : new ApplyError({
+            database: s.db.name,
+            script: file.script,
+            serverMessage: message(err),
+          });
+          step.error = scrub(stopped.message) + (stopped.hint ? `\n  hint: ${stopped.hint}` : "");
+        }
+      }
+      s.result.steps.push(step);
+      deps.reporter.step(step);
+    }
+    await s.release?.();
+    s.release = undefined;
+  }
+  if (stopped) throw stopped;
+}
+
+/** Builds the exit-3 error naming each drifted file of each database, with a diff of each change. */
+async function driftError(sessions: Session[]): Promise<DriftError> {
+  const items: DriftItem[] = [];
+  const parts: string[] = [];
+  for (const s of sessions) {
+    const drift = s.plan!.drift;
+    const stored = await s.driver!.readContents(drift.map((e) => e.row!.script)).catch(() =>
+      new Map<string, string | null>()
+    );
+    for (const e of drift) {
+      const row = e.row!;
+      const item: DriftItem = {
+        script: e.file?.script ?? row.script,
+        state: e.state as DriftItem["state"],
+        appliedChecksum: row.checksum,
+      };
+      if (e.file) {
+        item.fileChecksum = e.file.checksum;
+        item.diff = await unifiedDiff(row.script, stored.get(row.script) ?? null, e.file.text);
+        parts.push(
+          `${s.db.name}: "${e.file.script}" was applied with checksum ${
+            row.checksum.slice(0, 12)
+          }… but the file's is ${e.file.checksum.slice(0, 12)}…:\n${
+            item.diff.split("\n").map((l) => `      ${l}`).join("\n")
+          }`,
+        );
+      } else {
+        parts.push(
+          `${s.db.name}: "${row.script}" (version ${row.version}) was applied but its file is gone`,
+        );
+      }
+      items.push(item);
+    }
+  }
+  const names = sessions.map((s) => `"${s.db.name}"`).join(", ");
+  return new DriftError(
+    sessions[0]!.db.name,
+    items,
+    `drift in ${names}: ${items.length} applied ${
+      items.length === 1 ? "migration differs" : "migrations differ"
+    } from the files; nothing was applied\n  ${parts.join("\n  ")}`,
+  );
+}

@@ -1,0 +1,80 @@
+// Plain data shared by the modules: files found on disk, rows read from the tracking table, and
+// the steps of a run that every reporter renders.
+
+/** The kinds of database the job can migrate. */
+export type DbKind = "postgres" | "clickhouse";
+
+/** Seed modes, cumulative in this order. */
+export const SEED_MODES = ["none", "reference", "sample", "full"] as const;
+/** A seed mode. */
+export type SeedMode = typeof SEED_MODES[number];
+/** A folder of seeds. */
+export type SeedSet = "reference" | "sample" | "full";
+
+/** A file to track: a migration or a seed, read and checksummed. */
+export interface TrackedFile {
+  kind: "migration" | "seed";
+  /** Null for seeds. */
+  version: number | null;
+  description: string;
+  /** The path relative to the database's folder: `V001__init.sql`, `reference/010_rbac.yaml`. */
+  script: string;
+  /** Absolute or cwd-relative path on disk. */
+  path: string;
+  /** Normalised text (no BOM, LF). */
+  text: string;
+  checksum: string;
+  format: "sql" | "yaml" | "csv";
+}
+
+/** A row of `_schema_migrations`, as the drivers return it. */
+export interface TrackedRow {
+  version: number | null;
+  description: string;
+  script: string;
+  checksum: string;
+  kind: "migration" | "seed";
+  appliedAt: Date | null;
+  executionMs: number;
+  success: boolean;
+  appliedBy: string;
+  error: string | null;
+  /** Statements of the file that succeeded, for files that ran outside a transaction. */
+  statementsDone: number | null;
+}
+
+/** The state of a file or row, as `--status` shows it. */
+export type EntryState =
+  | "applied"
+  | "pending"
+  | "checksum mismatch"
+  | "missing file"
+  | "failed";
+
+/** What happened to one file in a run: the one record every reporter renders. */
+export interface Step {
+  database: string;
+  kind: "migration" | "seed";
+  version: number | null;
+  script: string;
+  checksum: string;
+  status: "applied" | "skipped" | "failed" | "pending" | "repaired" | "not run" | "drift";
+  ms?: number;
+  /** Extra words for the progress line (statement count, resume point). */
+  note?: string;
+  error?: string;
+}
+
+/** One database as the run sees it. */
+export interface DatabaseConfig {
+  name: string;
+  kind: DbKind;
+  /** Null when no URL is configured (allowed only with --embedded). */
+  url: string | null;
+  /** Where the URL came from (`POSTGRES_URL`, `POSTGRES_URL_FILE`, `db-migrate.yaml`), for messages. */
+  urlSource: string | null;
+  /** The env variable a user should set, for messages. */
+  urlVariable: string;
+  migrationsDir: string;
+  seedsDir: string;
+}
