@@ -34,6 +34,7 @@ export function redactUrl(url: string): string {
 /** Text with every URL password and every registered secret replaced by `***`. */
 export function scrub(text: string): string {
   let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+@/gi, "$1***@");
-  for (const s of secrets) out = out.replaceAll(s, "***");
+  // Longest first, so a password that contains a shorter one is hidden whole.
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.replaceAll(s, "***");
   return out;
 }

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import {
+  discoverMigrations,
+  discoverSeeds,
+  parseMigrationName,
+  seedSets,
+} from "../../src/discover.ts";
+import { ConfigError } from "../../src/errors.ts";
+
+async function folder(files: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "dbm_discover_" });
+  for (const [name, text] of Object.entries(files)) {
+    const path = `${dir}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(path, text);
+  }
+  return dir;
+}
+
+Deno.test("parseMigrationName() reads the version as an integer and the description", () => {
+  assert.deepEqual(parseMigrationName("V001__init.sql"), { version: 1, description: "init" });
+  assert.deepEqual(parseMigrationName("V20__add_users_table.sql"), {
+    version: 20,
+    description: "add users table",
+  });
+});
+
+Deno.test("parseMigrationName() rejects names off the pattern", () => {
+  for (
+    const bad of [
+      "V1_init.sql",
+      "v1__init.sql",
+      "V__init.sql",
+      "V1__.sql",
+      "001__x.sql",
+      "V1__x.txt",
+    ]
+  ) {
+    assert.equal(parseMigrationName(bad), null, bad);
+  }
+});
+
+Deno.test("discoverMigrations() sorts by numeric version and allows gaps", async () => {
+  const dir = await folder({
+    "V10__ten.sql": "select 10;",
+    "V2__two.sql": "select 2;",
+    "V001__one.sql": "select 1;",
+    "README.md": "notes beside migrations are ignored",
+  });
+  try {
+    const files = await discoverMigrations(dir, "postgres");
+    assert.deepEqual(files.map((f) => f.version), [1, 2, 10]);
+    assert.equal(files[0]!.script, "V001__one.sql");
+    assert.match(files[0]!.checksum, /^[0-9a-f]{64}$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() rejects two files with version 3", async () => {
+  const dir = await folder({ "V3__a.sql": "select 1;", "V003__b.sql": "select 2;" });
+  try {
+    await assert.rejects(
+      () => discoverMigrations(dir, "postgres"),
+      (err: unknown) =>
+        err instanceof ConfigError && err.code === "DUPLICATE_VERSION" && err.exitCode === 2 &&
+        err.message.includes("V3__a.sql") && err.message.includes("V003__b.sql"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() rejects a .sql file whose name is off the pattern", async () => {
+  const dir = await folder({ "V1__ok.sql": "select 1;", "add_users.sql": "select 2;" });
+  try {
+    await assert.rejects(
+      () => discoverMigrations(dir, "postgres"),
+      (err: unknown) =>
+        err instanceof ConfigError && err.code === "BAD_FILE_NAME" &&
+        err.message.includes("add_users.sql"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() returns nothing for a missing folder", async () => {
+  assert.deepEqual(await discoverMigrations("/nonexistent/dbm", "postgres"), []);
+});
+
+Deno.test("seed modes are cumulative", () => {
+  assert.deepEqual(seedSets("none"), []);
+  assert.deepEqual(seedSets("reference"), ["reference"]);
+  assert.deepEqual(seedSets("sample"), ["reference", "sample"]);
+  assert.deepEqual(seedSets("full"), ["reference", "sample", "full"]);
+});
+
+Deno.test("discoverSeeds() orders sets by mode and files by name, and skips CSV sidecars", async () => {
+  const dir = await folder({
+    "reference/020_b.sql": "select 2;",
+    "reference/010_a.yaml": "a: []",
+    "sample/010_demo.sql": "select 3;",
+    "full/010_users.csv": "id\n1\n",
+    "full/010_users.yaml": "key: [id]",
+    "full/notes.txt": "ignored",
+  });
+  try {
+    const seeds = await discoverSeeds(dir, "postgres", "full");
+    assert.deepEqual(seeds.map((s) => s.script), [
+      "reference/010_a.yaml",
+      "reference/020_b.sql",
+      "sample/010_demo.sql",
+      "full/010_users.csv",
+    ]);
+    assert.deepEqual(seeds.map((s) => s.format), ["yaml", "sql", "sql", "csv"]);
+    assert.equal((await discoverSeeds(dir, "postgres", "reference")).length, 2);
+    assert.equal((await discoverSeeds(dir, "postgres", "none")).length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
