@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The one command that runs every test, on a fresh machine too: `deno task test [PATHS...]`
+# (the README's form is `npx --yes deno@2.9.6 task test`). Arguments go to `deno test`, so
+# `deno task test tests/unit` narrows the run. Its exit code is deno test's.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Starts PostgreSQL and ClickHouse as needed, exports PG_TEST_URL and CLICKHOUSE_TEST_URL, sets
+# DENO_VERSION, and stops on exit only what it started.
+# shellcheck source=tests/services.sh
+source tests/services.sh
+
+# The pinned Deno: the one on PATH when it is that version (npx and the Dockerfile put it there),
+# else a copy installed from npm into .tools/ (ignored by git).
+deno_version() { "$1" --version 2>/dev/null | awk 'NR == 1 { print $2 }'; }
+DENO=""
+if command -v deno >/dev/null 2>&1 && [ "$(deno_version deno)" = "$DENO_VERSION" ]; then
+	DENO="$(command -v deno)"
+elif [ -x .tools/node_modules/.bin/deno ] && [ "$(deno_version .tools/node_modules/.bin/deno)" = "$DENO_VERSION" ]; then
+	DENO=.tools/node_modules/.bin/deno
+else
+	echo "run.sh: installing deno@$DENO_VERSION from npm into .tools/" >&2
+	npm install --prefix .tools --no-save --no-audit --no-fund "deno@$DENO_VERSION" >&2
+	DENO=.tools/node_modules/.bin/deno
+fi
+echo "run.sh: $DENO ($("$DENO" --version | head -n1))" >&2
+
+# node_modules exactly as deno.lock says; --frozen fails instead of rewriting the lock.
+"$DENO" install --frozen
+"$DENO" test -A --frozen "$@"
