@@ -2,7 +2,7 @@
 // the tracking table and every file run on the same session, so the lock covers all of them.
 
 import postgres from "postgres";
-import { ApplyError } from "../errors.ts";
+import { ApplyError, ConfigError } from "../errors.ts";
 import { lineColumn, splitStatements, type Statement } from "../split.ts";
 import type { TrackedRow } from "../types.ts";
 import type { ApplyOutcome, ApplyRequest, Driver, LockHolder, RepairItem } from "./driver.ts";
@@ -118,7 +118,18 @@ export class PostgresDriver implements Driver {
 
   async readTracking(): Promise<TrackedRow[]> {
     if (!this.#hasTable) return [];
-    const rows = await this.#db.unsafe(selectTrackingSql(this.#schema));
+    const rows = await this.#db.unsafe(selectTrackingSql(this.#schema)).catch((err) => {
+      if ((err as PgError).code !== "42703") throw err;
+      throw new ConfigError(
+        "CONFIG",
+        `the table ${this.#schema}._schema_migrations in "${this.database}" was not created by ` +
+          `db-migrate: ${(err as PgError).message}`,
+        {
+          database: this.database,
+          hint: "rename that table, or point db-migrate at another schema",
+        },
+      );
+    });
     return rows.map((r) => ({
       version: r.version === null ? null : Number(r.version),
       description: String(r.description),
