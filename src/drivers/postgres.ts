@@ -5,7 +5,14 @@ import postgres from "postgres";
 import { ApplyError, ConfigError } from "../errors.ts";
 import { lineColumn, splitStatements, type Statement } from "../split.ts";
 import type { TrackedRow } from "../types.ts";
-import type { ApplyOutcome, ApplyRequest, Driver, LockHolder, RepairItem } from "./driver.ts";
+import type {
+  ApplyOutcome,
+  ApplyRequest,
+  Driver,
+  LockHolder,
+  RepairItem,
+  SeedRequest,
+} from "./driver.ts";
 import {
   CONNECT_SQL,
   createTrackingSql,
@@ -87,7 +94,9 @@ export class PostgresDriver implements Driver {
     });
     this.#sql = sql;
     try {
-      const [row] = await sql.unsafe(CONNECT_SQL);
+      const results = await sql.unsafe(CONNECT_SQL);
+      // Two statements in one simple query: postgres.js returns one result per statement.
+      const row = (results.at(-1) as unknown as Record<string, unknown>[] | undefined)?.[0];
       this.#schema = String(row?.schema ?? "public");
       this.#hasTable = row?.has_table === true || row?.has_table === "t";
     } catch (err) {
@@ -304,6 +313,12 @@ export class PostgresDriver implements Driver {
     const ms = performance.now() - started;
     await this.#db.unsafe(recordSql(this.#schema, file, { success: true, ms }));
     return { ms };
+  }
+
+  /** YAML and CSV seeds: postgres_seed.ts does the work on this connection (loaded on first use). */
+  async applySeed(req: SeedRequest): Promise<ApplyOutcome> {
+    const { applyDataSeed } = await import("./postgres_seed.ts");
+    return await applyDataSeed(this.#db, { schema: this.#schema, database: this.database }, req);
   }
 
   async repair(items: RepairItem[]): Promise<void> {

@@ -21,8 +21,16 @@ export function trackingTable(schema: string): string {
   return `${quoteIdent(schema)}._schema_migrations`;
 }
 
-/** The first query of a connection: where the tracking table lives and whether it exists. */
-export const CONNECT_SQL = `select coalesce(current_schema(), 'public') as schema,
+/**
+ * The first query of a connection: where the tracking table lives and whether it exists. It also
+ * asks the server (14+) to notice a vanished client within a second: a job killed with SIGKILL in a
+ * long migration must not leave its session running, holding the lock and committing later.
+ */
+export const CONNECT_SQL = `do $$ begin
+  perform set_config('client_connection_check_interval', '1000', false);
+exception when others then null; -- older servers and platforms without the check
+end $$;
+select coalesce(current_schema(), 'public') as schema,
   to_regclass(format('%I._schema_migrations', coalesce(current_schema(), 'public'))) is not null as has_table`;
 
 /** Creates the tracking table (idempotent). */

@@ -1,0 +1,62 @@
+// --embedded: a PostgreSQL database with no URL runs on PGlite, kept in .db-migrate/<database>/.
+import assert from "node:assert/strict";
+import { PGlite } from "@electric-sql/pglite";
+import { runCli } from "../helpers.ts";
+import { lastLine, withProject } from "./_util.ts";
+
+const FILES = {
+  "migrations/postgres/V1__notes.sql":
+    "CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body text NOT NULL);\n",
+  "seeds/postgres/reference/010_notes.sql":
+    "INSERT INTO notes VALUES (1, 'hello') ON CONFLICT (id) DO NOTHING;\n",
+};
+
+Deno.test({
+  name:
+    "--embedded with no URL applies to PGlite under .db-migrate/postgres, and a second run reports 0 applied",
+  // PGlite (WebAssembly) in this process keeps timers and files of its own.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await withProject(FILES, async (dir) => {
+      const opts = { cwd: dir, signal: AbortSignal.timeout(90_000) };
+      const first = await runCli(["--embedded"], opts);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(lastLine(first.stdout), /^2 applied, 0 skipped, 0 failed/);
+      const dataDir = `${dir}/.db-migrate/postgres`;
+      assert.ok((await Deno.stat(dataDir)).isDirectory, "data in .db-migrate/postgres");
+      const entries = [];
+      for await (const e of Deno.readDir(dataDir)) entries.push(e.name);
+      assert.ok(entries.length > 0, "the data directory holds the database");
+
+      const second = await runCli(["--embedded"], opts);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(lastLine(second.stdout), /^0 applied, 2 skipped, 0 failed/);
+
+      // The data itself, read with PGlite after the CLI has exited.
+      const db = await PGlite.create(dataDir);
+      try {
+        const tracked = await db.query<{ script: string; kind: string; success: boolean }>(
+          "SELECT script, kind, success FROM _schema_migrations ORDER BY kind, script",
+        );
+        assert.deepEqual(tracked.rows, [
+          { script: "V1__notes.sql", kind: "migration", success: true },
+          { script: "reference/010_notes.sql", kind: "seed", success: true },
+        ]);
+        const notes = await db.query<{ body: string }>("SELECT body FROM notes");
+        assert.deepEqual(notes.rows, [{ body: "hello" }]);
+      } finally {
+        await db.close();
+      }
+    });
+  },
+});
+
+Deno.test("without --embedded a database with no URL is a configuration error and nothing is created", async () => {
+  await withProject(FILES, async (dir) => {
+    const r = await runCli([], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /\bPOSTGRES_URL\b/);
+    await assert.rejects(Deno.stat(`${dir}/.db-migrate`), Deno.errors.NotFound);
+  });
+});
