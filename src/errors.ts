@@ -160,7 +160,7 @@ export class InterruptedError extends MigrateError {
     super(
       "INTERRUPTED",
       signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint,
-      `stopped by ${signal}: the open transaction was rolled back and the lock released`,
+      `stopped by ${signal}: the current file was rolled back (on ClickHouse, recorded where it stopped) and the lock released`,
       { hint: "run again to apply the rest" },
     );
   }

@@ -1,0 +1,929 @@
+// ClickHouse over its HTTP interface through @clickhouse/client-web (fetch). ClickHouse has no
+// transactions and takes one statement per request, so a file runs statement by statement and the
+// tracking row records progress after each one: a failed or interrupted file resumes after its
+// last good statement. There is no advisory lock either, so runs take turns through lease rows.
+//
+// The database named in the URL is created by the first real run (in tryLock, which only real runs
+// call), so --dry-run and --status change nothing on the server.
+
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client-web";
+import { checksum } from "../checksum.ts";
+import { ApplyError, ConfigError, UnreachableError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
+import {
+  lineColumn,
+  SplitError,
+  splitStatements,
+  type Statement,
+  stripComments,
+} from "../split.ts";
+import type { TrackedFile, TrackedRow } from "../types.ts";
+import type { ApplyOutcome, ApplyRequest, Driver, LockHolder, RepairItem } from "./driver.ts";
+import {
+  byteToIndex,
+  type Claim,
+  type ClaimRecord,
+  type ClickHouseTarget,
+  createDatabaseSql,
+  createLockSql,
+  createTrackingSql,
+  existsSql,
+  insertClaimSql,
+  insertTarget,
+  insertTrackingSql,
+  isReplacingEngine,
+  isSessionStatement,
+  killQuerySql,
+  lockWinner,
+  maxUpdatedSql,
+  optimizeSql,
+  parseClickHouseUrl,
+  parseServerError,
+  PERMANENT_CODES,
+  pruneLockSql,
+  selectContentsSql,
+  selectLockSql,
+  selectProgressSql,
+  selectTrackingSql,
+  syntaxErrorPosition,
+  tableEnginesSql,
+  type TableRef,
+  type TrackingRecord,
+  truncateTarget,
+} from "./clickhouse_sql.ts";
+
+// The lease lock. A claim lives WAIT_LEASE_S while its run waits (renewed by each tryLock, which
+// acquireLock calls at least every second), HOLD_LEASE_S once it holds the lock (renewed every
+// RENEW_MS), so a run that dies blocks the others for at most a minute. SETTLE_MS is how long a new
+// claim waits for concurrent claims to become visible before it believes it won.
+const WAIT_LEASE_S = 20;
+const HOLD_LEASE_S = 60;
+const RENEW_MS = 10_000;
+const SETTLE_MS = 250;
+const POLL_MS = 100;
+/** Tracking and lock queries are small: a server that does not answer them in time is stuck. */
+const QUERY_TIMEOUT_MS = 30_000;
+/** Statements of a file may run for hours (INSERT ... SELECT); the server's own limits apply. */
+const STATEMENT_TIMEOUT_MS = 2_147_483_647;
+
+/** A failed request, with ClickHouse's error code when the server answered. */
+export class ClickHouseRequestError extends Error {
+  /** ClickHouse's error code, or null for a network failure or a timeout. */
+  readonly code: number | null;
+  constructor(message: string, code: number | null, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "ClickHouseRequestError";
+    this.code = code;
+  }
+}
+
+/** The client's error (server text, fetch failure or abort) as one error with a code. */
+function requestError(err: unknown, what: { timedOut: boolean; timeoutMs: number }) {
+  if (err instanceof ClickHouseRequestError) return err;
+  if (what.timedOut) {
+    return new ClickHouseRequestError(
+      `no answer within ${Math.round(what.timeoutMs / 1000)} s`,
+      null,
+      err,
+    );
+  }
+  const e = err as { message?: unknown; code?: unknown; cause?: unknown };
+  const text = typeof e?.message === "string" ? e.message : String(err);
+  const parsed = parseServerError(text);
+  if (parsed.code !== null) return new ClickHouseRequestError(parsed.message, parsed.code, err);
+  const code = Number(e?.code);
+  if (Number.isInteger(code) && code > 0) return new ClickHouseRequestError(text, code, err);
+  // fetch failures say "fetch failed" or the like; the reason is in the cause.
+  const cause = (e?.cause as { message?: unknown } | undefined)?.message;
+  const message = typeof cause === "string" && !text.includes(cause) ? `${text}: ${cause}` : text;
+  // The request URL only repeats the host with a random query_id.
+  return new ClickHouseRequestError(
+    message.replace(/error sending request for url \([^)]*\): /, ""),
+    null,
+    err,
+  );
+}
+
+/** The first significant line of a statement, shortened, for messages. */
+function firstLine(stmt: Statement): string {
+  const line = stmt.text.split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("--")) ??
+    stmt.text;
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line.trim();
+}
+
+function describeHost(): string {
+  let host = "unknown host";
+  try {
+    host = Deno.hostname();
+  } catch {
+    // --allow-sys=hostname not granted: the pid still tells runs apart on one machine
+  }
+  return `host ${host}, pid ${Deno.pid}`;
+}
+
+interface TrackingRowData {
+  version: string | number | null;
+  description: string;
+  script: string;
+  checksum: string;
+  kind: string;
+  applied_epoch: number;
+  execution_ms: string | number;
+  success: number;
+  applied_by: string;
+  error: string | null;
+  statements_done: number;
+  statements_total: number;
+  statement_hashes?: string[];
+  deleted: number;
+  updated: string | number;
+}
+
+interface Table {
+  database: string;
+  table: string;
+}
+
+/** One INSERT of a seed: its statement, its table and whether the file emptied that table before. */
+interface SeedInsert {
+  index: number;
+  target: Table | "function";
+  truncated: boolean;
+}
+
+/**
+ * The seed rule. ClickHouse has no upsert, so every table a seed inserts into must either replace
+ * rows by sorting key (a ReplacingMergeTree, which db-migrate merges at once with OPTIMIZE ... FINAL
+ * after the seed) or be emptied by a TRUNCATE earlier in the same file. Anything else would gain a
+ * second copy of the seed's rows each time the changed seed is applied again.
+ */
+class SeedCheck {
+  readonly #inserts: SeedInsert[] = [];
+  readonly #engines = new Map<string, string>();
+
+  constructor(
+    readonly database: string,
+    urlDatabase: string,
+    readonly file: TrackedFile,
+    readonly statements: Statement[],
+    readonly lookUp: (
+      tables: Table[],
+    ) => Promise<{ database: string; name: string; engine: string }[]>,
+  ) {
+    const full = (r: TableRef): Table => ({ database: r.database ?? urlDatabase, table: r.table });
+    const truncated = new Set<string>();
+    statements.forEach((stmt, index) => {
+      const text = stripComments(stmt.text, "clickhouse");
+      const cut = truncateTarget(text);
+      if (cut) {
+        truncated.add(SeedCheck.key(full(cut)));
+        return;
+      }
+      const ins = insertTarget(text);
+      if (ins === null) return;
+      const target = ins === "function" ? ins : full(ins);
+      const emptied = target !== "function" && truncated.has(SeedCheck.key(target));
+      this.#inserts.push({ index, target, truncated: emptied });
+    });
+  }
+
+  static key(t: Table): string {
+    return `${t.database}.${t.table}`;
+  }
+
+  /** The inserts that need a ReplacingMergeTree. */
+  #checked(from: number): SeedInsert[] {
+    return this.#inserts.filter((x) => x.index >= from && !x.truncated);
+  }
+
+  async #learn(tables: Table[]): Promise<void> {
+    const unknown = tables.filter((t) => !this.#engines.has(SeedCheck.key(t)));
+    if (unknown.length === 0) return;
+    for (const r of await this.lookUp(unknown)) {
+      this.#engines.set(SeedCheck.key({ database: r.database, table: r.name }), r.engine);
+    }
+  }
+
+  #verdict(x: SeedInsert): ConfigError | null {
+    if (x.truncated) return null;
+    if (x.target === "function") return this.#error(x, "a table function", "INSERT INTO FUNCTION");
+    const engine = this.#engines.get(SeedCheck.key(x.target));
+    // A table that does not exist yet is checked again right before its INSERT (the seed may
+    // create it); if it is still missing, the server's own error says so.
+    if (engine === undefined || isReplacingEngine(engine)) return null;
+    return this.#error(x, `${x.target.database}.${x.target.table}`, engine);
+  }
+
+  /** Checks every INSERT from statement `from` on whose table exists, before anything runs. */
+  async checkAll(from: number): Promise<void> {
+    const list = this.#checked(from);
+    await this.#learn(list.flatMap((x) => x.target === "function" ? [] : [x.target]));
+    for (const x of list) {
+      const bad = this.#verdict(x);
+      if (bad) throw bad;
+    }
+  }
+
+  /** Checks the INSERT at statement `index` (if any) again: its table may be new by now. */
+  async checkBefore(index: number): Promise<ConfigError | null> {
+    const x = this.#inserts.find((i) => i.index === index);
+    if (!x || x.truncated) return null;
+    if (x.target !== "function") await this.#learn([x.target]);
+    return this.#verdict(x);
+  }
+
+  /** The ReplacingMergeTree tables the seed inserted into, to merge afterwards. */
+  replacingTables(): Table[] {
+    const out = new Map<string, Table>();
+    for (const x of this.#inserts) {
+      if (x.target === "function" || x.truncated) continue;
+      const engine = this.#engines.get(SeedCheck.key(x.target));
+      if (engine !== undefined && isReplacingEngine(engine)) {
+        out.set(SeedCheck.key(x.target), x.target);
+      }
+    }
+    return [...out.values()];
+  }
+
+  #error(x: SeedInsert, table: string, engine: string): ConfigError {
+    const stmt = this.statements[x.index]!;
+    return new ConfigError(
+      "INVALID_SEED",
+      `seed "${this.file.script}" of "${this.database}" inserts into ${table} (${engine}) at line ${stmt.line}: ` +
+        "ClickHouse has no upsert, so applying the seed again after a change would duplicate its rows",
+      {
+        database: this.database,
+        position: { file: this.file.path, line: stmt.line, column: stmt.column },
+        hint: "make the table a ReplacingMergeTree ordered by the seed's key (db-migrate runs " +
+          "OPTIMIZE TABLE ... FINAL after each seed), or TRUNCATE TABLE it earlier in the same file",
+      },
+    );
+  }
+}
+
+/** ClickHouse driver over @clickhouse/client-web. */
+export class ClickHouseDriver implements Driver {
+  readonly kind = "clickhouse" as const;
+  readonly dialect = "clickhouse" as const;
+  readonly #target: ClickHouseTarget;
+  /** Without a database: tracking, lock and system queries name their database themselves. */
+  #admin: ClickHouseClient | null = null;
+  /** With the URL's database as the default one, for the statements of the files. */
+  #files: ClickHouseClient | null = null;
+  #hasDb = false;
+  #hasTable = false;
+  #lockTable = false;
+  /** The next row version of the tracking table (read once under the lock). */
+  #nextUpdated: bigint | null = null;
+
+  // The lease lock of this run.
+  readonly #holder = crypto.randomUUID();
+  readonly #info: string;
+  #claimedAt: number | null = null;
+  #held = false;
+  #claimSeq = 0;
+  #renewTimer: ReturnType<typeof setInterval> | null = null;
+  #renewing: Promise<void> | null = null;
+  /** Client-clock time (ms) after which our lease may have run out without a renewal. */
+  #leaseDeadline = 0;
+  /** Why the lock was lost while held, if it was. */
+  #lockLost: string | null = null;
+  #claimsSeen = 0;
+
+  constructor(readonly database: string, readonly url: string) {
+    try {
+      this.#target = parseClickHouseUrl(url);
+    } catch (err) {
+      throw new ConfigError(
+        "BAD_URL",
+        `the URL of "${database}" (${redactUrl(url)}) is not a ClickHouse URL: ${
+          (err as Error).message
+        }`,
+        {
+          database,
+          hint:
+            "write it as http://user:password@host:8123/database (https:// or clickhouse:// work too)",
+        },
+      );
+    }
+    this.#info = `${describeHost()}, user ${this.#target.username}`;
+  }
+
+  get #client(): ClickHouseClient {
+    if (!this.#admin) throw new Error(`database "${this.database}" is not connected`);
+    return this.#admin;
+  }
+
+  #makeClient(database: string): ClickHouseClient {
+    return createClient({
+      url: this.#target.endpoint,
+      username: this.#target.username,
+      password: this.#target.password,
+      database,
+      application: "db-migrate",
+      request_timeout: STATEMENT_TIMEOUT_MS,
+      log: { level: ClickHouseLogLevel.OFF },
+    });
+  }
+
+  /** Runs a statement that returns no rows we read. */
+  async #exec(
+    sql: string,
+    opts: {
+      client?: ClickHouseClient;
+      timeoutMs?: number;
+      signal?: AbortSignal;
+      queryId?: string;
+      sessionId?: string;
+    } = {},
+  ): Promise<void> {
+    const timeoutMs = opts.timeoutMs ?? QUERY_TIMEOUT_MS;
+    const timeout = timeoutMs < STATEMENT_TIMEOUT_MS ? AbortSignal.timeout(timeoutMs) : null;
+    const signals = [timeout, opts.signal].filter((s): s is AbortSignal => s != null);
+    try {
+      await (opts.client ?? this.#client).command({
+        query: sql,
+        // A SELECT in a file must fail with an error status, not halfway through a 200 answer.
+        clickhouse_settings: { wait_end_of_query: 1 },
+        ...(signals.length > 0 ? { abort_signal: AbortSignal.any(signals) } : {}),
+        ...(opts.queryId ? { query_id: opts.queryId } : {}),
+        ...(opts.sessionId ? { session_id: opts.sessionId } : {}),
+      });
+    } catch (err) {
+      throw requestError(err, { timedOut: timeout?.aborted === true, timeoutMs });
+    }
+  }
+
+  /** Runs a query and returns its rows. */
+  async #rows<T>(sql: string, timeoutMs = QUERY_TIMEOUT_MS): Promise<T[]> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const result = await this.#client.query({
+        query: sql,
+        format: "JSONEachRow",
+        abort_signal: timeout,
+      });
+      return await result.json<T>();
+    } catch (err) {
+      throw requestError(err, { timedOut: timeout.aborted, timeoutMs });
+    }
+  }
+
+  async connect(timeoutMs: number): Promise<void> {
+    await this.close();
+    this.#admin = this.#makeClient("default");
+    try {
+      // A real query, not just an HTTP answer: a server still starting answers /ping already.
+      const [one] = await this.#rows<{ ok: number }>("SELECT 1 AS ok", timeoutMs);
+      if (Number(one?.ok) !== 1) {
+        throw new ClickHouseRequestError("SELECT 1 did not return 1", null);
+      }
+      const [row] = await this.#rows<{ has_db: string | number; has_table: string | number }>(
+        existsSql(this.#target.database),
+        timeoutMs,
+      );
+      this.#hasDb = Number(row?.has_db) > 0;
+      this.#hasTable = this.#hasDb && Number(row?.has_table) > 0;
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    this.#files = this.#makeClient(this.#target.database);
+  }
+
+  async close(): Promise<void> {
+    if (this.#admin && (this.#held || this.#claimedAt !== null)) {
+      await this.unlock().catch(() => {});
+    }
+    this.#stopRenewing();
+    const clients = [this.#admin, this.#files];
+    this.#admin = null;
+    this.#files = null;
+    for (const c of clients) await c?.close().catch(() => {});
+  }
+
+  isPermanent(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    if (typeof code === "number" && PERMANENT_CODES.has(code)) return true;
+    const message = String((err as Error)?.message ?? "");
+    return /unknown user|wrong password|authentication failed|password is incorrect/i.test(message);
+  }
+
+  hasTrackingTable(): boolean {
+    return this.#hasTable;
+  }
+
+  async #ensureDatabase(): Promise<void> {
+    if (this.#hasDb) return;
+    await this.#exec(createDatabaseSql(this.#target.database));
+    this.#hasDb = true;
+  }
+
+  async ensureTrackingTable(): Promise<void> {
+    if (this.#hasTable) return;
+    await this.#ensureDatabase();
+    await this.#exec(createTrackingSql(this.#target.database));
+    this.#hasTable = true;
+  }
+
+  async #readRows(withHashes: boolean): Promise<TrackingRowData[]> {
+    if (!this.#hasTable) return [];
+    const rows = await this.#rows<TrackingRowData>(
+      selectTrackingSql(this.#target.database, withHashes),
+    ).catch((err) => {
+      // 47: missing columns, as in a _schema_migrations that another tool created.
+      if ((err as ClickHouseRequestError).code !== 47) throw err;
+      throw new ConfigError(
+        "CONFIG",
+        `the table ${this.#target.database}._schema_migrations in "${this.database}" was not ` +
+          `created by db-migrate: ${(err as Error).message}`,
+        {
+          database: this.database,
+          hint: "rename that table, or point db-migrate at another ClickHouse database",
+        },
+      );
+    });
+    return rows.filter((r) => Number(r.deleted) === 0);
+  }
+
+  async readTracking(): Promise<TrackedRow[]> {
+    const rows = await this.#readRows(false);
+    return rows.map((r) => ({
+      version: r.version === null ? null : Number(r.version),
+      description: String(r.description),
+      script: String(r.script),
+      checksum: String(r.checksum),
+      kind: r.kind === "seed" ? "seed" : "migration",
+      appliedAt: new Date(Number(r.applied_epoch) * 1000),
+      executionMs: Number(r.execution_ms),
+      success: Number(r.success) === 1,
+      appliedBy: String(r.applied_by),
+      error: r.error === null ? null : String(r.error),
+      statementsDone: Number(r.statements_done),
+    }));
+  }
+
+  async readContents(scripts: string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    if (!this.#hasTable || scripts.length === 0) return out;
+    const rows = await this.#rows<{ script: string; content: string; deleted: number }>(
+      selectContentsSql(this.#target.database, scripts),
+    );
+    for (const r of rows) {
+      if (Number(r.deleted) === 0) out.set(String(r.script), r.content === "" ? null : r.content);
+    }
+    return out;
+  }
+
+  // --- the lease lock ----------------------------------------------------------------------------
+  //
+  // ClickHouse has no compare-and-set, so a claim is an inserted row and the lock belongs to the
+  // earliest live claim (ties: the smaller holder id). Every run reads the same rows with FINAL and
+  // so agrees on the winner, provided that a claim is visible to every reader before anyone judges
+  // a later one. A new claim therefore is judged only SETTLE_MS after the server's clock (second
+  // resolution: DateTime) was seen past the second of the claim: a claim made in the same second
+  // has committed by then, and any claim made later carries a later second and loses. A waiting
+  // run keeps its claim (renewed by each tryLock), so waiting runs get the lock in turn; close()
+  // withdraws it. Times come from the server's clock, never the clients', so clock skew between the
+  // machines that run db-migrate does not matter. Limits, which make this a lease, not a mutex:
+  // - an INSERT that becomes visible more than SETTLE_MS after the server read its now() (a stalled
+  //   server, or a replicated table whose replicas lag) can let two runs both believe they won;
+  // - a holder stopped for longer than its lease (60 s without renewal: a frozen VM, a network
+  //   partition) loses the lock to the next run; it notices at its next renewal and stops before its
+  //   next statement, but a statement already sent runs on;
+  // - behind a load balancer over several servers each server has its own lease table: the lock
+  //   then holds only if every run reaches the same server (or the table is made Replicated).
+
+  async #ensureLockTable(): Promise<void> {
+    if (this.#lockTable) return;
+    await this.#ensureDatabase();
+    await this.#exec(createLockSql(this.#target.database));
+    this.#lockTable = true;
+  }
+
+  async #readLock(): Promise<{ now: number; claims: Claim[] }> {
+    const rows = await this.#rows<
+      { holder: string; claimed_at: number; expires_at: number; info: string; now: number }
+    >(selectLockSql(this.#target.database));
+    const claims = rows.filter((r) => r.holder !== "").map((r) => ({
+      holder: r.holder,
+      claimedAt: Number(r.claimed_at),
+      expiresAt: Number(r.expires_at),
+      info: r.info,
+    }));
+    this.#claimsSeen = claims.length;
+    return { now: Math.max(0, ...rows.map((r) => Number(r.now))), claims };
+  }
+
+  async #writeClaim(claimedAt: ClaimRecord["claimedAt"], lease: ClaimRecord["lease"]) {
+    await this.#exec(insertClaimSql(this.#target.database, {
+      holder: this.#holder,
+      claimedAt,
+      lease,
+      info: this.#info,
+      updated: ++this.#claimSeq,
+    }));
+  }
+
+  async tryLock(): Promise<boolean> {
+    if (this.#held) return true;
+    await this.#ensureLockTable();
+    let state = await this.#readLock();
+    let mine = state.claims.find((c) => c.holder === this.#holder);
+    if (!mine || mine.expiresAt <= state.now) {
+      // A new claim; a dead one is never revived, as another run may have won in between.
+      await this.#writeClaim("now", WAIT_LEASE_S);
+      this.#claimedAt = 0; // claimed, time not known yet: close() withdraws it all the same
+      mine = undefined;
+    } else if (mine.expiresAt - state.now < WAIT_LEASE_S / 2) {
+      await this.#writeClaim(mine.claimedAt, WAIT_LEASE_S);
+    }
+    // Judge only once every claim made in the same second as ours must be visible: SETTLE_MS after
+    // the server's clock was seen past that second.
+    let boundarySeen: number | null = null;
+    for (let tries = 0;; tries++) {
+      if (mine) {
+        if (state.now >= mine.claimedAt + 2) break;
+        if (state.now > mine.claimedAt) {
+          if (boundarySeen === null) boundarySeen = Date.now();
+          else if (Date.now() - boundarySeen >= SETTLE_MS) break;
+        }
+      }
+      if (tries >= 50) return false; // our claim is still not visible: judge it on the next try
+      await new Promise((r) => setTimeout(r, boundarySeen === null ? POLL_MS : SETTLE_MS));
+      state = await this.#readLock();
+      mine = state.claims.find((c) => c.holder === this.#holder);
+    }
+    this.#claimedAt = mine.claimedAt;
+    if (lockWinner(state.claims, state.now)?.holder !== this.#holder) return false;
+    await this.#writeClaim(mine.claimedAt, HOLD_LEASE_S);
+    this.#held = true;
+    this.#lockLost = null;
+    this.#leaseDeadline = Date.now() + (HOLD_LEASE_S - 5) * 1000;
+    this.#renewTimer = setInterval(() => {
+      this.#renewing ??= this.#renew().finally(() => this.#renewing = null);
+    }, RENEW_MS);
+    return true;
+  }
+
+  /** Extends the lease, or marks the lock lost when another run could have taken it. */
+  async #renew(): Promise<void> {
+    if (!this.#held || this.#claimedAt === null) return;
+    try {
+      const state = await this.#readLock();
+      const mine = state.claims.find((c) => c.holder === this.#holder);
+      if (!mine || mine.expiresAt <= state.now) {
+        this.#lockLost = "its lease ran out before it was renewed";
+      } else {
+        const winner = lockWinner(state.claims, state.now);
+        if (winner && winner.holder !== this.#holder) {
+          this.#lockLost = `another run holds it now (${winner.info})`;
+        }
+      }
+      if (this.#lockLost) {
+        this.#stopRenewing();
+        return;
+      }
+      await this.#writeClaim(this.#claimedAt, HOLD_LEASE_S);
+      this.#leaseDeadline = Date.now() + (HOLD_LEASE_S - 5) * 1000;
+    } catch (err) {
+      if (Date.now() > this.#leaseDeadline) {
+        this.#lockLost = `its lease could not be renewed: ${(err as Error).message}`;
+        this.#stopRenewing();
+      }
+    }
+  }
+
+  #stopRenewing(): void {
+    if (this.#renewTimer !== null) clearInterval(this.#renewTimer);
+    this.#renewTimer = null;
+  }
+
+  async lockHolder(): Promise<LockHolder | null> {
+    if (!this.#lockTable) return null;
+    const state = await this.#readLock();
+    const live = state.claims.filter((c) => c.expiresAt > state.now && c.holder !== this.#holder);
+    const winner = lockWinner(live, state.now);
+    if (!winner) return null;
+    // Stable wording (no countdown), so the waiting message repeats only when the holder changes.
+    const since = new Date(winner.claimedAt * 1000).toISOString().replace("T", " ")
+      .replace(/\.\d+Z$/, " UTC");
+    return {
+      description: `db-migrate run ${winner.holder.slice(0, 8)} (${winner.info}) since ${since}`,
+    };
+  }
+
+  async unlock(): Promise<void> {
+    this.#stopRenewing();
+    await this.#renewing?.catch(() => {});
+    if (!this.#held && this.#claimedAt === null) return;
+    this.#held = false;
+    this.#claimedAt = null;
+    if (!this.#admin) return;
+    // An expiry row rather than ALTER ... DELETE: a mutation is asynchronous.
+    await this.#writeClaim(0, "released");
+    if (this.#claimsSeen > 100) {
+      await this.#exec(pruneLockSql(this.#target.database)).catch(() => {});
+    }
+  }
+
+  // --- applying ----------------------------------------------------------------------------------
+
+  async #nextVersion(): Promise<bigint> {
+    if (this.#nextUpdated === null) {
+      const [row] = await this.#rows<{ updated: string | number }>(
+        maxUpdatedSql(this.#target.database),
+      );
+      this.#nextUpdated = BigInt(row?.updated ?? 0) + 1n;
+    }
+    return this.#nextUpdated++;
+  }
+
+  async #record(rows: Omit<TrackingRecord, "updated">[]): Promise<void> {
+    const full: TrackingRecord[] = [];
+    for (const r of rows) full.push({ ...r, updated: await this.#nextVersion() });
+    await this.#exec(insertTrackingSql(this.#target.database, full));
+  }
+
+  #lockCheck(file: TrackedFile): void {
+    if (this.#lockLost === null && this.#held && Date.now() > this.#leaseDeadline) {
+      this.#lockLost = "its lease could not be renewed in time";
+    }
+    if (this.#lockLost !== null) {
+      throw new UnreachableError(
+        "LOCK_TIMEOUT",
+        this.database,
+        `lost the migration lock of "${this.database}" while applying "${file.script}": ${this.#lockLost}`,
+        "run again once the other run has finished; the file resumes where it stopped",
+      );
+    }
+  }
+
+  async apply(req: ApplyRequest): Promise<ApplyOutcome> {
+    const { file, previous, signal } = req;
+    const statements = this.#split(file);
+    const n = statements.length;
+    const hashes = await Promise.all(statements.map((s) => checksum(s.text)));
+    const started = performance.now();
+    const notes: string[] = [];
+
+    // Where to start: after the statements an earlier failed attempt got through, if they are the
+    // same statements now; otherwise from the top, as files are idempotent by rule.
+    let start = 0;
+    if (previous && !previous.success && (previous.statementsDone ?? 0) > 0) {
+      const resume = await this.#resumePoint(previous.script, hashes);
+      start = resume.start;
+      notes.push(resume.note);
+    }
+
+    const seeds = file.kind === "seed"
+      ? new SeedCheck(
+        this.database,
+        this.#target.database,
+        file,
+        statements,
+        (tables) => this.#rows(tableEnginesSql(tables)),
+      )
+      : null;
+    await seeds?.checkAll(start);
+
+    const base = {
+      version: file.version,
+      description: file.description,
+      script: file.script,
+      checksum: file.checksum,
+      kind: file.kind,
+      appliedAt: "now" as const,
+      appliedBy: this.#target.username,
+      statementsTotal: n,
+      deleted: false,
+    };
+    const row = (done: number, error: string | null, content = "") => ({
+      ...base,
+      executionMs: performance.now() - started,
+      success: error === null,
+      content,
+      error,
+      statementsDone: done,
+      statementHashes: hashes.slice(0, done),
+    });
+    const fail = async (done: number, error: string) => {
+      // Best effort: the error thrown next matters more than its record.
+      await this.#record([row(done, error, file.text)]).catch(() => {});
+    };
+
+    // A migration renamed since an earlier attempt keeps its version: forget the old name's row.
+    if (previous && file.kind === "migration" && previous.script !== file.script) {
+      const stale = (await this.#readRows(true)).filter((r) =>
+        r.kind === "migration" && r.version !== null && Number(r.version) === file.version &&
+        r.script !== file.script
+      );
+      if (stale.length > 0) await this.#record(stale.map((r) => this.#tombstone(r)));
+    }
+
+    // SET and USE last only for their HTTP session: a file with any runs in a session of its own
+    // (only then, as a load balancer without sticky sessions would break it), and a resumed file
+    // replays those its earlier run had passed.
+    const session = statements.map((s) => isSessionStatement(stripComments(s.text, "clickhouse")));
+    const sessionId = session.some(Boolean) ? crypto.randomUUID() : undefined;
+    const run = (stmt: Statement, queryId: string) =>
+      this.#exec(stmt.text, {
+        client: this.#files!,
+        timeoutMs: STATEMENT_TIMEOUT_MS,
+        signal,
+        queryId,
+        ...(sessionId ? { sessionId } : {}),
+      });
+    for (let i = 0; i < start; i++) {
+      if (!session[i]) continue;
+      try {
+        await run(statements[i]!, crypto.randomUUID());
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        throw this.#statementError(file, statements[i]!, i, err);
+      }
+    }
+
+    // Intent first: a run that dies from here on leaves a row that says how far it got.
+    const running = (i: number) => `unfinished: statement ${i + 1} of ${n} was running`;
+    if (start < n) await this.#record([row(start, running(start))]);
+    for (let i = start; i < n; i++) {
+      const stmt = statements[i]!;
+      if (signal.aborted) {
+        await fail(i, `interrupted before statement ${i + 1} of ${n}`);
+        throw signal.reason;
+      }
+      this.#lockCheck(file);
+      const bad = await seeds?.checkBefore(i);
+      if (bad) {
+        await fail(i, bad.message);
+        throw bad;
+      }
+      const queryId = crypto.randomUUID();
+      try {
+        await run(stmt, queryId);
+      } catch (err) {
+        if (signal.aborted) {
+          await this.#exec(killQuerySql(queryId), { timeoutMs: 5000 }).catch(() => {});
+          await fail(
+            i,
+            `interrupted during statement ${i + 1} of ${n}; the server was asked to stop it, ` +
+              "so it may be partly applied",
+          );
+          throw signal.reason;
+        }
+        const failure = this.#statementError(file, stmt, i, err);
+        await fail(i, `statement ${i + 1} of ${n} failed: ${failure.serverMessage}`);
+        throw failure;
+      }
+      if (i + 1 < n) await this.#record([row(i + 1, running(i + 1))]);
+    }
+
+    // Collapse the rows a re-applied seed replaced now, not at some later background merge.
+    for (const t of seeds?.replacingTables() ?? []) {
+      try {
+        await this.#exec(optimizeSql(t.database, t.table), { timeoutMs: STATEMENT_TIMEOUT_MS });
+      } catch (err) {
+        notes.push(
+          `OPTIMIZE TABLE ${t.table} FINAL failed (${(err as Error).message}); ` +
+            "replaced rows collapse at the next merge (reads with FINAL see them collapsed now)",
+        );
+      }
+    }
+
+    const ms = performance.now() - started;
+    await this.#record([{ ...row(n, null, file.text), executionMs: ms }]);
+    return notes.length > 0 ? { ms, note: notes.join("; ") } : { ms };
+  }
+
+  #split(file: TrackedFile): Statement[] {
+    try {
+      return splitStatements(file.text, "clickhouse");
+    } catch (err) {
+      if (!(err instanceof SplitError)) throw err;
+      throw new ConfigError(
+        "BAD_SQL_TEXT",
+        `cannot split "${file.script}" of "${this.database}" into statements: ${err.message}`,
+        {
+          database: this.database,
+          position: { file: file.path, line: err.line, column: err.column },
+        },
+      );
+    }
+  }
+
+  /** Compares the stored hashes of a failed attempt with the file's statements now. */
+  async #resumePoint(script: string, hashes: string[]): Promise<{ start: number; note: string }> {
+    const [p] = await this.#rows<
+      { success: number; statements_done: number; statement_hashes: string[]; deleted: number }
+    >(selectProgressSql(this.#target.database, script));
+    const done = p && Number(p.deleted) === 0 && Number(p.success) === 0
+      ? Number(p.statements_done)
+      : 0;
+    const stored = p?.statement_hashes ?? [];
+    let same = 0;
+    while (same < done && same < hashes.length && stored[same] === hashes[same]) same++;
+    if (done > 0 && same === done) {
+      return {
+        start: done,
+        note: `resumed at statement ${done + 1} of ${hashes.length} (${
+          done === 1 ? "statement 1 was" : `statements 1-${done} were`
+        } applied by an earlier run)`,
+      };
+    }
+    const what = same < hashes.length
+      ? `statement ${same + 1} differs from the one an earlier run applied`
+      : "the file has fewer statements than an earlier run applied";
+    return {
+      start: 0,
+      note: `${what} before it stopped after statement ${done}: started the file again`,
+    };
+  }
+
+  /** A failed statement as an ApplyError that points at it (at the exact spot for syntax errors). */
+  #statementError(file: TrackedFile, stmt: Statement, index: number, err: unknown): ApplyError {
+    const e = requestError(err, { timedOut: false, timeoutMs: 0 });
+    const message = e.code === null ? e.message : `${e.message} (code ${e.code})`;
+    const pos = syntaxErrorPosition(e.message);
+    const at = pos !== null
+      ? lineColumn(file.text, stmt.offset + byteToIndex(stmt.text, pos))
+      : stmt;
+    return new ApplyError({
+      database: this.database,
+      script: file.script,
+      serverMessage: message,
+      line: at.line,
+      column: at.column,
+      statement: firstLine(stmt),
+      statementsDone: index,
+      hint: index === 0
+        ? "fix the statement and run again"
+        : `ClickHouse has no transactions: statements 1-${index} of this file stay applied and ` +
+          `are recorded; fix statement ${index + 1} and run again to resume there`,
+    });
+  }
+
+  #tombstone(r: TrackingRowData): Omit<TrackingRecord, "updated"> {
+    return { ...this.#copy(r), deleted: true };
+  }
+
+  #copy(r: TrackingRowData): Omit<TrackingRecord, "updated"> {
+    return {
+      version: r.version === null ? null : Number(r.version),
+      description: r.description,
+      script: r.script,
+      checksum: r.checksum,
+      kind: r.kind === "seed" ? "seed" : "migration",
+      appliedAt: Number(r.applied_epoch),
+      executionMs: Number(r.execution_ms),
+      success: Number(r.success) === 1,
+      appliedBy: r.applied_by,
+      content: "",
+      error: r.error,
+      statementsDone: Number(r.statements_done),
+      statementsTotal: Number(r.statements_total),
+      statementHashes: r.statement_hashes ?? [],
+      deleted: false,
+    };
+  }
+
+  async repair(items: RepairItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const rows = await this.#readRows(true);
+    const out: Omit<TrackingRecord, "updated">[] = [];
+    for (const item of items) {
+      const old = rows.filter((r) =>
+        r.kind === "migration" && r.version !== null && Number(r.version) === item.version
+      );
+      if (!item.file) {
+        out.push(...old.map((r) => this.#tombstone(r)));
+        continue;
+      }
+      const f = item.file;
+      const kept = old.find((r) => r.script === f.script) ?? old[0];
+      const statements = splitStatements(f.text, "clickhouse");
+      const hashes = await Promise.all(statements.map((s) => checksum(s.text)));
+      out.push({
+        ...(kept ? this.#copy(kept) : {
+          version: f.version,
+          kind: "migration" as const,
+          appliedAt: "now" as const,
+          executionMs: 0,
+          success: true,
+          appliedBy: this.#target.username,
+          error: null,
+          deleted: false,
+        }),
+        description: f.description,
+        script: f.script,
+        checksum: f.checksum,
+        content: f.text,
+        statementsDone: statements.length,
+        statementsTotal: statements.length,
+        statementHashes: hashes,
+      });
+      out.push(...old.filter((r) => r.script !== f.script).map((r) => this.#tombstone(r)));
+    }
+    if (out.length > 0) await this.#record(out);
+  }
+}

@@ -1,0 +1,491 @@
+// The driver conformance suite for ClickHouse, against the real server of CLICKHOUSE_TEST_URL:
+// empty → lock → apply → record → re-read → drift detected, then what ClickHouse adds: resume after
+// a failed statement, the lease lock between runs, and the seed rule.
+import assert from "node:assert/strict";
+import { checksum } from "../../src/checksum.ts";
+import { ApplyError, ConfigError } from "../../src/errors.ts";
+import { ClickHouseDriver } from "../../src/drivers/clickhouse.ts";
+import { planDatabase } from "../../src/plan.ts";
+import type { TrackedFile, TrackedRow } from "../../src/types.ts";
+import { chQuery, clickhouseUrl, withClickHouseDatabase } from "../helpers.ts";
+
+async function file(script: string, text: string): Promise<TrackedFile> {
+  const m = script.match(/^V(\d+)__(.+)\.sql$/);
+  return {
+    kind: m ? "migration" : "seed",
+    version: m ? Number(m[1]) : null,
+    description: m ? m[2]!.replaceAll("_", " ") : script,
+    script,
+    path: `migrations/clickhouse/${script}`,
+    text,
+    checksum: await checksum(text),
+    format: "sql",
+  };
+}
+
+const signal = () => new AbortController().signal;
+
+/** Connects a driver, runs fn, and closes the driver whatever happens. */
+async function withDriver<T>(url: string, fn: (d: ClickHouseDriver) => Promise<T>): Promise<T> {
+  const d = new ClickHouseDriver("clickhouse", url);
+  await d.connect(10_000);
+  try {
+    return await fn(d);
+  } finally {
+    await d.close();
+  }
+}
+
+/** A URL of a database that does not exist yet (dropped afterwards). */
+async function withMissingDatabase<T>(fn: (url: string, name: string) => Promise<T>): Promise<T> {
+  const name = "dbm_t_" + crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+  const url = new URL(clickhouseUrl());
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString(), name);
+  } finally {
+    await chQuery(serverUrl(), `DROP DATABASE IF EXISTS ${name}`);
+  }
+}
+
+/** The test server without a database, for system queries. */
+function serverUrl(): string {
+  const u = new URL(clickhouseUrl());
+  u.pathname = "/";
+  return u.toString();
+}
+
+async function count(url: string, sql: string): Promise<number> {
+  return Number((await chQuery(url, sql)).trim());
+}
+
+const V1 = `-- two statements, with ';' and '--' inside strings
+CREATE TABLE IF NOT EXISTS events (id UInt32, note String) ENGINE = MergeTree ORDER BY id;
+INSERT INTO events VALUES (1, 'a;b'), (2, '-- not a comment');
+`;
+
+Deno.test("ClickHouseDriver: empty → lock → apply → record → re-read → drift detected", async () => {
+  await withMissingDatabase(async (url, name) => {
+    await withDriver(url, async (d) => {
+      // Empty: connecting creates nothing, so --dry-run and --status leave the server alone.
+      assert.equal(d.hasTrackingTable(), false);
+      assert.deepEqual(await d.readTracking(), []);
+      assert.equal(
+        await count(serverUrl(), `SELECT count() FROM system.databases WHERE name = '${name}'`),
+        0,
+      );
+
+      // Lock: the first real run creates the database.
+      assert.equal(await d.tryLock(), true);
+      assert.equal(
+        await count(serverUrl(), `SELECT count() FROM system.databases WHERE name = '${name}'`),
+        1,
+      );
+      await d.ensureTrackingTable();
+      assert.equal(d.hasTrackingTable(), true);
+
+      // Apply and record.
+      const f1 = await file("V001__events.sql", V1);
+      const out = await d.apply({
+        file: f1,
+        transactional: false,
+        previous: null,
+        signal: signal(),
+      });
+      assert.ok(out.ms >= 0);
+      assert.equal(out.note, undefined);
+      assert.equal(
+        await count(url, "SELECT count() FROM events WHERE note IN ('a;b', '-- not a comment')"),
+        2,
+      );
+      await d.unlock();
+    });
+
+    // Re-read with a new connection, as the next run does.
+    await withDriver(url, async (d) => {
+      assert.equal(d.hasTrackingTable(), true);
+      const rows = await d.readTracking();
+      assert.equal(rows.length, 1);
+      const row = rows[0]!;
+      const f1 = await file("V001__events.sql", V1);
+      assert.deepEqual(
+        { ...row, appliedAt: null, executionMs: 0 },
+        {
+          version: 1,
+          description: "events",
+          script: "V001__events.sql",
+          checksum: f1.checksum,
+          kind: "migration",
+          appliedAt: null,
+          executionMs: 0,
+          success: true,
+          appliedBy: "default",
+          error: null,
+          statementsDone: 2,
+        } satisfies TrackedRow,
+      );
+      assert.ok(
+        row.appliedAt instanceof Date && Math.abs(row.appliedAt.getTime() - Date.now()) < 120_000,
+      );
+      assert.deepEqual(
+        await d.readContents(["V001__events.sql", "V009__nope.sql"]),
+        new Map([["V001__events.sql", V1]]),
+      );
+      assert.equal(planDatabase([f1], [], rows).pending.length, 0);
+
+      // Drift: the applied file changed.
+      const changed = await file("V001__events.sql", V1 + "-- an edit\n");
+      const plan = planDatabase([changed], [], rows);
+      assert.deepEqual(plan.drift.map((e) => e.state), ["checksum mismatch"]);
+
+      // --repair records the current checksum, after which nothing drifts.
+      assert.equal(await d.tryLock(), true);
+      await d.repair([{ version: 1, file: changed }]);
+      const repaired = await d.readTracking();
+      assert.equal(repaired[0]!.checksum, changed.checksum);
+      assert.equal(planDatabase([changed], [], repaired).drift.length, 0);
+      assert.equal(
+        (await d.readContents(["V001__events.sql"])).get("V001__events.sql"),
+        changed.text,
+      );
+
+      // A missing file is drift too; --repair forgets it.
+      assert.deepEqual(planDatabase([], [], repaired).drift.map((e) => e.state), ["missing file"]);
+      await d.repair([{ version: 1, file: null }]);
+      assert.deepEqual(await d.readTracking(), []);
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver records a failed statement and resumes after the statements that succeeded", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      const bad = `CREATE TABLE IF NOT EXISTS marks (n UInt8) ENGINE = MergeTree ORDER BY n;
+INSERT INTO marks VALUES (1);
+INSERT INTO marks VALUES (2);
+SELECT no_such_column FROM marks;
+INSERT INTO marks VALUES (4);
+`;
+      const f = await file("V002__marks.sql", bad);
+      const err = await d.apply({ file: f, transactional: false, previous: null, signal: signal() })
+        .then(() => null, (e) => e);
+      assert.ok(err instanceof ApplyError, String(err));
+      assert.equal(err.line, 4);
+      assert.equal(err.statementsDone, 3);
+      assert.equal(err.statement, "SELECT no_such_column FROM marks;".slice(0, -1));
+      assert.match(err.serverMessage, /no_such_column/);
+      assert.match(err.serverMessage, /\(code 47\)/);
+
+      const [row] = await d.readTracking();
+      assert.equal(row?.success, false);
+      assert.equal(row?.statementsDone, 3);
+      assert.match(row?.error ?? "", /^statement 4 of 5 failed: .*no_such_column/);
+
+      // Fixed: statements 1-3 are not run again (the marks would double).
+      const fixed = await file("V002__marks.sql", bad.replace("no_such_column", "count()"));
+      const out = await d.apply({
+        file: fixed,
+        transactional: false,
+        previous: row!,
+        signal: signal(),
+      });
+      assert.equal(
+        out.note,
+        "resumed at statement 4 of 5 (statements 1-3 were applied by an earlier run)",
+      );
+      assert.equal(
+        (await chQuery(url, "SELECT groupArray(n) FROM (SELECT n FROM marks ORDER BY n)")).trim(),
+        "[1,2,4]",
+      );
+      const [done] = await d.readTracking();
+      assert.equal(done?.success, true);
+      assert.equal(done?.statementsDone, 5);
+      assert.equal(done?.checksum, fixed.checksum);
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver keeps SET for the rest of its file, and replays it when the file resumes", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      // ClickHouse 18.16 takes LowCardinality only with this setting, which lasts for a session.
+      const text = `SET allow_experimental_low_cardinality_type = 1;
+CREATE TABLE IF NOT EXISTS lc1 (a LowCardinality(String)) ENGINE = MergeTree ORDER BY a;
+CREATE TABLE IF NOT EXISTS lc2 (a LowCardinality(String)) ENGINE = MergeTree ORDER BYY a;
+`;
+      const f = await file("V001__lc.sql", text);
+      const err = await d.apply({ file: f, transactional: false, previous: null, signal: signal() })
+        .then(() => null, (e) => e);
+      assert.ok(err instanceof ApplyError, String(err));
+      assert.equal(err.statementsDone, 2);
+      const [row] = await d.readTracking();
+      const fixed = await file("V001__lc.sql", text.replace("BYY", "BY"));
+      const out = await d.apply({
+        file: fixed,
+        transactional: false,
+        previous: row!,
+        signal: signal(),
+      });
+      assert.match(out.note ?? "", /^resumed at statement 3 of 3/);
+      assert.equal(
+        (await chQuery(
+          url,
+          "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name IN ('lc1', 'lc2')",
+        )).trim(),
+        "2",
+      );
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver starts a file again when a statement before the failed one changed", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      const text = `CREATE TABLE IF NOT EXISTS t (n UInt8) ENGINE = MergeTree ORDER BY n;
+SELEC 2;
+`;
+      const f = await file("V001__t.sql", text);
+      const err = await d.apply({ file: f, transactional: false, previous: null, signal: signal() })
+        .then(() => null, (e) => e);
+      assert.ok(err instanceof ApplyError);
+      // The syntax error's position points into the file.
+      assert.deepEqual([err.line, err.column], [2, 1]);
+      const [row] = await d.readTracking();
+      const edited = await file(
+        "V001__t.sql",
+        text.replace("(n UInt8)", "(n UInt16)").replace("SELEC", "SELECT"),
+      );
+      const out = await d.apply({
+        file: edited,
+        transactional: false,
+        previous: row!,
+        signal: signal(),
+      });
+      assert.match(out.note ?? "", /^statement 1 differs .* started the file again$/);
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver stops between statements when the run is aborted and records where", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      const controller = new AbortController();
+      const reason = new Error("stopped by SIGTERM");
+      controller.abort(reason);
+      const f = await file("V001__a.sql", "SELECT 1;\nSELECT 2;\n");
+      await assert.rejects(
+        d.apply({ file: f, transactional: false, previous: null, signal: controller.signal }),
+        (e) => e === reason,
+      );
+      const [row] = await d.readTracking();
+      assert.equal(row?.success, false);
+      assert.equal(row?.statementsDone, 0);
+      assert.match(row?.error ?? "", /interrupted before statement 1 of 2/);
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver cancels a running statement when the run is aborted and records it as interrupted", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      const controller = new AbortController();
+      const reason = new Error("stopped by SIGINT");
+      const f = await file("V001__slow.sql", "SELECT 1;\nSELECT sleep(3);\nSELECT 2;\n");
+      const started = Date.now();
+      const timer = setTimeout(() => controller.abort(reason), 300);
+      try {
+        await assert.rejects(
+          d.apply({ file: f, transactional: false, previous: null, signal: controller.signal }),
+          (e) => e === reason,
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.ok(Date.now() - started < 2500, "did not wait for the statement to end");
+      const [row] = await d.readTracking();
+      assert.equal(row?.success, false);
+      assert.equal(row?.statementsDone, 1);
+      assert.match(row?.error ?? "", /interrupted during statement 2 of 3/);
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver lock: a second run waits, sees the holder, and takes the lock after release", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await withDriver(url, async (a) => {
+      await withDriver(url, async (b) => {
+        assert.equal(await a.tryLock(), true);
+        assert.equal(await a.tryLock(), true, "taking a held lock again is a no-op");
+        assert.equal(await b.tryLock(), false);
+        const holder = await b.lockHolder();
+        assert.match(
+          holder?.description ?? "",
+          /^db-migrate run [0-9a-f]{8} \(host .*, pid \d+, user default\) since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+        );
+        assert.equal(await b.tryLock(), false);
+        await a.unlock();
+        assert.equal(await b.tryLock(), true);
+        assert.equal(await a.tryLock(), false);
+        await b.unlock();
+      });
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver lock: close() withdraws a claim, so a run that gave up blocks nobody", async () => {
+  await withClickHouseDatabase(async (url) => {
+    const a = new ClickHouseDriver("clickhouse", url);
+    await a.connect(10_000);
+    assert.equal(await a.tryLock(), true);
+    await withDriver(url, async (b) => {
+      assert.equal(await b.tryLock(), false);
+      await a.close(); // a holder that ends without unlock() (the run failed) still releases
+      assert.equal(await b.tryLock(), true);
+      await b.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver lock: of many concurrent claims exactly one wins", async () => {
+  await withClickHouseDatabase(async (url) => {
+    const drivers = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const d = new ClickHouseDriver("clickhouse", url);
+        await d.connect(10_000);
+        return d;
+      }),
+    );
+    try {
+      for (let round = 0; round < 3; round++) {
+        const won = await Promise.all(drivers.map((d) => d.tryLock()));
+        assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${won}`);
+        await drivers[won.indexOf(true)]!.unlock();
+      }
+    } finally {
+      await Promise.all(drivers.map((d) => d.close()));
+    }
+  });
+});
+
+Deno.test("ClickHouseDriver seeds: a changed seed replaces its rows in a ReplacingMergeTree", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await chQuery(
+      url,
+      "CREATE TABLE defs (name String, label String) ENGINE = ReplacingMergeTree ORDER BY name",
+    );
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      const v1 = await file(
+        "reference/010_defs.sql",
+        "INSERT INTO defs VALUES ('a', 'A'), ('b', 'B');",
+      );
+      await d.apply({ file: v1, transactional: false, previous: null, signal: signal() });
+      const [row] = await d.readTracking();
+      assert.equal(row?.kind, "seed");
+      assert.equal(row?.version, null);
+      const v2 = await file(
+        "reference/010_defs.sql",
+        "INSERT INTO defs VALUES ('a', 'A2'), ('b', 'B'), ('c', 'C');",
+      );
+      await d.apply({ file: v2, transactional: false, previous: row!, signal: signal() });
+      // Without FINAL: OPTIMIZE ... FINAL has already collapsed the replaced rows.
+      assert.equal(
+        (await chQuery(
+          url,
+          "SELECT groupArray(concat(name, '=', label)) FROM (SELECT * FROM defs ORDER BY name)",
+        )).trim(),
+        "['a=A2','b=B','c=C']",
+      );
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver seeds: a MergeTree target is refused unless the seed truncates it first", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await chQuery(url, "CREATE TABLE events (id UInt8) ENGINE = MergeTree ORDER BY id");
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      const bad = await file("sample/010_events.sql", "-- demo\nINSERT INTO events VALUES (1);");
+      const err = await d.apply({
+        file: bad,
+        transactional: false,
+        previous: null,
+        signal: signal(),
+      })
+        .then(() => null, (e) => e);
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.code, "INVALID_SEED");
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /inserts into dbm_t_\w+\.events \(MergeTree\) at line 2/);
+      assert.match(err.hint ?? "", /ReplacingMergeTree/);
+      assert.equal(await count(url, "SELECT count() FROM events"), 0, "nothing ran");
+
+      const ok = await file(
+        "sample/010_events.sql",
+        "TRUNCATE TABLE events;\nINSERT INTO events VALUES (1), (2);",
+      );
+      await d.apply({ file: ok, transactional: false, previous: null, signal: signal() });
+      await d.apply({ file: ok, transactional: false, previous: null, signal: signal() });
+      assert.equal(await count(url, "SELECT count() FROM events"), 2);
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver: a wrong password is a permanent error, a closed port is not", async () => {
+  const wrong = new URL(clickhouseUrl());
+  wrong.password = "not-the-password";
+  const d = new ClickHouseDriver("clickhouse", wrong.toString());
+  const err = await d.connect(5000).then(() => null, (e) => e);
+  assert.ok(err instanceof Error);
+  assert.ok(d.isPermanent(err), String(err));
+  assert.doesNotMatch(String(err), /not-the-password/);
+
+  const closed = new ClickHouseDriver("clickhouse", "http://default@127.0.0.1:1/db");
+  const err2 = await closed.connect(2000).then(() => null, (e) => e);
+  assert.ok(err2 instanceof Error);
+  assert.equal(closed.isPermanent(err2), false);
+});
+
+Deno.test("ClickHouseDriver refuses a URL it cannot read with BAD_URL and no password", () => {
+  assert.throws(
+    () => new ClickHouseDriver("clickhouse", "http://u:hunter2@h:8123/a/b"),
+    (e: unknown) =>
+      e instanceof ConfigError && e.code === "BAD_URL" && !e.message.includes("hunter2"),
+  );
+});
+
+Deno.test("ClickHouseDriver: a _schema_migrations made by another tool is a configuration error", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await chQuery(
+      url,
+      "CREATE TABLE _schema_migrations (version Int64) ENGINE = MergeTree ORDER BY version",
+    );
+    await withDriver(url, async (d) => {
+      assert.equal(d.hasTrackingTable(), true);
+      await assert.rejects(
+        d.readTracking(),
+        (e) => e instanceof ConfigError && /not created by db-migrate/.test(e.message),
+      );
+    });
+  });
+});
