@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { startEmbedded } from "../../src/drivers/embedded.ts";
+import { MigrateError } from "../../src/errors.ts";
+
+// The options db-migrate's PostgreSQL driver uses.
+const connect = (url: string) =>
+  postgres(url, { max: 1, fetch_types: false, onnotice: () => {}, idle_timeout: 0 });
+
+// One data directory for all steps: creating a cluster costs seconds, reopening about one.
+Deno.test("an embedded database serves postgres.js and keeps its data across restarts", async (t) => {
+  const root = await Deno.makeTempDir({ prefix: "db-migrate-embedded-" });
+  const dataDir = `${root}/.db-migrate/postgres`;
+  try {
+    await t.step(
+      "a fresh directory gets a cluster and a postgres:// URL on 127.0.0.1",
+      async () => {
+        const server = await startEmbedded(dataDir);
+        try {
+          assert.match(server.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+          assert.notEqual(new URL(server.url).port, "0");
+          const sql = connect(server.url);
+          try {
+            await sql`create table kept (id int primary key, name text not null)`;
+            await sql`insert into kept values (${1}, ${"first"})`;
+            const [row] = await sql`select name from kept where id = ${1}`;
+            assert.equal(row?.name, "first");
+          } finally {
+            await sql.end();
+          }
+        } finally {
+          await server.close();
+        }
+        await Deno.stat(`${dataDir}/PG_VERSION`);
+      },
+    );
+
+    await t.step("the same directory opens again with the table and its rows", async () => {
+      const server = await startEmbedded(dataDir);
+      const sql = connect(server.url);
+      try {
+        const rows = await sql`select id, name from kept order by id`;
+        assert.deepEqual(rows.map((r) => ({ ...r })), [{ id: 1, name: "first" }]);
+      } finally {
+        await sql.end();
+        await server.close();
+      }
+    });
+
+    await t.step("several statements run as one simple-protocol query", async () => {
+      const server = await startEmbedded(dataDir);
+      const sql = connect(server.url);
+      try {
+        const results = await sql.unsafe(
+          "create table a (x int); insert into a values (1), (2); select count(*)::int as n from a",
+        ).simple();
+        // postgres.js starts a new result only at a statement that returns rows, so the create
+        // and insert share the first one: two results, as against a PostgreSQL server.
+        assert.equal(results.length, 2);
+        assert.deepEqual({ ...(results.at(-1) as unknown as { n: number }[])[0] }, { n: 2 });
+        const [row] = await sql`select count(*)::int as n from a`;
+        assert.equal(row?.n, 2);
+      } finally {
+        await sql.end();
+        await server.close();
+      }
+    });
+
+    await t.step(
+      "a failing statement reports its position and leaves the session usable",
+      async () => {
+        const server = await startEmbedded(dataDir);
+        const sql = connect(server.url);
+        try {
+          await assert.rejects(sql.unsafe("select 1 from no_such_table"), (err: unknown) => {
+            const e = err as { code?: string; position?: string };
+            assert.equal(e.code, "42P01");
+            assert.equal(e.position, "15");
+            return true;
+          });
+          await assert.rejects(
+            sql.begin(async (tx) => {
+              await tx`insert into kept values (2, 'rolled back')`;
+              await tx`select 1 / 0`;
+            }),
+            { code: "22012" },
+          );
+          const [row] = await sql`select count(*)::int as n from kept`;
+          assert.equal(row?.n, 1);
+        } finally {
+          await sql.end();
+          await server.close();
+        }
+      },
+    );
+
+    await t.step("pgcrypto, citext and uuid-ossp can be created", async () => {
+      const server = await startEmbedded(dataDir);
+      const sql = connect(server.url);
+      try {
+        await sql.unsafe(`create extension if not exists pgcrypto;
+          create extension if not exists citext;
+          create extension if not exists "uuid-ossp"`).simple();
+        const [row] = await sql`select 'A'::citext = 'a'::citext as same,
+          length(gen_random_uuid()::text) as uuid_len,
+          encode(digest('abc', 'sha256'), 'hex') as sha,
+          uuid_generate_v4() is not null as v4`;
+        assert.deepEqual({ ...row }, {
+          same: true,
+          uuid_len: 36,
+          sha: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+          v4: true,
+        });
+      } finally {
+        await sql.end();
+        await server.close();
+      }
+    });
+
+    await t.step(
+      "a directory already open elsewhere fails with LOCK_TIMEOUT after the wait",
+      async () => {
+        const server = await startEmbedded(dataDir);
+        try {
+          const waits: string[] = [];
+          await assert.rejects(
+            startEmbedded(dataDir, { lockTimeoutMs: 200, onWait: (m) => waits.push(m) }),
+            (err: unknown) =>
+              err instanceof MigrateError && err.code === "LOCK_TIMEOUT" && err.exitCode === 4,
+          );
+          assert.equal(waits.length, 1);
+        } finally {
+          await server.close();
+        }
+        // Closing released the lock.
+        await (await startEmbedded(dataDir, { lockTimeoutMs: 0 })).close();
+      },
+    );
+
+    await t.step(
+      "a non-empty directory without a cluster is refused, not overwritten",
+      async () => {
+        const stranger = `${root}/.db-migrate/stranger`;
+        await Deno.mkdir(stranger, { recursive: true });
+        await Deno.writeTextFile(`${stranger}/notes.txt`, "mine");
+        await assert.rejects(
+          startEmbedded(stranger),
+          (err: unknown) => err instanceof MigrateError && err.exitCode === 2,
+        );
+        assert.equal(await Deno.readTextFile(`${stranger}/notes.txt`), "mine");
+      },
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
