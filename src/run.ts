@@ -17,9 +17,11 @@ import {
 import { acquireLock } from "./lock.ts";
 import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
 import { redactUrl, scrub } from "./redact.ts";
+import { describeDataSeed, parseDataSeed } from "./seeds/load.ts";
+import type { DataSeed } from "./seeds/types.ts";
 import type { DatabaseResult, RunResult, StatusEntry } from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
-import { splitStatements } from "./split.ts";
+import { SplitError, splitStatements } from "./split.ts";
 import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
 
 /** What the core needs from its caller. */
@@ -41,6 +43,8 @@ interface Session {
   plan?: DatabasePlan;
   /** Per pending file: whether it runs in a transaction (PostgreSQL). */
   transactional: Map<string, boolean>;
+  /** Pending YAML and CSV seeds, parsed before anything is applied (apply and dry-run only). */
+  dataSeeds: Map<string, DataSeed>;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -82,7 +86,8 @@ async function connectWithWait(
     } catch (err) {
       if (deps.signal.aborted) throw deps.signal.reason;
       const why = message(err);
-      if (driver.isPermanent(err)) {
+      // A missing Deno permission will not appear by waiting either.
+      if (driver.isPermanent(err) || err instanceof Deno.errors.NotCapable) {
         throw new UnreachableError(
           "DB_UNREACHABLE",
           db.name,
@@ -155,7 +160,11 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
     }
     const dataDir = `${deps.cwd}/.db-migrate/${db.name}`;
     const { startEmbedded } = await import("./drivers/embedded.ts");
-    const server = await startEmbedded(dataDir);
+    const server = await startEmbedded(dataDir, {
+      lockTimeoutMs: opts.lockTimeoutSeconds * 1000,
+      signal: deps.signal,
+      onWait: deps.reporter.notice,
+    });
     s.closeEmbedded = server.close;
     url = server.url;
     s.result.target = `embedded PostgreSQL in .db-migrate/${db.name}`;
@@ -182,11 +191,16 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
   for (const e of plan.pending) {
     const f = e.file!;
     if (f.format !== "sql") {
-      throw new ConfigError(
-        "INVALID_SEED",
-        `seed "${f.script}" of "${db.name}": ${f.format.toUpperCase()} seeds are not supported by this version`,
-        { database: db.name, position: { file: f.path }, hint: "use a .sql seed" },
-      );
+      if (opts.mode === "status") continue;
+      if (!driver.applySeed) {
+        throw new ConfigError(
+          "INVALID_SEED",
+          `seed "${f.script}" of "${db.name}": ${f.format.toUpperCase()} seeds are not supported for ${db.kind} databases by this version`,
+          { database: db.name, position: { file: f.path }, hint: "use a .sql seed" },
+        );
+      }
+      s.dataSeeds.set(f.script, await parseDataSeed(f, db.name));
+      continue;
     }
     if (driver.dialect === "postgres") {
       try {
@@ -203,6 +217,16 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
         );
       }
     } else {
+      try {
+        splitStatements(f.text, driver.dialect);
+      } catch (err) {
+        if (!(err instanceof SplitError)) throw err;
+        throw new ConfigError(
+          "BAD_SQL_TEXT",
+          `cannot read "${f.path}" of database "${db.name}": ${err.message}`,
+          { database: db.name, position: { file: f.path, line: err.line, column: err.column } },
+        );
+      }
       s.transactional.set(f.script, false);
     }
   }
@@ -221,6 +245,7 @@ export async function run(
     migrations: [],
     seeds: [],
     transactional: new Map(),
+    dataSeeds: new Map(),
   }));
   const result: RunResult = {
     mode: opts.mode,
@@ -276,8 +301,13 @@ export async function run(
       if (opts.mode === "dry-run") {
         for (const e of s.plan.pending) {
           const step = stepOf(s.db.name, e, "pending");
-          const count = splitStatements(e.file!.text, s.driver!.dialect).length;
-          step.note = `${e.file!.checksum}  ${count} ${count === 1 ? "statement" : "statements"}` +
+          const seed = s.dataSeeds.get(e.file!.script);
+          const count = seed ? 0 : splitStatements(e.file!.text, s.driver!.dialect).length;
+          // Data seeds show their tables and row counts, never a value.
+          const what = seed
+            ? describeDataSeed(seed)
+            : `${count} ${count === 1 ? "statement" : "statements"}`;
+          step.note = `${e.file!.checksum}  ${what}` +
             (e.reason === "new" ? "" : ` (${e.reason})`) +
             (s.transactional.get(e.file!.script) === false && s.db.kind === "postgres"
               ? " (no transaction)"
@@ -333,12 +363,16 @@ async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
       }
       const step = stepOf(s.db.name, e, "applied");
       try {
-        const out = await s.driver.apply({
+        const req = {
           file,
           transactional: s.transactional.get(file.script) ?? true,
           previous: e.row,
           signal: deps.signal,
-        });
+        };
+        const seed = s.dataSeeds.get(file.script);
+        const out = seed && s.driver.applySeed
+          ? await s.driver.applySeed({ ...req, seed })
+          : await s.driver.apply(req);
         step.ms = out.ms;
         if (out.note) step.note = out.note;
         if (e.reason === "changed") {

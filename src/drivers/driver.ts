@@ -1,6 +1,7 @@
 // The one small interface the rest of the program talks to; nothing outside src/drivers/ imports a
 // database client. Drivers are loaded lazily by kind, so a PostgreSQL-only run never loads ClickHouse.
 
+import type { DataSeed } from "../seeds/types.ts";
 import type { Dialect } from "../split.ts";
 import type { DatabaseConfig, DbKind, TrackedFile, TrackedRow } from "../types.ts";
 
@@ -12,6 +13,11 @@ export interface ApplyRequest {
   /** The tracking row of an earlier failed attempt, if any (lets a driver resume). */
   previous: TrackedRow | null;
   signal: AbortSignal;
+}
+
+/** A YAML or CSV seed to load: the file and its content, parsed and checked by src/seeds/. */
+export interface SeedRequest extends ApplyRequest {
+  seed: DataSeed;
 }
 
 /** What applying one file did. */
@@ -58,6 +64,8 @@ export interface Driver {
   unlock(): Promise<void>;
   /** Applies one file and records it; throws ApplyError with the file position on failure. */
   apply(req: ApplyRequest): Promise<ApplyOutcome>;
+  /** Loads a YAML or CSV seed and records it in one transaction; without it, only SQL seeds run. */
+  applySeed?(req: SeedRequest): Promise<ApplyOutcome>;
   /** Records current checksums of drifted migrations and forgets missing ones. */
   repair(items: RepairItem[]): Promise<void>;
 }
