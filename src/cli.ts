@@ -5,12 +5,19 @@ import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
 import { SEED_MODES, type SeedMode } from "./types.ts";
 
+/** The ways progress lines can be written. */
+export const LOG_FORMATS = ["text", "json"] as const;
+/** One of LOG_FORMATS. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
 /** What the user asked for, flags and environment merged. */
 export interface Options {
   mode: "apply" | "dry-run" | "status";
   seed: SeedMode;
   databases: string[];
   json: boolean;
+  /** How progress lines are written: human text, or one JSON object per event. */
+  logFormat: LogFormat;
   waitSeconds: number;
   lockTimeoutSeconds: number;
   repair: boolean;
@@ -34,6 +41,7 @@ Options:
   --dry-run              list what a run would apply; change nothing
   --status               show every migration and seed with its state; change nothing
   --json                 print one JSON document on stdout; human lines go to stderr
+  --log-format=FORMAT    text (default) or json: one JSON object per event (env DB_MIGRATE_LOG_FORMAT)
   --wait=SECONDS         keep trying to connect this long (default 30, env DB_MIGRATE_WAIT)
   --lock-timeout=SECONDS wait this long for another run's lock (default 300, env DB_MIGRATE_LOCK_TIMEOUT)
   --repair               record the current checksums of changed files, forget missing ones, go on
@@ -72,6 +80,7 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         "dry-run": { type: "boolean" },
         status: { type: "boolean" },
         json: { type: "boolean" },
+        "log-format": { type: "string" },
         wait: { type: "string" },
         "lock-timeout": { type: "string" },
         repair: { type: "boolean" },
@@ -96,6 +105,14 @@ export function parseOptions(args: string[], env: (name: string) => string | und
       }`,
     );
   }
+  const logFormat = values["log-format"] ?? env("DB_MIGRATE_LOG_FORMAT") ?? "text";
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new UsageError(
+      `--log-format must be one of ${LOG_FORMATS.join(", ")}, not "${logFormat}"${
+        values["log-format"] === undefined ? " (from DB_MIGRATE_LOG_FORMAT)" : ""
+      }`,
+    );
+  }
   if (values["dry-run"] && values.status) {
     throw new UsageError("--dry-run and --status cannot be used together");
   }
@@ -111,6 +128,7 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     seed: seed as SeedMode,
     databases: values.database ?? [],
     json: values.json ?? false,
+    logFormat: logFormat as LogFormat,
     waitSeconds: seconds("wait", values.wait ?? env("DB_MIGRATE_WAIT") ?? "30"),
     lockTimeoutSeconds: seconds(
       "lock-timeout",

@@ -2,17 +2,64 @@
 // prints the final summary and exits; SIGTERM and SIGINT abort the run between statements.
 
 import denoJson from "../deno.json" with { type: "json" };
-import { type Options, parseOptions, USAGE } from "./cli.ts";
+import { type LogFormat, type Options, parseOptions, USAGE } from "./cli.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
-import { InterruptedError, MigrateError } from "./errors.ts";
+import { ConfigError, InterruptedError, MigrateError } from "./errors.ts";
 import { scrub } from "./redact.ts";
-import { jsonDocument } from "./report/json.ts";
+import { jsonDocument, terminationMessage } from "./report/json.ts";
+import {
+  errorEvent,
+  jsonLogReporter,
+  messageEvent,
+  statusEvents,
+  summaryEvent,
+  writeEvent,
+} from "./report/log_json.ts";
 import { type RunResult, summaryLine } from "./report/summary.ts";
 import { consoleReporter, statusTable, writeLine } from "./report/text.ts";
 import { run } from "./run.ts";
+import { writeTerminationMessage } from "./termination.ts";
 
 const VERSION = denoJson.version;
-const env = (name: string) => Deno.env.get(name);
+
+/** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
+const env = (name: string): string | undefined => {
+  try {
+    return Deno.env.get(name);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotCapable)) throw err;
+    throw new ConfigError(
+      "CONFIG",
+      `the environment variable "${name}" may not be read: it is not in the permissions the program runs with`,
+      {
+        hint: `add "${name}" to permissions.container.env in deno.json and rebuild the image, ` +
+          "or run with --allow-env",
+      },
+    );
+  }
+};
+
+/** Like env, but a variable that may not be read is simply unset (for best-effort extras). */
+const optionalEnv = (name: string): string | undefined => {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The log format before the flags are parsed, so that a usage error is reported in it. */
+function logFormatOf(args: string[]): LogFormat {
+  const i = args.indexOf("--log-format");
+  const flag = i >= 0 ? args[i + 1] : args.find((a) => a.startsWith("--log-format="))?.slice(13);
+  return (flag ?? optionalEnv("DB_MIGRATE_LOG_FORMAT")) === "json" ? "json" : "text";
+}
+
+/** A notice on stderr, as a line of text or as an event. */
+function notice(logFormat: LogFormat, text: string): void {
+  if (logFormat === "json") writeEvent(Deno.stderr, messageEvent("warn", text));
+  else writeLine(Deno.stderr, text);
+}
 
 function errorResult(err: unknown, opts: Partial<Options>, started: number): RunResult {
   const e = err instanceof MigrateError ? err : null;
@@ -33,8 +80,29 @@ function errorResult(err: unknown, opts: Partial<Options>, started: number): Run
   };
 }
 
-/** Prints the result the way the options ask and returns the exit code. */
-function finish(result: RunResult, json: boolean): number {
+/** The end of a --log-format=json run: the error and the summary (or the --json document) as events. */
+function finishEvents(result: RunResult, json: boolean): number {
+  if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
+  if (json) {
+    writeLine(Deno.stdout, jsonDocument(result, VERSION));
+    return result.exitCode;
+  }
+  if (result.mode === "status") {
+    for (const db of result.databases) {
+      for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
+    }
+  }
+  writeEvent(Deno.stdout, summaryEvent(result));
+  return result.exitCode;
+}
+
+/** Prints the result the way the options ask, leaves the termination message, returns the exit code. */
+function finish(result: RunResult, json: boolean, logFormat: LogFormat): number {
+  const warning = writeTerminationMessage(terminationMessage(result), {
+    path: optionalEnv("DB_MIGRATE_TERMINATION_LOG"),
+  });
+  if (warning) notice(logFormat, `warning: ${warning}`);
+  if (logFormat === "json") return finishEvents(result, json);
   if (result.error) {
     writeLine(
       Deno.stderr,
@@ -59,8 +127,9 @@ async function main(): Promise<number> {
     opts = parseOptions(Deno.args, env);
   } catch (err) {
     const json = Deno.args.includes("--json");
-    const code = finish(errorResult(err, {}, started), json);
-    if (!json) writeLine(Deno.stderr, `\n${USAGE}`);
+    const logFormat = logFormatOf(Deno.args);
+    const code = finish(errorResult(err, {}, started), json, logFormat);
+    if (!json && logFormat === "text") writeLine(Deno.stderr, `\n${USAGE}`);
     return code;
   }
   if (opts.help) {
@@ -75,7 +144,7 @@ async function main(): Promise<number> {
   const controller = new AbortController();
   const onSignal = (sig: "SIGTERM" | "SIGINT") => () => {
     if (!controller.signal.aborted) {
-      writeLine(Deno.stderr, `received ${sig}: stopping after rolling back the current file`);
+      notice(opts.logFormat, `received ${sig}: stopping after rolling back the current file`);
       controller.abort(new InterruptedError(sig));
     }
   };
@@ -95,11 +164,13 @@ async function main(): Promise<number> {
     });
     checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
-    const reporter = consoleReporter(opts.json, width);
+    const reporter = opts.logFormat === "json"
+      ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr, width)
+      : consoleReporter(opts.json, width);
     const result = await run(opts, dbs, { reporter, signal: controller.signal, cwd: Deno.cwd() });
-    return finish(result, opts.json);
+    return finish(result, opts.json, opts.logFormat);
   } catch (err) {
-    return finish(errorResult(err, opts, started), opts.json);
+    return finish(errorResult(err, opts, started), opts.json, opts.logFormat);
   } finally {
     for (const [sig, fn] of handlers) Deno.removeSignalListener(sig, fn);
   }
