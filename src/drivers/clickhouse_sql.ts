@@ -248,15 +248,18 @@ ORDER BY holder`;
 
 /**
  * The server's clock and every claim, as rows `{holder, claimed_at, expires_at, info, now}`. The
- * first row has an empty holder and only carries `now`, so the clock comes back even when there
- * are no claims (and in the same query, so it is the same clock reading as the claims').
+ * first row has an empty holder and alone carries `now`, so the clock comes back even when there
+ * are no claims, in the same query as the claims. The claims' `now` is a materialized 0: ClickHouse
+ * 18.16 refuses a UNION ALL whose two parts give one column different constant values ("Cannot
+ * convert column now because it is constant but values of constants are different"), which two
+ * now() calls do when the query straddles a second.
  */
 export function selectLockSql(database: string): string {
   return `SELECT '' AS holder, toUInt32(0) AS claimed_at, toUInt32(0) AS expires_at, '' AS info,
   toUInt32(now()) AS now
 UNION ALL
 SELECT holder, toUInt32(claimed_at) AS claimed_at, toUInt32(expires_at) AS expires_at, info,
-  toUInt32(now()) AS now
+  materialize(toUInt32(0)) AS now
 FROM ${qualified(database, LOCK_TABLE)} FINAL`;
 }
 
