@@ -12,7 +12,8 @@ export interface LockOptions {
   onWait: (message: string) => void;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Waits ms, or less when the signal aborts. */
+export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise<void>((resolve) => {
     const t = setTimeout(done, ms);
     function done() {

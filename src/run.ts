@@ -14,7 +14,7 @@ import {
   MigrateError,
   UnreachableError,
 } from "./errors.ts";
-import { acquireLock } from "./lock.ts";
+import { acquireLock, sleep } from "./lock.ts";
 import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
 import { redactUrl, scrub } from "./redact.ts";
 import { describeDataSeed, parseDataSeed } from "./seeds/load.ts";
@@ -46,17 +46,6 @@ interface Session {
   /** Pending YAML and CSV seeds, parsed before anything is applied (apply and dry-run only). */
   dataSeeds: Map<string, DataSeed>;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 function message(err: unknown): string {
   if (err instanceof Error) {

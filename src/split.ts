@@ -370,3 +370,10 @@ export function stripComments(sql: string, dialect: Dialect): string {
   parts.push(sql.slice(copied));
   return parts.join("");
 }
+
+/** The first significant line of a statement, shortened to 120 characters, for messages. */
+export function statementHead(stmt: Statement): string {
+  const line = stmt.text.split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("--")) ??
+    stmt.text;
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line.trim();
+}

@@ -3,7 +3,7 @@
 
 import postgres from "postgres";
 import { ApplyError, ConfigError } from "../errors.ts";
-import { lineColumn, splitStatements, type Statement } from "../split.ts";
+import { lineColumn, splitStatements, type Statement, statementHead } from "../split.ts";
 import type { TrackedRow } from "../types.ts";
 import type {
   ApplyOutcome,
@@ -25,37 +25,9 @@ import {
   selectTrackingSql,
   TIMER_START_SQL,
 } from "./postgres_sql.ts";
+import { PERMANENT_CODES, type PgError, serverMessage } from "./postgres_errors.ts";
 
 type Sql = ReturnType<typeof postgres>;
-
-interface PgError extends Error {
-  code?: string;
-  position?: string;
-  detail?: string;
-  hint?: string;
-  where?: string;
-  severity?: string;
-}
-
-const PERMANENT_CODES = new Set(["28P01", "28000", "3D000"]);
-
-/** The server's message with its detail and hint, as a user reads it. */
-function serverMessage(err: unknown): string {
-  const e = err as PgError;
-  const parts = [e.message ?? String(err)];
-  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) parts[0] += ` (SQLSTATE ${e.code})`;
-  if (e.detail) parts.push(`detail: ${e.detail}`);
-  if (e.hint) parts.push(`hint: ${e.hint}`);
-  if (e.where) parts.push(`context: ${e.where}`);
-  return parts.join("\n  ");
-}
-
-/** The first line of a statement, shortened, for messages. */
-function firstLine(stmt: Statement): string {
-  const line = stmt.text.split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("--")) ??
-    stmt.text;
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line.trim();
-}
 
 /** Converts PostgreSQL's 1-based character position into a JS string index. */
 function charIndex(text: string, position: number): number {
@@ -224,7 +196,7 @@ export class PostgresDriver implements Driver {
         serverMessage: serverMessage(err),
         line,
         column,
-        ...(stmt ? { statement: firstLine(stmt) } : {}),
+        ...(stmt ? { statement: statementHead(stmt) } : {}),
       });
     }
     if (pos > prefixChars + fileChars + 1) {
@@ -258,7 +230,7 @@ export class PostgresDriver implements Driver {
             serverMessage: serverMessage(e),
             line: at.line,
             column: at.column,
-            statement: firstLine(stmt),
+            statement: statementHead(stmt),
           });
           break;
         }
@@ -294,7 +266,7 @@ export class PostgresDriver implements Driver {
           serverMessage: serverMessage(err),
           line: at.line,
           column: at.column,
-          statement: firstLine(stmt),
+          statement: statementHead(stmt),
           statementsDone: i,
           hint: "this file runs outside a transaction: statements before it stay applied; " +
             "fix the file and run again (files are idempotent by rule)",

@@ -31,6 +31,7 @@ import { checkText } from "../seeds/values.ts";
 import { splitTableName } from "../seeds/yaml.ts";
 import type { ApplyOutcome, SeedRequest } from "./driver.ts";
 import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres_sql.ts";
+import { type PgError, serverMessage } from "./postgres_errors.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -290,25 +291,6 @@ group by ${exprs.join(", ")} having count(*) > 1 order by 1 limit 1`;
 
 // ---------------------------------------------------------------------------------------------
 // Running it
-
-interface PgError extends Error {
-  code?: string;
-  detail?: string;
-  hint?: string;
-  where?: string;
-  column_name?: string;
-  constraint_name?: string;
-}
-
-/** The server's message with its detail and hint, as a user reads it. */
-function serverMessage(err: unknown): string {
-  const e = err as PgError;
-  const parts = [e.message ?? String(err)];
-  if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) parts[0] += ` (SQLSTATE ${e.code})`;
-  if (e.detail) parts.push(`detail: ${e.detail}`);
-  if (e.hint) parts.push(`hint: ${e.hint}`);
-  return parts.join("\n  ");
-}
 
 /** The column an error names: not-null and generated-column errors, or `Key (col)=` details. */
 function errorColumn(err: unknown): string | null {
