@@ -188,6 +188,7 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
           { database: db.name, position: { file: f.path }, hint: "use a .sql seed" },
         );
       }
+      driver.checkSeedFormat?.(f);
       s.dataSeeds.set(f.script, await parseDataSeed(f, db.name));
       continue;
     }

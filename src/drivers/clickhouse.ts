@@ -18,8 +18,23 @@ import {
   stripComments,
 } from "../split.ts";
 import type { TrackedFile, TrackedRow } from "../types.ts";
-import type { ApplyOutcome, ApplyRequest, Driver, LockHolder, RepairItem } from "./driver.ts";
-import { SeedCheck } from "./clickhouse_seed.ts";
+import type {
+  ApplyOutcome,
+  ApplyRequest,
+  Driver,
+  LockHolder,
+  RepairItem,
+  SeedRequest,
+} from "./driver.ts";
+import {
+  checkCsvTarget,
+  CSV_INSERT_SETTINGS,
+  csvBody,
+  csvErrorMessage,
+  csvErrorPosition,
+  csvTable,
+  SeedCheck,
+} from "./clickhouse_seed.ts";
 import {
   byteToIndex,
   type Claim,
@@ -28,6 +43,7 @@ import {
   createDatabaseSql,
   createLockSql,
   createTrackingSql,
+  csvInsertSql,
   existsSql,
   insertClaimSql,
   insertTrackingSql,
@@ -45,6 +61,7 @@ import {
   selectProgressSql,
   selectTrackingSql,
   syntaxErrorPosition,
+  tableColumnsSql,
   tableEnginesSql,
   type TrackingRecord,
 } from "./clickhouse_sql.ts";
@@ -669,6 +686,171 @@ export class ClickHouseDriver implements Driver {
     const ms = performance.now() - started;
     await this.#record([{ ...row(n, null, file.text), executionMs: ms }]);
     return notes.length > 0 ? { ms, note: notes.join("; ") } : { ms };
+  }
+
+  /** YAML seeds need an upsert, which ClickHouse lacks: refused before anything is applied. */
+  checkSeedFormat(file: TrackedFile): void {
+    if (file.format === "csv" || file.format === "sql") return;
+    throw new ConfigError(
+      "INVALID_SEED",
+      `seed "${file.path}" of "${this.database}": ${file.format.toUpperCase()} seeds are not ` +
+        "supported on ClickHouse, which has no upsert to apply their rows with",
+      {
+        database: this.database,
+        position: { file: file.path },
+        hint: "write the rows as a .sql seed (INSERT into a ReplacingMergeTree table) or a .csv " +
+          "seed (NNN_<table>.csv with a header row)",
+      },
+    );
+  }
+
+  /**
+   * Loads a CSV seed: checks the table and the header against system.tables and system.columns
+   * (the seed rule: a ReplacingMergeTree), streams the file as `INSERT ... FORMAT CSVWithNames`,
+   * merges with OPTIMIZE TABLE ... FINAL so a re-applied file's rows replace the earlier ones at
+   * once, and records the file. No transaction: a failed load may leave some rows in the table, and
+   * applying the fixed file replaces them.
+   */
+  async applySeed(req: SeedRequest): Promise<ApplyOutcome> {
+    const { file, seed, signal } = req;
+    this.checkSeedFormat(file);
+    if (seed.format !== "csv") throw new Error(`"${file.script}" is not a CSV seed`);
+    const started = performance.now();
+    const table = csvTable(seed, this.#target.database);
+    const [engine] = await this.#rows<{ engine: string }>(tableEnginesSql([table]));
+    const columns = engine
+      ? (await this.#rows<
+        { name: string; type: string; default_kind: string; is_in_sorting_key: number }
+      >(tableColumnsSql(table))).map((c) => ({
+        name: String(c.name),
+        type: String(c.type),
+        defaultKind: String(c.default_kind),
+        inSortingKey: Number(c.is_in_sorting_key) === 1,
+      }))
+      : [];
+    const where = { database: this.database, script: file.script };
+    const header = checkCsvTarget(seed, where, {
+      table,
+      engine: engine ? String(engine.engine) : null,
+      columns,
+    });
+    const body = csvBody(seed, header, where);
+    const n = seed.records.length;
+    const rows = `${n} ${n === 1 ? "row" : "rows"}`;
+
+    const row = (done: number, error: string | null, content = "") => ({
+      version: file.version,
+      description: file.description,
+      script: file.script,
+      checksum: file.checksum,
+      kind: file.kind,
+      appliedAt: "now" as const,
+      appliedBy: this.#target.username,
+      statementsTotal: 1,
+      deleted: false,
+      executionMs: performance.now() - started,
+      success: error === null,
+      content,
+      error,
+      statementsDone: done,
+      statementHashes: [],
+    });
+    const fail = async (error: string) => {
+      await this.#record([row(0, error, file.text)]).catch(() => {});
+    };
+
+    if (signal.aborted) throw signal.reason;
+    this.#lockCheck(file);
+    await this.#record([row(0, `unfinished: loading ${rows} was running`)]);
+    const queryId = crypto.randomUUID();
+    try {
+      if (n > 0) {
+        await this.#insertBody(csvInsertSql(table, header.map((c) => c.name)), body, {
+          signal,
+          queryId,
+          settings: CSV_INSERT_SETTINGS,
+        });
+      }
+    } catch (err) {
+      if (signal.aborted) {
+        await this.#exec(killQuerySql(queryId), { timeoutMs: 5000 }).catch(() => {});
+        await fail(
+          "interrupted while loading; the server was asked to stop, so some rows " +
+            "may be in the table",
+        );
+        throw signal.reason;
+      }
+      const e = requestError(err, { timedOut: false, timeoutMs: 0 });
+      const text = csvErrorMessage(e.message);
+      const serverMessage = e.code === null ? text : `${text} (code ${e.code})`;
+      const pos = csvErrorPosition(seed, header, e.message);
+      await fail(`loading failed: ${serverMessage}`);
+      throw new ApplyError({
+        database: this.database,
+        script: file.script,
+        serverMessage,
+        ...(pos ? { line: pos.line, column: pos.column } : {}),
+        statement: `INSERT INTO ${table.database}.${table.table} FORMAT CSVWithNames (${rows})`,
+        statementsDone: 0,
+        hint: "fix the line and run again; ClickHouse has no transactions, so rows before it " +
+          "may be in the table already, and the fixed file replaces them",
+      });
+    }
+
+    const notes = [`${rows} (CSV into ${table.database}.${table.table})`];
+    try {
+      await this.#exec(optimizeSql(table.database, table.table), {
+        timeoutMs: STATEMENT_TIMEOUT_MS,
+      });
+    } catch (err) {
+      notes.push(
+        `OPTIMIZE TABLE ${table.table} FINAL failed (${(err as Error).message}); ` +
+          "replaced rows collapse at the next merge (reads with FINAL see them collapsed now)",
+      );
+    }
+    const ms = performance.now() - started;
+    await this.#record([{ ...row(1, null, file.text), executionMs: ms }]);
+    return { ms, note: notes.join("; ") };
+  }
+
+  /**
+   * Sends `query` with a body of data (an INSERT ... FORMAT), by fetch: the client trims the text
+   * it sends and strips trailing semicolons, which would cut a CSV's last field, and the web client
+   * takes no raw body beside a query. The query goes in the URL, the data as the body.
+   */
+  async #insertBody(
+    query: string,
+    body: string[],
+    opts: { signal: AbortSignal; queryId: string; settings: Readonly<Record<string, string>> },
+  ): Promise<void> {
+    const url = new URL("/", this.#target.endpoint);
+    url.searchParams.set("query", query);
+    url.searchParams.set("query_id", opts.queryId);
+    for (const [k, v] of Object.entries(opts.settings)) url.searchParams.set(k, v);
+    const credentials = new TextEncoder().encode(
+      `${this.#target.username}:${this.#target.password}`,
+    );
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: {
+          Authorization: `Basic ${btoa(String.fromCharCode(...credentials))}`,
+          "Content-Type": "text/csv; charset=utf-8",
+        },
+        body: new Blob(body),
+        signal: opts.signal,
+      });
+    } catch (err) {
+      throw requestError(err, { timedOut: false, timeoutMs: 0 });
+    }
+    const text = await response.text();
+    if (response.ok && !response.headers.has("x-clickhouse-exception-code")) return;
+    const parsed = parseServerError(text);
+    throw new ClickHouseRequestError(
+      parsed.message || `HTTP ${response.status}`,
+      parsed.code ?? (Number(response.headers.get("x-clickhouse-exception-code")) || null),
+    );
   }
 
   #split(file: TrackedFile): Statement[] {

@@ -381,6 +381,26 @@ export function tableEnginesSql(tables: { database: string; table: string }[]): 
   return `SELECT database, name, engine FROM system.tables WHERE ${cond}`;
 }
 
+/**
+ * The columns of one table: rows `{name, type, default_kind, is_in_sorting_key}` (none when the
+ * table does not exist). `default_kind` is '' for a plain column, else DEFAULT, MATERIALIZED or ALIAS.
+ */
+export function tableColumnsSql(t: { database: string; table: string }): string {
+  return `SELECT name, type, default_kind, is_in_sorting_key FROM system.columns
+WHERE database = ${quoteString(t.database)} AND table = ${quoteString(t.table)}`;
+}
+
+/**
+ * The INSERT of a CSV seed, sent as the request's query while the CSV (header first) is the body.
+ * CSVWithNames skips the header but, on 18.16, does not map fields by it: the columns are listed
+ * in the header's order.
+ */
+export function csvInsertSql(t: { database: string; table: string }, columns: string[]): string {
+  return `INSERT INTO ${qualified(t.database, t.table)} (${
+    columns.map(quoteIdent).join(", ")
+  }) FORMAT CSVWithNames`;
+}
+
 /** Merges a table's parts so that rows with one sorting key collapse at once. */
 export function optimizeSql(database: string, table: string): string {
   return `OPTIMIZE TABLE ${qualified(database, table)} FINAL`;

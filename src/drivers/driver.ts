@@ -66,6 +66,11 @@ export interface Driver {
   apply(req: ApplyRequest): Promise<ApplyOutcome>;
   /** Loads a YAML or CSV seed and records it in one transaction; without it, only SQL seeds run. */
   applySeed?(req: SeedRequest): Promise<ApplyOutcome>;
+  /**
+   * Refuses a seed whose format this driver cannot load (a ConfigError, exit 2); called for every
+   * pending YAML and CSV seed before anything is applied. Without it, applySeed takes both.
+   */
+  checkSeedFormat?(file: TrackedFile): void;
   /** Records current checksums of drifted migrations and forgets missing ones. */
   repair(items: RepairItem[]): Promise<void>;
 }

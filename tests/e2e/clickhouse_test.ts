@@ -515,13 +515,16 @@ Deno.test("clickhouse: the example migrations and reference seed apply on the te
       const env = { CLICKHOUSE_URL: url };
       const first = await runCli(["--database=clickhouse", "--seed=full"], { cwd: dir, env });
       assert.equal(first.code, 0, output(first));
-      const n = Object.keys(files).filter((p) => p.endsWith(".sql")).length;
+      const n = Object.keys(files).filter((p) => /\.(sql|csv)$/.test(p)).length;
       assert.deepEqual(summaryCounts(lastLine(first.stdout)), {
         applied: n,
         skipped: 0,
         failed: 0,
       });
       assert.ok(await count(url, "SELECT count() FROM score_definitions FINAL") > 0);
+      const prices = await count(url, "SELECT count() FROM model_prices FINAL");
+      assert.ok(prices > 0);
+      assert.equal(await count(url, "SELECT count() FROM model_prices"), prices, "merged");
       const second = await runCli(["--database=clickhouse", "--seed=full"], { cwd: dir, env });
       assert.equal(second.code, 0, output(second));
       assert.deepEqual(summaryCounts(lastLine(second.stdout)), {
