@@ -15,6 +15,7 @@ import {
   SplitError,
   splitStatements,
   type Statement,
+  statementHead,
   stripComments,
 } from "../split.ts";
 import type { TrackedFile, TrackedRow } from "../types.ts";
@@ -116,13 +117,6 @@ function requestError(err: unknown, what: { timedOut: boolean; timeoutMs: number
     null,
     err,
   );
-}
-
-/** The first significant line of a statement, shortened, for messages. */
-function firstLine(stmt: Statement): string {
-  const line = stmt.text.split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("--")) ??
-    stmt.text;
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line.trim();
 }
 
 function describeHost(): string {
@@ -911,7 +905,7 @@ export class ClickHouseDriver implements Driver {
       serverMessage: message,
       line: at.line,
       column: at.column,
-      statement: firstLine(stmt),
+      statement: statementHead(stmt),
       statementsDone: index,
       hint: index === 0
         ? "fix the statement and run again"
