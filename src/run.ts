@@ -17,7 +17,6 @@ import {
 import { acquireLock, sleep } from "./lock.ts";
 import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
 import { redactUrl, scrub } from "./redact.ts";
-import { describeDataSeed, parseDataSeed } from "./seeds/load.ts";
 import type { DataSeed } from "./seeds/types.ts";
 import type { DatabaseResult, RunResult, StatusEntry } from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
@@ -189,6 +188,8 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
         );
       }
       driver.checkSeedFormat?.(f);
+      // The seed modules (and through them yaml and bcryptjs) load only when a data seed runs.
+      const { parseDataSeed } = await import("./seeds/load.ts");
       s.dataSeeds.set(f.script, await parseDataSeed(f, db.name));
       continue;
     }
@@ -295,7 +296,7 @@ export async function run(
           const count = seed ? 0 : splitStatements(e.file!.text, s.driver!.dialect).length;
           // Data seeds show their tables and row counts, never a value.
           const what = seed
-            ? describeDataSeed(seed)
+            ? (await import("./seeds/load.ts")).describeDataSeed(seed)
             : `${count} ${count === 1 ? "statement" : "statements"}`;
           step.note = `${e.file!.checksum}  ${what}` +
             (e.reason === "new" ? "" : ` (${e.reason})`) +
