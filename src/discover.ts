@@ -45,10 +45,11 @@ export async function listDatabaseFolders(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-async function readTracked(path: string, database: string): Promise<{ text: string; sum: string }> {
+/** Reads, normalises and checksums one file; synchronous because a no-op run reads them all. */
+function readTracked(path: string, database: string): { text: string; sum: string } {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = Deno.readFileSync(path);
   } catch (err) {
     throw new ConfigError(
       "UNREADABLE_FILE",
@@ -57,7 +58,7 @@ async function readTracked(path: string, database: string): Promise<{ text: stri
     );
   }
   const text = decodeFile(bytes);
-  return { text, sum: await checksum(text) };
+  return { text, sum: checksum(text) };
 }
 
 /** Lists, reads and checksums the migrations of one database, sorted by version. */
@@ -108,9 +109,9 @@ export async function discoverMigrations(dir: string, database: string): Promise
       );
     }
   }
-  return await Promise.all(entries.map(async (e) => {
+  return entries.map((e) => {
     const path = `${dir}/${e.name}`;
-    const { text, sum } = await readTracked(path, database);
+    const { text, sum } = readTracked(path, database);
     return {
       kind: "migration" as const,
       version: e.version,
@@ -121,7 +122,7 @@ export async function discoverMigrations(dir: string, database: string): Promise
       checksum: sum,
       format: "sql" as const,
     };
-  }));
+  });
 }
 
 /** Lists, reads and checksums the seed files of one database for a mode, in application order. */
@@ -158,7 +159,7 @@ export async function discoverSeeds(
       const ext = name.slice(dot + 1).toLowerCase();
       if ((ext === "yaml" || ext === "yml") && csvStems.has(name.slice(0, dot))) continue;
       const path = `${setDir}/${name}`;
-      const { text, sum } = await readTracked(path, database);
+      const { text, sum } = readTracked(path, database);
       out.push({
         kind: "seed",
         version: null,

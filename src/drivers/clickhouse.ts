@@ -549,7 +549,7 @@ export class ClickHouseDriver implements Driver {
     const { file, previous, signal } = req;
     const statements = this.#split(file);
     const n = statements.length;
-    const hashes = await Promise.all(statements.map((s) => checksum(s.text)));
+    const hashes = statements.map((s) => checksum(s.text));
     const started = performance.now();
     const notes: string[] = [];
 
@@ -953,7 +953,7 @@ export class ClickHouseDriver implements Driver {
       const f = item.file;
       const kept = old.find((r) => r.script === f.script) ?? old[0];
       const statements = splitStatements(f.text, "clickhouse");
-      const hashes = await Promise.all(statements.map((s) => checksum(s.text)));
+      const hashes = statements.map((s) => checksum(s.text));
       out.push({
         ...(kept ? this.#copy(kept) : {
           version: f.version,

@@ -18,7 +18,7 @@ async function file(script: string, text: string): Promise<TrackedFile> {
     script,
     path: `migrations/clickhouse/${script}`,
     text,
-    checksum: await checksum(text),
+    checksum: checksum(text),
     format: "sql",
   };
 }
