@@ -163,7 +163,15 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
   const driver = await openDriver(db, url);
   s.driver = driver;
   await connectWithWait(driver, db, s.result.target!, opts, deps);
-  if (opts.mode === "apply") {
+  // A run that finds every file applied and unchanged (or drift, which stops it) changes nothing,
+  // so it needs no lock: concurrent runs only ever add rows, never undo "applied". This keeps the
+  // common release no-op free of the lock's cost, which on ClickHouse is a lease that settles.
+  let plan = driver.hasTrackingTable()
+    ? planDatabase(s.migrations, s.seeds, await driver.readTracking())
+    : null;
+  const lockFree = plan !== null && plan.pending.length === 0 &&
+    (plan.drift.length === 0 || !opts.repair);
+  if (opts.mode === "apply" && !lockFree) {
     s.release = await acquireLock(driver, {
       database: db.name,
       timeoutMs: opts.lockTimeoutSeconds * 1000,
@@ -171,9 +179,10 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
       onWait: deps.reporter.notice,
     });
     await driver.ensureTrackingTable();
+    // Read again under the lock: another run may have applied files meanwhile.
+    plan = planDatabase(s.migrations, s.seeds, await driver.readTracking());
   }
-  const rows = await driver.readTracking();
-  const plan = planDatabase(s.migrations, s.seeds, rows);
+  plan ??= planDatabase(s.migrations, s.seeds, []);
   s.plan = plan;
   // Directives and SQL syntax of what will run are checked now, before anything is applied.
   for (const e of plan.pending) {

@@ -1,6 +1,7 @@
 // Concurrent runs on one database take turns and apply each migration once; a run killed with
 // SIGKILL inside a migration leaves nothing recorded for it and does not block the next run.
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { pgQuery, runCli, spawnCli, withPgDatabase } from "../helpers.ts";
 import {
   lastLine,
@@ -141,6 +142,35 @@ Deno.test("a run killed with SIGKILL inside a long migration records nothing for
       assert.ok(await tableExists(url, "last_t"));
       const [count] = await pgQuery(url, "SELECT count(*)::int AS n FROM long_t");
       assert.equal(count?.n, 1, "V2 ran to the end exactly once");
+    });
+  });
+});
+
+Deno.test("a run with nothing to do does not wait for the lock, and a run with work does", async () => {
+  await withPgDatabase(async (url) => {
+    const files = { "migrations/postgres/V1__t.sql": "CREATE TABLE IF NOT EXISTS t (id int);\n" };
+    await withProject(files, async (dir) => {
+      const env = { POSTGRES_URL: url };
+      assert.equal((await runCli(["--seed=none"], { cwd: dir, env })).code, 0);
+      // Another session holds db-migrate's advisory lock ("dbmg") for the rest of the test.
+      const holder = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await holder.unsafe("select pg_advisory_lock(1684172135)");
+        const noop = await runCli(["--seed=none", "--lock-timeout=0"], { cwd: dir, env });
+        assert.equal(noop.code, 0, noop.stderr);
+        assert.match(lastLine(noop.stdout), /^0 applied, 1 skipped, 0 failed/);
+
+        await Deno.writeTextFile(
+          `${dir}/migrations/postgres/V2__u.sql`,
+          "CREATE TABLE u (id int);\n",
+        );
+        const work = await runCli(["--seed=none", "--lock-timeout=1"], { cwd: dir, env });
+        assert.equal(work.code, 4, work.stderr);
+        assert.match(work.stderr, /waiting for the migration lock, held by pid \d+/);
+        assert.equal(await tableExists(url, "u"), false);
+      } finally {
+        await holder.end();
+      }
     });
   });
 });
