@@ -53,22 +53,9 @@ CREATE TRIGGER set_updated_at BEFORE UPDATE ON memberships FOR EACH ROW EXECUTE 
 `;
 
 /** The contract's example, word for word. */
-const EXAMPLE =
-  `organizations:                 # a table (schema-qualified names such as audit.events work too)
-  key: [slug]                  # conflict columns; without \`key\`, the table's primary key
-  rows:
-    - { slug: acme, name: Acme Corp, plan: pro }
-users:
-  key: [email]
-  rows:
-    - email: admin@acme.test
-      name: Admin
-      password_hash: !bcrypt change-me                  # stored as a bcrypt hash (bcryptjs)
-memberships:
-  - user_id: !ref users.email=admin@acme.test           # the id of the users row whose email is that
-    organization_id: !ref organizations.slug=acme
-    role: owner
-`;
+const EXAMPLE = Deno.readTextFileSync(
+  new URL("../fixtures/contract_example.yaml", import.meta.url),
+);
 
 const SEED = "seeds/postgres/reference/010_example.yaml";
 

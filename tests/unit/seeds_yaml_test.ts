@@ -3,22 +3,9 @@ import { ConfigError } from "../../src/errors.ts";
 import { parseRef, parseYamlSeed, splitTableName } from "../../src/seeds/yaml.ts";
 
 /** The contract's example, as a user writes it. */
-const CONTRACT_EXAMPLE =
-  `organizations:                 # a table (schema-qualified names such as audit.events work too)
-  key: [slug]                  # conflict columns; without \`key\`, the table's primary key
-  rows:
-    - { slug: acme, name: Acme Corp, plan: pro }
-users:
-  key: [email]
-  rows:
-    - email: admin@acme.test
-      name: Admin
-      password_hash: !bcrypt change-me                  # stored as a bcrypt hash (bcryptjs)
-memberships:
-  - user_id: !ref users.email=admin@acme.test           # the id of the users row whose email is that
-    organization_id: !ref organizations.slug=acme
-    role: owner
-`;
+const CONTRACT_EXAMPLE = Deno.readTextFileSync(
+  new URL("../fixtures/contract_example.yaml", import.meta.url),
+);
 
 const parse = (text: string, bcryptCost?: string) =>
   parseYamlSeed({ path: "seeds/db/reference/010_x.yaml", database: "db", text, bcryptCost });
