@@ -27,4 +27,18 @@ echo "run.sh: $DENO ($("$DENO" --version | head -n1))" >&2
 
 # node_modules exactly as deno.lock says; --frozen fails instead of rewriting the lock.
 "$DENO" install --frozen
-"$DENO" test -A --frozen "$@"
+# deno test's own closing line is "ok | N passed | N failed"; CI systems that read a plain
+# "N passed, N failed" line get one too. The exit code stays deno test's.
+log=$(mktemp)
+set +e
+"$DENO" test -A --frozen "$@" 2>&1 | tee "$log"
+code=${PIPESTATUS[0]}
+set -e
+summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)
+rm -f "$log"
+if [ -n "$summary" ]; then
+	passed=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
+	failed=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")
+	echo "tests: $passed passed, $failed failed"
+fi
+exit "$code"
