@@ -1,7 +1,8 @@
 // ClickHouse over its HTTP interface through @clickhouse/client-web (fetch). ClickHouse has no
 // transactions and takes one statement per request, so a file runs statement by statement and the
 // tracking row records progress after each one: a failed or interrupted file resumes after its
-// last good statement. There is no advisory lock either, so runs take turns through lease rows.
+// last good statement. There is no advisory lock either, so runs take turns through lease rows
+// (clickhouse_lock.ts).
 //
 // The database named in the URL is created by the first real run (in tryLock, which only real runs
 // call), so --dry-run and --status change nothing on the server.
@@ -38,27 +39,20 @@ import {
 } from "./clickhouse_seed.ts";
 import {
   byteToIndex,
-  type Claim,
-  type ClaimRecord,
   type ClickHouseTarget,
   createDatabaseSql,
-  createLockSql,
   createTrackingSql,
   csvInsertSql,
   existsSql,
-  insertClaimSql,
   insertTrackingSql,
   isSessionStatement,
   killQuerySql,
-  lockWinner,
   maxUpdatedSql,
   optimizeSql,
   parseClickHouseUrl,
   parseServerError,
   PERMANENT_CODES,
-  pruneLockSql,
   selectContentsSql,
-  selectLockSql,
   selectProgressSql,
   selectTrackingSql,
   syntaxErrorPosition,
@@ -66,16 +60,8 @@ import {
   tableEnginesSql,
   type TrackingRecord,
 } from "./clickhouse_sql.ts";
+import { LeaseLock } from "./clickhouse_lock.ts";
 
-// The lease lock. A claim lives WAIT_LEASE_S while its run waits (renewed by each tryLock, which
-// acquireLock calls at least every second), HOLD_LEASE_S once it holds the lock (renewed every
-// RENEW_MS), so a run that dies blocks the others for at most a minute. SETTLE_MS is how long a new
-// claim waits for concurrent claims to become visible before it believes it won.
-const WAIT_LEASE_S = 20;
-const HOLD_LEASE_S = 60;
-const RENEW_MS = 10_000;
-const SETTLE_MS = 250;
-const POLL_MS = 100;
 /** Tracking and lock queries are small: a server that does not answer them in time is stuck. */
 const QUERY_TIMEOUT_MS = 30_000;
 /** Statements of a file may run for hours (INSERT ... SELECT); the server's own limits apply. */
@@ -119,16 +105,6 @@ function requestError(err: unknown, what: { timedOut: boolean; timeoutMs: number
   );
 }
 
-function describeHost(): string {
-  let host = "unknown host";
-  try {
-    host = Deno.hostname();
-  } catch {
-    // --allow-sys=hostname not granted: the pid still tells runs apart on one machine
-  }
-  return `host ${host}, pid ${Deno.pid}`;
-}
-
 interface TrackingRowData {
   version: string | number | null;
   description: string;
@@ -158,23 +134,11 @@ export class ClickHouseDriver implements Driver {
   #files: ClickHouseClient | null = null;
   #hasDb = false;
   #hasTable = false;
-  #lockTable = false;
   /** The next row version of the tracking table (read once under the lock). */
   #nextUpdated: bigint | null = null;
 
-  // The lease lock of this run.
-  readonly #holder = crypto.randomUUID();
-  readonly #info: string;
-  #claimedAt: number | null = null;
-  #held = false;
-  #claimSeq = 0;
-  #renewTimer: ReturnType<typeof setInterval> | null = null;
-  #renewing: Promise<void> | null = null;
-  /** Client-clock time (ms) after which our lease may have run out without a renewal. */
-  #leaseDeadline = 0;
-  /** Why the lock was lost while held, if it was. */
-  #lockLost: string | null = null;
-  #claimsSeen = 0;
+  /** The lease lock of this run. */
+  readonly #lock: LeaseLock;
 
   constructor(readonly database: string, readonly url: string) {
     try {
@@ -192,7 +156,14 @@ export class ClickHouseDriver implements Driver {
         },
       );
     }
-    this.#info = `${describeHost()}, user ${this.#target.username}`;
+    this.#lock = new LeaseLock({
+      database: this.#target.database,
+      user: this.#target.username,
+      exec: (sql) => this.#exec(sql),
+      rows: <T>(sql: string) => this.#rows<T>(sql),
+      ensureDatabase: () => this.#ensureDatabase(),
+      connected: () => this.#admin !== null,
+    });
   }
 
   get #client(): ClickHouseClient {
@@ -278,10 +249,7 @@ export class ClickHouseDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    if (this.#admin && (this.#held || this.#claimedAt !== null)) {
-      await this.unlock().catch(() => {});
-    }
-    this.#stopRenewing();
+    await this.#lock.close();
     const clients = [this.#admin, this.#files];
     this.#admin = null;
     this.#files = null;
@@ -361,156 +329,18 @@ export class ClickHouseDriver implements Driver {
     return out;
   }
 
-  // --- the lease lock ----------------------------------------------------------------------------
-  //
-  // ClickHouse has no compare-and-set, so a claim is an inserted row and the lock belongs to the
-  // earliest live claim (ties: the smaller holder id). Every run reads the same rows with FINAL and
-  // so agrees on the winner, provided that a claim is visible to every reader before anyone judges
-  // a later one. A new claim therefore is judged only SETTLE_MS after the server's clock (second
-  // resolution: DateTime) was seen past the second of the claim: a claim made in the same second
-  // has committed by then, and any claim made later carries a later second and loses. A waiting
-  // run keeps its claim (renewed by each tryLock), so waiting runs get the lock in turn; close()
-  // withdraws it. Times come from the server's clock, never the clients', so clock skew between the
-  // machines that run db-migrate does not matter. Limits, which make this a lease, not a mutex:
-  // - an INSERT that becomes visible more than SETTLE_MS after the server read its now() (a stalled
-  //   server, or a replicated table whose replicas lag) can let two runs both believe they won;
-  // - a holder stopped for longer than its lease (60 s without renewal: a frozen VM, a network
-  //   partition) loses the lock to the next run; it notices at its next renewal and stops before its
-  //   next statement, but a statement already sent runs on;
-  // - behind a load balancer over several servers each server has its own lease table: the lock
-  //   then holds only if every run reaches the same server (or the table is made Replicated).
+  // --- the lease lock (clickhouse_lock.ts) ------------------------------------------------------
 
-  async #ensureLockTable(): Promise<void> {
-    if (this.#lockTable) return;
-    await this.#ensureDatabase();
-    await this.#exec(createLockSql(this.#target.database));
-    this.#lockTable = true;
+  tryLock(): Promise<boolean> {
+    return this.#lock.tryLock();
   }
 
-  async #readLock(): Promise<{ now: number; claims: Claim[] }> {
-    const rows = await this.#rows<
-      { holder: string; claimed_at: number; expires_at: number; info: string; now: number }
-    >(selectLockSql(this.#target.database));
-    const claims = rows.filter((r) => r.holder !== "").map((r) => ({
-      holder: r.holder,
-      claimedAt: Number(r.claimed_at),
-      expiresAt: Number(r.expires_at),
-      info: r.info,
-    }));
-    this.#claimsSeen = claims.length;
-    return { now: Math.max(0, ...rows.map((r) => Number(r.now))), claims };
+  lockHolder(): Promise<LockHolder | null> {
+    return this.#lock.lockHolder();
   }
 
-  async #writeClaim(claimedAt: ClaimRecord["claimedAt"], lease: ClaimRecord["lease"]) {
-    await this.#exec(insertClaimSql(this.#target.database, {
-      holder: this.#holder,
-      claimedAt,
-      lease,
-      info: this.#info,
-      updated: ++this.#claimSeq,
-    }));
-  }
-
-  async tryLock(): Promise<boolean> {
-    if (this.#held) return true;
-    await this.#ensureLockTable();
-    let state = await this.#readLock();
-    let mine = state.claims.find((c) => c.holder === this.#holder);
-    if (!mine || mine.expiresAt <= state.now) {
-      // A new claim; a dead one is never revived, as another run may have won in between.
-      await this.#writeClaim("now", WAIT_LEASE_S);
-      this.#claimedAt = 0; // claimed, time not known yet: close() withdraws it all the same
-      mine = undefined;
-    } else if (mine.expiresAt - state.now < WAIT_LEASE_S / 2) {
-      await this.#writeClaim(mine.claimedAt, WAIT_LEASE_S);
-    }
-    // Judge only once every claim made in the same second as ours must be visible: SETTLE_MS after
-    // the server's clock was seen past that second.
-    let boundarySeen: number | null = null;
-    for (let tries = 0;; tries++) {
-      if (mine) {
-        if (state.now >= mine.claimedAt + 2) break;
-        if (state.now > mine.claimedAt) {
-          if (boundarySeen === null) boundarySeen = Date.now();
-          else if (Date.now() - boundarySeen >= SETTLE_MS) break;
-        }
-      }
-      if (tries >= 50) return false; // our claim is still not visible: judge it on the next try
-      await new Promise((r) => setTimeout(r, boundarySeen === null ? POLL_MS : SETTLE_MS));
-      state = await this.#readLock();
-      mine = state.claims.find((c) => c.holder === this.#holder);
-    }
-    this.#claimedAt = mine.claimedAt;
-    if (lockWinner(state.claims, state.now)?.holder !== this.#holder) return false;
-    await this.#writeClaim(mine.claimedAt, HOLD_LEASE_S);
-    this.#held = true;
-    this.#lockLost = null;
-    this.#leaseDeadline = Date.now() + (HOLD_LEASE_S - 5) * 1000;
-    this.#renewTimer = setInterval(() => {
-      this.#renewing ??= this.#renew().finally(() => this.#renewing = null);
-    }, RENEW_MS);
-    return true;
-  }
-
-  /** Extends the lease, or marks the lock lost when another run could have taken it. */
-  async #renew(): Promise<void> {
-    if (!this.#held || this.#claimedAt === null) return;
-    try {
-      const state = await this.#readLock();
-      const mine = state.claims.find((c) => c.holder === this.#holder);
-      if (!mine || mine.expiresAt <= state.now) {
-        this.#lockLost = "its lease ran out before it was renewed";
-      } else {
-        const winner = lockWinner(state.claims, state.now);
-        if (winner && winner.holder !== this.#holder) {
-          this.#lockLost = `another run holds it now (${winner.info})`;
-        }
-      }
-      if (this.#lockLost) {
-        this.#stopRenewing();
-        return;
-      }
-      await this.#writeClaim(this.#claimedAt, HOLD_LEASE_S);
-      this.#leaseDeadline = Date.now() + (HOLD_LEASE_S - 5) * 1000;
-    } catch (err) {
-      if (Date.now() > this.#leaseDeadline) {
-        this.#lockLost = `its lease could not be renewed: ${(err as Error).message}`;
-        this.#stopRenewing();
-      }
-    }
-  }
-
-  #stopRenewing(): void {
-    if (this.#renewTimer !== null) clearInterval(this.#renewTimer);
-    this.#renewTimer = null;
-  }
-
-  async lockHolder(): Promise<LockHolder | null> {
-    if (!this.#lockTable) return null;
-    const state = await this.#readLock();
-    const live = state.claims.filter((c) => c.expiresAt > state.now && c.holder !== this.#holder);
-    const winner = lockWinner(live, state.now);
-    if (!winner) return null;
-    // Stable wording (no countdown), so the waiting message repeats only when the holder changes.
-    const since = new Date(winner.claimedAt * 1000).toISOString().replace("T", " ")
-      .replace(/\.\d+Z$/, " UTC");
-    return {
-      description: `db-migrate run ${winner.holder.slice(0, 8)} (${winner.info}) since ${since}`,
-    };
-  }
-
-  async unlock(): Promise<void> {
-    this.#stopRenewing();
-    await this.#renewing?.catch(() => {});
-    if (!this.#held && this.#claimedAt === null) return;
-    this.#held = false;
-    this.#claimedAt = null;
-    if (!this.#admin) return;
-    // An expiry row rather than ALTER ... DELETE: a mutation is asynchronous.
-    await this.#writeClaim(0, "released");
-    if (this.#claimsSeen > 100) {
-      await this.#exec(pruneLockSql(this.#target.database)).catch(() => {});
-    }
+  unlock(): Promise<void> {
+    return this.#lock.unlock();
   }
 
   // --- applying ----------------------------------------------------------------------------------
@@ -532,14 +362,12 @@ export class ClickHouseDriver implements Driver {
   }
 
   #lockCheck(file: TrackedFile): void {
-    if (this.#lockLost === null && this.#held && Date.now() > this.#leaseDeadline) {
-      this.#lockLost = "its lease could not be renewed in time";
-    }
-    if (this.#lockLost !== null) {
+    const lost = this.#lock.lost();
+    if (lost !== null) {
       throw new UnreachableError(
         "LOCK_TIMEOUT",
         this.database,
-        `lost the migration lock of "${this.database}" while applying "${file.script}": ${this.#lockLost}`,
+        `lost the migration lock of "${this.database}" while applying "${file.script}": ${lost}`,
         "run again once the other run has finished; the file resumes where it stopped",
       );
     }
