@@ -9,7 +9,7 @@ import { planDatabase } from "../../src/plan.ts";
 import type { TrackedFile, TrackedRow } from "../../src/types.ts";
 import { chQuery, clickhouseUrl, withClickHouseDatabase } from "../helpers.ts";
 
-async function file(script: string, text: string): Promise<TrackedFile> {
+function file(script: string, text: string): TrackedFile {
   const m = script.match(/^V(\d+)__(.+)\.sql$/);
   return {
     kind: m ? "migration" : "seed",
@@ -85,7 +85,7 @@ Deno.test("ClickHouseDriver: empty → lock → apply → record → re-read →
       assert.equal(d.hasTrackingTable(), true);
 
       // Apply and record.
-      const f1 = await file("V001__events.sql", V1);
+      const f1 = file("V001__events.sql", V1);
       const out = await d.apply({
         file: f1,
         transactional: false,
@@ -107,7 +107,7 @@ Deno.test("ClickHouseDriver: empty → lock → apply → record → re-read →
       const rows = await d.readTracking();
       assert.equal(rows.length, 1);
       const row = rows[0]!;
-      const f1 = await file("V001__events.sql", V1);
+      const f1 = file("V001__events.sql", V1);
       assert.deepEqual(
         { ...row, appliedAt: null, executionMs: 0 },
         {
@@ -134,7 +134,7 @@ Deno.test("ClickHouseDriver: empty → lock → apply → record → re-read →
       assert.equal(planDatabase([f1], [], rows).pending.length, 0);
 
       // Drift: the applied file changed.
-      const changed = await file("V001__events.sql", V1 + "-- an edit\n");
+      const changed = file("V001__events.sql", V1 + "-- an edit\n");
       const plan = planDatabase([changed], [], rows);
       assert.deepEqual(plan.drift.map((e) => e.state), ["checksum mismatch"]);
 
@@ -169,7 +169,7 @@ INSERT INTO marks VALUES (2);
 SELECT no_such_column FROM marks;
 INSERT INTO marks VALUES (4);
 `;
-      const f = await file("V002__marks.sql", bad);
+      const f = file("V002__marks.sql", bad);
       const err = await d.apply({ file: f, transactional: false, previous: null, signal: signal() })
         .then(() => null, (e) => e);
       assert.ok(err instanceof ApplyError, String(err));
@@ -185,7 +185,7 @@ INSERT INTO marks VALUES (4);
       assert.match(row?.error ?? "", /^statement 4 of 5 failed: .*no_such_column/);
 
       // Fixed: statements 1-3 are not run again (the marks would double).
-      const fixed = await file("V002__marks.sql", bad.replace("no_such_column", "count()"));
+      const fixed = file("V002__marks.sql", bad.replace("no_such_column", "count()"));
       const out = await d.apply({
         file: fixed,
         transactional: false,
@@ -219,13 +219,13 @@ Deno.test("ClickHouseDriver keeps SET for the rest of its file, and replays it w
 CREATE TABLE IF NOT EXISTS lc1 (a LowCardinality(String)) ENGINE = MergeTree ORDER BY a;
 CREATE TABLE IF NOT EXISTS lc2 (a LowCardinality(String)) ENGINE = MergeTree ORDER BYY a;
 `;
-      const f = await file("V001__lc.sql", text);
+      const f = file("V001__lc.sql", text);
       const err = await d.apply({ file: f, transactional: false, previous: null, signal: signal() })
         .then(() => null, (e) => e);
       assert.ok(err instanceof ApplyError, String(err));
       assert.equal(err.statementsDone, 2);
       const [row] = await d.readTracking();
-      const fixed = await file("V001__lc.sql", text.replace("BYY", "BY"));
+      const fixed = file("V001__lc.sql", text.replace("BYY", "BY"));
       const out = await d.apply({
         file: fixed,
         transactional: false,
@@ -253,14 +253,14 @@ Deno.test("ClickHouseDriver starts a file again when a statement before the fail
       const text = `CREATE TABLE IF NOT EXISTS t (n UInt8) ENGINE = MergeTree ORDER BY n;
 SELEC 2;
 `;
-      const f = await file("V001__t.sql", text);
+      const f = file("V001__t.sql", text);
       const err = await d.apply({ file: f, transactional: false, previous: null, signal: signal() })
         .then(() => null, (e) => e);
       assert.ok(err instanceof ApplyError);
       // The syntax error's position points into the file.
       assert.deepEqual([err.line, err.column], [2, 1]);
       const [row] = await d.readTracking();
-      const edited = await file(
+      const edited = file(
         "V001__t.sql",
         text.replace("(n UInt8)", "(n UInt16)").replace("SELEC", "SELECT"),
       );
@@ -284,7 +284,7 @@ Deno.test("ClickHouseDriver stops between statements when the run is aborted and
       const controller = new AbortController();
       const reason = new Error("stopped by SIGTERM");
       controller.abort(reason);
-      const f = await file("V001__a.sql", "SELECT 1;\nSELECT 2;\n");
+      const f = file("V001__a.sql", "SELECT 1;\nSELECT 2;\n");
       await assert.rejects(
         d.apply({ file: f, transactional: false, previous: null, signal: controller.signal }),
         (e) => e === reason,
@@ -305,7 +305,7 @@ Deno.test("ClickHouseDriver cancels a running statement when the run is aborted 
       await d.ensureTrackingTable();
       const controller = new AbortController();
       const reason = new Error("stopped by SIGINT");
-      const f = await file("V001__slow.sql", "SELECT 1;\nSELECT sleep(3);\nSELECT 2;\n");
+      const f = file("V001__slow.sql", "SELECT 1;\nSELECT sleep(3);\nSELECT 2;\n");
       const started = Date.now();
       const timer = setTimeout(() => controller.abort(reason), 300);
       try {
@@ -392,7 +392,7 @@ Deno.test("ClickHouseDriver seeds: a changed seed replaces its rows in a Replaci
     await withDriver(url, async (d) => {
       assert.equal(await d.tryLock(), true);
       await d.ensureTrackingTable();
-      const v1 = await file(
+      const v1 = file(
         "reference/010_defs.sql",
         "INSERT INTO defs VALUES ('a', 'A'), ('b', 'B');",
       );
@@ -400,7 +400,7 @@ Deno.test("ClickHouseDriver seeds: a changed seed replaces its rows in a Replaci
       const [row] = await d.readTracking();
       assert.equal(row?.kind, "seed");
       assert.equal(row?.version, null);
-      const v2 = await file(
+      const v2 = file(
         "reference/010_defs.sql",
         "INSERT INTO defs VALUES ('a', 'A2'), ('b', 'B'), ('c', 'C');",
       );
@@ -424,7 +424,7 @@ Deno.test("ClickHouseDriver seeds: a MergeTree target is refused unless the seed
     await withDriver(url, async (d) => {
       assert.equal(await d.tryLock(), true);
       await d.ensureTrackingTable();
-      const bad = await file("sample/010_events.sql", "-- demo\nINSERT INTO events VALUES (1);");
+      const bad = file("sample/010_events.sql", "-- demo\nINSERT INTO events VALUES (1);");
       const err = await d.apply({
         file: bad,
         transactional: false,
@@ -439,7 +439,7 @@ Deno.test("ClickHouseDriver seeds: a MergeTree target is refused unless the seed
       assert.match(err.hint ?? "", /ReplacingMergeTree/);
       assert.equal(await count(url, "SELECT count() FROM events"), 0, "nothing ran");
 
-      const ok = await file(
+      const ok = file(
         "sample/010_events.sql",
         "TRUNCATE TABLE events;\nINSERT INTO events VALUES (1), (2);",
       );
