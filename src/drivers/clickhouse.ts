@@ -373,6 +373,27 @@ export class ClickHouseDriver implements Driver {
     }
   }
 
+  /** Builds the file's tracking rows: its progress after `done` statements, or its failure. */
+  #rowBuilder(file: TrackedFile, total: number, hashes: string[], started: number) {
+    return (done: number, error: string | null, content = ""): Omit<TrackingRecord, "updated"> => ({
+      version: file.version,
+      description: file.description,
+      script: file.script,
+      checksum: file.checksum,
+      kind: file.kind,
+      appliedAt: "now",
+      appliedBy: this.#target.username,
+      statementsTotal: total,
+      deleted: false,
+      executionMs: performance.now() - started,
+      success: error === null,
+      content,
+      error,
+      statementsDone: done,
+      statementHashes: hashes.slice(0, done),
+    });
+  }
+
   async apply(req: ApplyRequest): Promise<ApplyOutcome> {
     const { file, previous, signal } = req;
     const statements = this.#split(file);
@@ -401,26 +422,7 @@ export class ClickHouseDriver implements Driver {
       : null;
     await seeds?.checkAll(start);
 
-    const base = {
-      version: file.version,
-      description: file.description,
-      script: file.script,
-      checksum: file.checksum,
-      kind: file.kind,
-      appliedAt: "now" as const,
-      appliedBy: this.#target.username,
-      statementsTotal: n,
-      deleted: false,
-    };
-    const row = (done: number, error: string | null, content = "") => ({
-      ...base,
-      executionMs: performance.now() - started,
-      success: error === null,
-      content,
-      error,
-      statementsDone: done,
-      statementHashes: hashes.slice(0, done),
-    });
+    const row = this.#rowBuilder(file, n, hashes, started);
     const fail = async (done: number, error: string) => {
       // Best effort: the error thrown next matters more than its record.
       await this.#record([row(done, error, file.text)]).catch(() => {});
@@ -560,23 +562,7 @@ export class ClickHouseDriver implements Driver {
     const n = seed.records.length;
     const rows = `${n} ${n === 1 ? "row" : "rows"}`;
 
-    const row = (done: number, error: string | null, content = "") => ({
-      version: file.version,
-      description: file.description,
-      script: file.script,
-      checksum: file.checksum,
-      kind: file.kind,
-      appliedAt: "now" as const,
-      appliedBy: this.#target.username,
-      statementsTotal: 1,
-      deleted: false,
-      executionMs: performance.now() - started,
-      success: error === null,
-      content,
-      error,
-      statementsDone: done,
-      statementHashes: [],
-    });
+    const row = this.#rowBuilder(file, 1, [], started);
     const fail = async (error: string) => {
       await this.#record([row(0, error, file.text)]).catch(() => {});
     };
