@@ -4,7 +4,7 @@
 import denoJson from "../deno.json" with { type: "json" };
 import { type LogFormat, type Options, parseOptions, USAGE } from "./cli.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
-import { ConfigError, InterruptedError, MigrateError } from "./errors.ts";
+import { ConfigError, InterruptedError } from "./errors.ts";
 import { scrub } from "./redact.ts";
 import { jsonDocument, terminationMessage } from "./report/json.ts";
 import {
@@ -15,7 +15,7 @@ import {
   summaryEvent,
   writeEvent,
 } from "./report/log_json.ts";
-import { type RunResult, summaryLine } from "./report/summary.ts";
+import { failureOf, type RunResult, summaryLine } from "./report/summary.ts";
 import { consoleReporter, statusTable, writeLine } from "./report/text.ts";
 import { run } from "./run.ts";
 import { writeTerminationMessage } from "./termination.ts";
@@ -62,20 +62,11 @@ function notice(logFormat: LogFormat, text: string): void {
 }
 
 function errorResult(err: unknown, opts: Partial<Options>, started: number): RunResult {
-  const e = err instanceof MigrateError ? err : null;
   return {
     mode: opts.mode ?? "apply",
     seedMode: opts.seed ?? "reference",
     databases: [],
-    exitCode: e ? e.exitCode : 1,
-    error: e
-      ? {
-        code: e.code,
-        message: scrub(e.message),
-        ...(e.database ? { database: e.database } : {}),
-        ...(e.hint ? { hint: e.hint } : {}),
-      }
-      : { code: "INTERNAL", message: scrub(String((err as Error)?.stack ?? err)) },
+    ...failureOf(err, (e) => scrub(String((e as Error)?.stack ?? e))),
     durationMs: performance.now() - started,
   };
 }

@@ -18,7 +18,12 @@ import { acquireLock, sleep } from "./lock.ts";
 import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
 import { redactUrl, scrub } from "./redact.ts";
 import type { DataSeed } from "./seeds/types.ts";
-import type { DatabaseResult, RunResult, StatusEntry } from "./report/summary.ts";
+import {
+  type DatabaseResult,
+  failureOf,
+  type RunResult,
+  type StatusEntry,
+} from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
 import { SplitError, splitStatements } from "./split.ts";
 import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
@@ -319,16 +324,7 @@ export async function run(
     }
     if (opts.mode === "apply") await applyAll(sessions, deps);
   } catch (err) {
-    const e = err instanceof MigrateError ? err : null;
-    result.exitCode = e ? e.exitCode : 1;
-    result.error = e
-      ? {
-        code: e.code,
-        message: scrub(e.message),
-        ...(e.database ? { database: e.database } : {}),
-        ...(e.hint ? { hint: e.hint } : {}),
-      }
-      : { code: "INTERNAL", message: message(err) };
+    Object.assign(result, failureOf(err, message));
   } finally {
     for (const s of sessions) {
       await s.release?.().catch(() => {});

@@ -1,5 +1,7 @@
 // Counts and the one-line summary, computed from the same step records every reporter renders.
 
+import { MigrateError } from "../errors.ts";
+import { scrub } from "../redact.ts";
 import type { Step } from "../types.ts";
 
 /** The outcome of a whole run, as data. */
@@ -99,4 +101,23 @@ export function summaryLine(result: RunResult): string {
   return `${c.applied} applied, ${c.skipped} skipped, ${c.failed} failed` +
     (extra.length ? `; ${extra.join("; ")}` : "") +
     ` in ${(result.durationMs / 1000).toFixed(2)} s`;
+}
+
+/** The exit code and the reported error of a failed run; `internal` describes an unexpected error. */
+export function failureOf(
+  err: unknown,
+  internal: (err: unknown) => string,
+): Pick<Required<RunResult>, "exitCode" | "error"> {
+  if (!(err instanceof MigrateError)) {
+    return { exitCode: 1, error: { code: "INTERNAL", message: internal(err) } };
+  }
+  return {
+    exitCode: err.exitCode,
+    error: {
+      code: err.code,
+      message: scrub(err.message),
+      ...(err.database ? { database: err.database } : {}),
+      ...(err.hint ? { hint: err.hint } : {}),
+    },
+  };
 }
