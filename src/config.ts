@@ -159,7 +159,7 @@ async function urlFromEnv(
 
 /** Resolves the databases of a run: folders, config file, URLs and kinds, in run order. */
 export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConfig[]> {
-  const folders = await listDatabaseFolders(input.migrationsDir);
+  const folders = listDatabaseFolders(input.migrationsDir);
   let fileEntries: FileEntry[] = [];
   if (input.configFile) {
     let text: string | null = null;

@@ -32,10 +32,10 @@ export function seedSets(mode: SeedMode): SeedSet[] {
 }
 
 /** Names of the folders under dir (the databases), sorted; none when dir is missing. */
-export async function listDatabaseFolders(dir: string): Promise<string[]> {
+export function listDatabaseFolders(dir: string): string[] {
   const names: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) {
+    for (const e of Deno.readDirSync(dir)) {
       if (e.isDirectory && !e.name.startsWith(".")) names.push(e.name);
     }
   } catch (err) {
@@ -62,10 +62,11 @@ function readTracked(path: string, database: string): { text: string; sum: strin
 }
 
 /** Lists, reads and checksums the migrations of one database, sorted by version. */
-export async function discoverMigrations(dir: string, database: string): Promise<TrackedFile[]> {
+export function discoverMigrations(dir: string, database: string): TrackedFile[] {
   const entries: { name: string; version: number; description: string }[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) {
+    // Synchronous: the async iterator costs an op per entry, about 3 µs a file on a no-op run.
+    for (const e of Deno.readDirSync(dir)) {
       if (e.name.startsWith(".")) continue;
       if (!e.isFile && !e.isSymlink) continue;
       const parsed = parseMigrationName(e.name);
@@ -126,17 +127,17 @@ export async function discoverMigrations(dir: string, database: string): Promise
 }
 
 /** Lists, reads and checksums the seed files of one database for a mode, in application order. */
-export async function discoverSeeds(
+export function discoverSeeds(
   dir: string,
   database: string,
   mode: SeedMode,
-): Promise<TrackedFile[]> {
+): TrackedFile[] {
   const out: TrackedFile[] = [];
   for (const set of seedSets(mode)) {
     const setDir = `${dir}/${set}`;
     const names: string[] = [];
     try {
-      for await (const e of Deno.readDir(setDir)) {
+      for (const e of Deno.readDirSync(setDir)) {
         if (e.name.startsWith(".") || (!e.isFile && !e.isSymlink)) continue;
         const ext = e.name.slice(e.name.lastIndexOf(".") + 1).toLowerCase();
         if (SEED_FORMATS.has(ext)) names.push(e.name);

@@ -262,8 +262,8 @@ export async function run(
   try {
     // Every file of every database is read and checked before any database is touched.
     for (const s of sessions) {
-      s.migrations = await discoverMigrations(s.db.migrationsDir, s.db.name);
-      s.seeds = await discoverSeeds(s.db.seedsDir, s.db.name, opts.seed);
+      s.migrations = discoverMigrations(s.db.migrationsDir, s.db.name);
+      s.seeds = discoverSeeds(s.db.seedsDir, s.db.name, opts.seed);
     }
     for (const s of sessions) await prepare(s, opts, deps);
 

@@ -81,7 +81,7 @@ mark("import drivers/postgres.ts");
 
 // 3. List, read and SHA-256 every migration.
 const { discoverMigrations } = await import(new URL("discover.ts", src).href);
-const files = await discoverMigrations(dir, "postgres");
+const files = discoverMigrations(dir, "postgres");
 mark(`list + read + hash ${files.length} files`);
 
 // 4. Connect (postgres.js connects on the first query: CONNECT_SQL).

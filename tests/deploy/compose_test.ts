@@ -123,7 +123,7 @@ Deno.test("db-migrate is a one-shot service that mounts nothing and runs locked 
 Deno.test("db-migrate's environment names a URL for every database and only variables it may read", async () => {
   const s = service(await merged(), "db-migrate");
   const env = serviceEnv(s);
-  for (const name of await listDatabaseFolders(join(ROOT, "migrations"))) {
+  for (const name of listDatabaseFolders(join(ROOT, "migrations"))) {
     const v = urlVariable(name);
     assert.ok(v in env || `${v}_FILE` in env, `${v} or ${v}_FILE for migrations/${name}`);
   }

@@ -14,7 +14,7 @@ import { type ImageRun, runImage, type StagedImage, stageImage } from "./_image.
 
 /** Runs fn with a fresh database of its kind for every folder under migrations/: name → URL. */
 async function withDatabases<T>(fn: (urls: Map<string, string>) => Promise<T>): Promise<T> {
-  const names = await listDatabaseFolders(join(ROOT, "migrations"));
+  const names = listDatabaseFolders(join(ROOT, "migrations"));
   const urls = new Map<string, string>();
   const next = (i: number): Promise<T> => {
     if (i === names.length) return fn(urls);
@@ -29,11 +29,11 @@ async function withDatabases<T>(fn: (urls: Map<string, string>) => Promise<T>): 
 }
 
 /** How many files a first run applies: every migration, and the seeds of the mode. */
-async function filesToApply(mode: SeedMode): Promise<number> {
+function filesToApply(mode: SeedMode): number {
   let n = 0;
-  for (const name of await listDatabaseFolders(join(ROOT, "migrations"))) {
-    n += (await discoverMigrations(join(ROOT, "migrations", name), name)).length;
-    n += (await discoverSeeds(join(ROOT, "seeds", name), name, mode)).length;
+  for (const name of listDatabaseFolders(join(ROOT, "migrations"))) {
+    n += discoverMigrations(join(ROOT, "migrations", name), name).length;
+    n += discoverSeeds(join(ROOT, "seeds", name), name, mode).length;
   }
   return n;
 }
@@ -113,7 +113,7 @@ Deno.test({
         const env = await pointAtTestDatabases(image, serviceEnv(await composeService()), urls);
         const first = await runImage(image, { args: ["--seed=full"], env });
         assert.equal(first.code, 0, explain(first));
-        const n = await filesToApply("full");
+        const n = filesToApply("full");
         assert.match(lastLine(first.stdout), new RegExp(`^${n} applied, 0 skipped, 0 failed`));
 
         const second = await runImage(image, { args: ["--seed=full"], env });
@@ -147,7 +147,7 @@ Deno.test({
         const seedMode = (jobEnv(container).SEED_MODE ?? "reference") as SeedMode;
         assert.equal(summary.event, "summary");
         assert.equal(summary.ok, true);
-        assert.equal(summary.applied, await filesToApply(seedMode));
+        assert.equal(summary.applied, filesToApply(seedMode));
         const files = events.filter((e) => e.event === "file");
         assert.equal(files.length, summary.applied);
         for (const f of files) {

@@ -226,7 +226,7 @@ Deno.test("the Job takes every database's URL from the mounted Secret, as files 
   const mountPath = String(secretMount.mountPath);
   const readable = (set.read as string[]).filter((p) => p.startsWith("/"));
   assert.ok(readable.some((p) => mountPath === p || mountPath.startsWith(`${p}/`)));
-  for (const db of await listDatabaseFolders(join(ROOT, "migrations"))) {
+  for (const db of listDatabaseFolders(join(ROOT, "migrations"))) {
     const file = env[`${urlVariable(db)}_FILE`];
     assert.ok(file, `${urlVariable(db)}_FILE for migrations/${db}`);
     assert.ok(file.startsWith(`${mountPath}/`), `${file} is not in the Secret's mount`);

@@ -34,9 +34,9 @@ async function variablesReadBySrc(): Promise<Set<string>> {
 }
 
 /** The URL variables of the databases: each folder's, and DATABASE_URL for `postgres`. */
-async function urlVariables(): Promise<string[]> {
+function urlVariables(): string[] {
   const out = ["DATABASE_URL", "DATABASE_URL_FILE"];
-  for (const name of await listDatabaseFolders(join(ROOT, "migrations"))) {
+  for (const name of listDatabaseFolders(join(ROOT, "migrations"))) {
     out.push(urlVariable(name), `${urlVariable(name)}_FILE`);
   }
   return out;
@@ -60,7 +60,7 @@ Deno.test("the container's permission set grants reads, one write, net and env, 
 
 Deno.test("every variable the program reads is granted, including each database's URL variables", async () => {
   const env = (await readPermissionSet()).env;
-  for (const name of [...await variablesReadBySrc(), ...await urlVariables()]) {
+  for (const name of [...await variablesReadBySrc(), ...urlVariables()]) {
     assert.ok(envGranted(env, name), `${name} is read but not granted`);
   }
   for (const name of ["PGPASSWORD", "PGHOST", "PGPORT", "PGUSER", "PGSSLMODE"]) {
@@ -73,7 +73,7 @@ Deno.test("every variable the permission set names exactly is read by something"
   const env = (await readPermissionSet()).env as string[];
   const known = new Set([
     ...await variablesReadBySrc(),
-    ...await urlVariables(),
+    ...urlVariables(),
     ...Object.keys(DEPENDENCY_VARIABLES),
   ]);
   for (const name of env.filter((n) => !n.endsWith("*"))) {

@@ -48,7 +48,7 @@ Deno.test("discoverMigrations() sorts by numeric version and allows gaps", async
     "README.md": "notes beside migrations are ignored",
   });
   try {
-    const files = await discoverMigrations(dir, "postgres");
+    const files = discoverMigrations(dir, "postgres");
     assert.deepEqual(files.map((f) => f.version), [1, 2, 10]);
     assert.equal(files[0]!.script, "V001__one.sql");
     assert.match(files[0]!.checksum, /^[0-9a-f]{64}$/);
@@ -60,7 +60,7 @@ Deno.test("discoverMigrations() sorts by numeric version and allows gaps", async
 Deno.test("discoverMigrations() rejects two files with version 3", async () => {
   const dir = await folder({ "V3__a.sql": "select 1;", "V003__b.sql": "select 2;" });
   try {
-    await assert.rejects(
+    assert.throws(
       () => discoverMigrations(dir, "postgres"),
       (err: unknown) =>
         err instanceof ConfigError && err.code === "DUPLICATE_VERSION" && err.exitCode === 2 &&
@@ -74,7 +74,7 @@ Deno.test("discoverMigrations() rejects two files with version 3", async () => {
 Deno.test("discoverMigrations() rejects a .sql file whose name is off the pattern", async () => {
   const dir = await folder({ "V1__ok.sql": "select 1;", "add_users.sql": "select 2;" });
   try {
-    await assert.rejects(
+    assert.throws(
       () => discoverMigrations(dir, "postgres"),
       (err: unknown) =>
         err instanceof ConfigError && err.code === "BAD_FILE_NAME" &&
@@ -85,8 +85,8 @@ Deno.test("discoverMigrations() rejects a .sql file whose name is off the patter
   }
 });
 
-Deno.test("discoverMigrations() returns nothing for a missing folder", async () => {
-  assert.deepEqual(await discoverMigrations("/nonexistent/dbm", "postgres"), []);
+Deno.test("discoverMigrations() returns nothing for a missing folder", () => {
+  assert.deepEqual(discoverMigrations("/nonexistent/dbm", "postgres"), []);
 });
 
 Deno.test("seed modes are cumulative", () => {
@@ -106,7 +106,7 @@ Deno.test("discoverSeeds() orders sets by mode and files by name, and skips CSV 
     "full/notes.txt": "ignored",
   });
   try {
-    const seeds = await discoverSeeds(dir, "postgres", "full");
+    const seeds = discoverSeeds(dir, "postgres", "full");
     assert.deepEqual(seeds.map((s) => s.script), [
       "reference/010_a.yaml",
       "reference/020_b.sql",
@@ -114,8 +114,8 @@ Deno.test("discoverSeeds() orders sets by mode and files by name, and skips CSV 
       "full/010_users.csv",
     ]);
     assert.deepEqual(seeds.map((s) => s.format), ["yaml", "sql", "sql", "csv"]);
-    assert.equal((await discoverSeeds(dir, "postgres", "reference")).length, 2);
-    assert.equal((await discoverSeeds(dir, "postgres", "none")).length, 0);
+    assert.equal(discoverSeeds(dir, "postgres", "reference").length, 2);
+    assert.equal(discoverSeeds(dir, "postgres", "none").length, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
