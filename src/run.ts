@@ -135,8 +135,8 @@ function statusEntry(e: PlanEntry): StatusEntry {
     appliedAt: r?.appliedAt && r.success
       ? r.appliedAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")
       : null,
-    ms: r && r.success ? r.executionMs : null,
-    error: r && !r.success ? r.error : null,
+    ms: r && r.success ? r.executionMs ?? null : null,
+    error: r && !r.success ? r.error ?? null : null,
   };
 }
 
@@ -171,8 +171,9 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
   // A run that finds every file applied and unchanged (or drift, which stops it) changes nothing,
   // so it needs no lock: concurrent runs only ever add rows, never undo "applied". This keeps the
   // common release no-op free of the lock's cost, which on ClickHouse is a lease that settles.
+  const detail = opts.mode === "status";
   let plan = driver.hasTrackingTable()
-    ? planDatabase(s.migrations, s.seeds, await driver.readTracking())
+    ? planDatabase(s.migrations, s.seeds, await driver.readTracking(detail))
     : null;
   const lockFree = plan !== null && plan.pending.length === 0 &&
     (plan.drift.length === 0 || !opts.repair);

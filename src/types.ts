@@ -30,17 +30,18 @@ export interface TrackedFile {
 /** A row of `_schema_migrations`, as the drivers return it. */
 export interface TrackedRow {
   version: number | null;
-  description: string;
   script: string;
   checksum: string;
   kind: "migration" | "seed";
-  appliedAt: Date | null;
-  executionMs: number;
   success: boolean;
-  appliedBy: string;
-  error: string | null;
   /** Statements of the file that succeeded, for files that ran outside a transaction. */
   statementsDone: number | null;
+  // The rest only `--status` shows; a driver may leave them out unless asked for the detail.
+  description?: string;
+  appliedAt?: Date | null;
+  executionMs?: number;
+  appliedBy?: string;
+  error?: string | null;
 }
 
 /** The state of a file or row, as `--status` shows it. */

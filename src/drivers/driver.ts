@@ -52,8 +52,8 @@ export interface Driver {
   hasTrackingTable(): boolean;
   /** Creates `_schema_migrations` when missing. */
   ensureTrackingTable(): Promise<void>;
-  /** Every tracking row, without the stored file texts (one query). */
-  readTracking(): Promise<TrackedRow[]>;
+  /** Every tracking row, without the stored file texts (one query); detail adds what --status shows. */
+  readTracking(detail?: boolean): Promise<TrackedRow[]>;
   /** The stored texts of the given scripts, for drift diffs. */
   readContents(scripts: string[]): Promise<Map<string, string | null>>;
   /** Tries to take the migration lock once. */

@@ -97,9 +97,9 @@ export class PostgresDriver implements Driver {
     this.#hasTable = true;
   }
 
-  async readTracking(): Promise<TrackedRow[]> {
+  async readTracking(detail = false): Promise<TrackedRow[]> {
     if (!this.#hasTable) return [];
-    const rows = await this.#db.unsafe(selectTrackingSql(this.#schema)).catch((err) => {
+    const rows = await this.#db.unsafe(selectTrackingSql(this.#schema, detail)).catch((err) => {
       if ((err as PgError).code !== "42703") throw err;
       throw new ConfigError(
         "CONFIG",
@@ -111,19 +111,25 @@ export class PostgresDriver implements Driver {
         },
       );
     });
-    return rows.map((r) => ({
-      version: r.version === null ? null : Number(r.version),
-      description: String(r.description),
-      script: String(r.script),
-      checksum: String(r.checksum),
-      kind: r.kind === "seed" ? "seed" : "migration",
-      appliedAt: r.applied_epoch_ms === null ? null : new Date(Number(r.applied_epoch_ms)),
-      executionMs: Number(r.execution_ms),
-      success: r.success === true || r.success === "t",
-      appliedBy: String(r.applied_by),
-      error: r.error === null ? null : String(r.error),
-      statementsDone: r.statements_done === null ? null : Number(r.statements_done),
-    }));
+    return rows.map((r): TrackedRow => {
+      const row: TrackedRow = {
+        version: r.version === null ? null : Number(r.version),
+        script: String(r.script),
+        checksum: String(r.checksum),
+        kind: r.kind === "seed" ? "seed" : "migration",
+        success: r.success === true || r.success === "t",
+        statementsDone: r.statements_done === null ? null : Number(r.statements_done),
+      };
+      if (!detail) return row;
+      return {
+        ...row,
+        description: String(r.description),
+        appliedAt: r.applied_epoch_ms === null ? null : new Date(Number(r.applied_epoch_ms)),
+        executionMs: Number(r.execution_ms),
+        appliedBy: String(r.applied_by),
+        error: r.error === null ? null : String(r.error),
+      };
+    });
   }
 
   async readContents(scripts: string[]): Promise<Map<string, string | null>> {

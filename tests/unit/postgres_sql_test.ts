@@ -46,9 +46,21 @@ Deno.test("the tracking table has the contract's columns", () => {
   ) {
     assert.match(sql, new RegExp(`\\n  ${col}\\s`), col);
     assert.match(
-      selectTrackingSql("public"),
+      selectTrackingSql("public", true),
       new RegExp(col === "content" ? "^(?!.*content)" : col, "s"),
     );
+  }
+});
+
+Deno.test("selectTrackingSql() without detail reads only what a plan compares", () => {
+  const sql = selectTrackingSql("public", false);
+  for (const col of ["version", "script", "checksum", "kind", "success", "statements_done"]) {
+    assert.match(sql, new RegExp(`\\b${col}\\b`), col);
+  }
+  for (
+    const col of ["description", "applied_at", "execution_ms", "applied_by", "error", "content"]
+  ) {
+    assert.doesNotMatch(sql, new RegExp(`\\b${col}\\b`), col);
   }
 });
 
