@@ -51,12 +51,15 @@ export function planDatabase(
       migrationEntries.push({ file, row, state: "checksum mismatch" });
     } else migrationEntries.push({ file, row, state: "applied" });
   }
+  let orphans = 0;
   for (const [v, row] of byVersion) {
     if (!seen.has(v)) {
       migrationEntries.push({ file: null, row, state: row.success ? "missing file" : "failed" });
+      orphans++;
     }
   }
-  migrationEntries.sort((a, b) => version(a) - version(b));
+  // The files come sorted; only rows without a file need placing among them.
+  if (orphans > 0) migrationEntries.sort((a, b) => version(a) - version(b));
 
   const seedEntries: PlanEntry[] = seeds.map((file) => {
     const row = seedRows.get(file.script) ?? null;
