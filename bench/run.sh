@@ -175,6 +175,9 @@ for n in $NS; do
   noop_round() {
     one "noop.n$n.psql-1query" "$T" "psql -X -Atc 'select version, checksum from _schema_migrations order by version' -d $T"
     one "noop.n$n.deno-noop-floor" "$T" "$DENO_RUN --allow-env --allow-net --allow-read $SCRATCH/deno/noop-floor.ts $W/flyway"
+    # What reading the files costs at all, without a database: the floor of NOOP's growth with N.
+    one "noop.n$n.read-native" "$T" "find $W/flyway -name *.sql -exec sha256sum {} +"
+    one "noop.n$n.deno-read-floor" "$T" "$DENO_RUN --allow-read $SCRATCH/deno/read-floor.ts $W/flyway"
     one "noop.n$n.db-migrate" "$DMDB" "$(dmig "$W")"
     one "status.n$n.db-migrate" "$DMDB" "$(dmig "$W") --status"
     one "dryrun.n$n.db-migrate" "$DMDB" "$(dmig "$W") --dry-run"

@@ -133,6 +133,8 @@ for (const n of ns) {
 const noopTools: [string, string][] = [
   ["psql-1query", "psql, 1 query on _schema_migrations (native client limit)"],
   ["deno-noop-floor", "deno noop-floor.ts: list + SHA-256, lock, 1 query (target base)"],
+  ["read-native", "find + sha256sum of the N files (native; no database)"],
+  ["deno-read-floor", "deno read-floor.ts: list + read the N files (no hash, no database)"],
   ["db-migrate", "**db-migrate**"],
   ["dbmate", "dbmate 2.36 (Go binary)"],
   ["dbmate-npm-wrapper", "dbmate 2.36 via its npm wrapper"],
@@ -260,9 +262,32 @@ const rat = (a?: R, b?: R) => (a && b ? a.median / b.median : null);
   const a = get("noop", 50, "db-migrate"), b = get("noop", 2000, "db-migrate");
   target("NOOP N=2000 − NOOP N=50", a && b ? b.median - a.median : null, null, 0.010, ms);
 }
+// The growth target is read against what reading the files costs at all in the same run.
+const growth = (t: string) => {
+  const a = get("noop", 50, t), b = get("noop", 2000, t);
+  return a && b ? ms(b.median - a.median) : null;
+};
+const readGrowth = [
+  ["deno read-floor.ts (list + read, no hash)", growth("deno-read-floor")],
+  ["native find + sha256sum", growth("read-native")],
+  ["deno noop-floor.ts", growth("deno-noop-floor")],
+].filter(([, g]) => g !== null);
 for (const n of ns) {
   const a = get("status", n, "db-migrate"), b = get("noop", n, "db-migrate");
   if (a || b) target(`\`--status\` N=${n} ÷ NOOP N=${n}`, rat(a, b), paired(a, b), 1.2, x);
+}
+if (readGrowth.length) {
+  const over = (t: string) => {
+    const a = get("noop", 50, "db-migrate"), b = get("noop", 2000, "db-migrate");
+    const c = get("noop", 50, t), d = get("noop", 2000, t);
+    return a && b && c && d ? ms((b.median - a.median) - (d.median - c.median)) : null;
+  };
+  const beyond = over("deno-read-floor");
+  out.push(
+    "\nFor the growth target, the same run's growth from N=50 to N=2000 of processes that only " +
+      "read the files: " + readGrowth.map(([what, g]) => `${what} ${g}`).join("; ") + "." +
+      (beyond ? ` db-migrate's NOOP grows ${beyond} more than deno read-floor.ts.` : ""),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
