@@ -8,7 +8,7 @@
 #   1. times whole processes with hyperfine -N: db-migrate, the Deno NOOP floor, deno empty.ts and
 #      select1.ts (npm:postgres + connect + select 1);
 #   2. takes timing marks inside the process with the program's own modules (lib/phases.ts):
-#      module load, npm:postgres import, list + read + hash, connect, lock + read, plan, close;
+#      module load, npm:postgres import, list + read + hash, connect, read the tracking rows, plan, close;
 #   3. records K CPU profiles of the real program (`deno run --cpu-prof`) and summarises them
 #      (lib/cpuprofile.ts): by phase, by owner of the code, top functions.
 # Output: printed, and in $RESULTS/profile.md (the .cpuprofile files in $RESULTS/profile/, which

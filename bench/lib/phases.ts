@@ -7,8 +7,8 @@
 // Prints one JSON line of milliseconds per phase; with --runs=K, runs itself K times (each a new
 // process) and prints a Markdown table of the medians (min–max). "start" is the time from the runtime's time
 // origin to this script's first line (Deno's own start-up after the process began is outside it:
-// compare with `deno run empty.ts`). It reproduces the NOOP path, not every branch of it: the lock
-// is taken with one pg_try_advisory_lock, as acquireLock() does when the lock is free.
+// compare with `deno run empty.ts`). It reproduces the NOOP path, not every branch of it: a run
+// that finds everything applied takes no lock (src/run.ts), so neither does this.
 const marks: [string, number][] = [["start", performance.now()]];
 const mark = (name: string) => marks.push([name, performance.now()]);
 
@@ -89,11 +89,9 @@ const driver = new PostgresDriver("postgres", Deno.env.get("POSTGRES_URL")!);
 await driver.connect(10_000);
 mark("connect + first query");
 
-// 5. Lock, tracking table, one read of every row.
-if (!(await driver.tryLock())) throw new Error("the lock is held");
-await driver.ensureTrackingTable();
+// 5. One read of every tracking row (the columns a plan compares).
 const rows = await driver.readTracking();
-mark(`lock + read ${rows.length} tracking rows`);
+mark(`read ${rows.length} tracking rows`);
 
 // 6. Plan (files vs rows).
 const { planDatabase } = await import(new URL("plan.ts", src).href);
@@ -101,10 +99,9 @@ const plan = planDatabase(files, [], rows);
 if (plan.pending.length || plan.drift.length) throw new Error("not a NOOP: apply everything first");
 mark("plan");
 
-// 7. Unlock and close.
-await driver.unlock();
+// 7. Close.
 await driver.close();
-mark("unlock + close");
+mark("close");
 
 const out: Record<string, number> = {};
 let prev = 0;
