@@ -258,35 +258,31 @@ const rat = (a?: R, b?: R) => (a && b ? a.median / b.median : null);
   const a = get("noop", 500, "db-migrate"), b = get("noop", 500, "deno-noop-floor");
   target("NOOP N=500 ÷ Deno NOOP floor (noop-floor.ts)", rat(a, b), paired(a, b), 1.2, x);
 }
-{
-  const a = get("noop", 50, "db-migrate"), b = get("noop", 2000, "db-migrate");
-  target("NOOP N=2000 − NOOP N=50", a && b ? b.median - a.median : null, null, 0.010, ms);
-}
-// The growth target is read against what reading the files costs at all in the same run.
+/** Seconds a tool's NOOP grows from N=50 to N=2000 (null unless both were measured). */
 const growth = (t: string) => {
   const a = get("noop", 50, t), b = get("noop", 2000, t);
-  return a && b ? ms(b.median - a.median) : null;
+  return a && b ? b.median - a.median : null;
 };
-const readGrowth = [
-  ["deno read-floor.ts (list + read, no hash)", growth("deno-read-floor")],
-  ["native find + sha256sum", growth("read-native")],
-  ["deno noop-floor.ts", growth("deno-noop-floor")],
-].filter(([, g]) => g !== null);
+const dmGrowth = growth("db-migrate");
+target("NOOP N=2000 − NOOP N=50", dmGrowth, null, 0.010, ms);
 for (const n of ns) {
   const a = get("status", n, "db-migrate"), b = get("noop", n, "db-migrate");
   if (a || b) target(`\`--status\` N=${n} ÷ NOOP N=${n}`, rat(a, b), paired(a, b), 1.2, x);
 }
+// The growth target is read against what reading the files costs at all in the same run.
+const readGrowth = ([
+  ["deno read-floor.ts (list + read, no hash)", growth("deno-read-floor")],
+  ["native find + sha256sum", growth("read-native")],
+  ["deno noop-floor.ts", growth("deno-noop-floor")],
+] as const).filter(([, g]) => g !== null);
 if (readGrowth.length) {
-  const over = (t: string) => {
-    const a = get("noop", 50, "db-migrate"), b = get("noop", 2000, "db-migrate");
-    const c = get("noop", 50, t), d = get("noop", 2000, t);
-    return a && b && c && d ? ms((b.median - a.median) - (d.median - c.median)) : null;
-  };
-  const beyond = over("deno-read-floor");
+  const floor = growth("deno-read-floor");
   out.push(
     "\nFor the growth target, the same run's growth from N=50 to N=2000 of processes that only " +
-      "read the files: " + readGrowth.map(([what, g]) => `${what} ${g}`).join("; ") + "." +
-      (beyond ? ` db-migrate's NOOP grows ${beyond} more than deno read-floor.ts.` : ""),
+      "read the files: " + readGrowth.map(([what, g]) => `${what} ${ms(g!)}`).join("; ") + "." +
+      (dmGrowth !== null && floor !== null
+        ? ` db-migrate's NOOP grows ${ms(dmGrowth - floor)} more than deno read-floor.ts.`
+        : ""),
   );
 }
 
