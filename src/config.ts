@@ -2,7 +2,7 @@
 // validated before any database is touched.
 
 import { ConfigError } from "./errors.ts";
-import { listDatabaseFolders } from "./discover.ts";
+import { listDatabaseFolders, noDatabaseError } from "./discover.ts";
 import { redactUrl, registerUrlSecrets } from "./redact.ts";
 import type { DatabaseConfig, DbKind } from "./types.ts";
 
@@ -177,6 +177,8 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
   }
   const configured = new Map(fileEntries.map((e) => [e.name, e]));
   const names = [...fileEntries.map((e) => e.name), ...folders.filter((f) => !configured.has(f))];
+  // A mistyped --migrations path must not pass as a run with nothing to do.
+  if (names.length === 0) throw noDatabaseError(input.migrationsDir);
 
   for (const name of input.only) {
     if (!names.includes(name)) {
