@@ -2,8 +2,8 @@
 // validated before any database is touched.
 
 import { ConfigError } from "./errors.ts";
-import { listDatabaseFolders } from "./discover.ts";
-import { redactUrl } from "./redact.ts";
+import { listDatabaseFolders, noDatabaseError } from "./discover.ts";
+import { redactUrl, registerUrlSecrets } from "./redact.ts";
 import type { DatabaseConfig, DbKind } from "./types.ts";
 
 /** Options that decide the databases of a run. */
@@ -177,6 +177,8 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
   }
   const configured = new Map(fileEntries.map((e) => [e.name, e]));
   const names = [...fileEntries.map((e) => e.name), ...folders.filter((f) => !configured.has(f))];
+  // A mistyped --migrations path must not pass as a run with nothing to do.
+  if (names.length === 0) throw noDatabaseError(input.migrationsDir);
 
   for (const name of input.only) {
     if (!names.includes(name)) {
@@ -206,11 +208,15 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
     }
     let kind: DbKind;
     if (url !== null) {
+      // Before anything parses it: a URL that fails to parse must not print its password either.
+      registerUrlSecrets(url);
       const k = kindOfUrl(url);
       if (!k) {
         throw new ConfigError(
           "BAD_URL",
-          `the URL of database "${name}" (from ${source}) has an unknown scheme: ${redactUrl(url)}`,
+          `the URL of database "${name}" (from ${source}) ${
+            /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? "has an unknown scheme" : "has no scheme"
+          }: ${redactUrl(url)}`,
           {
             database: name,
             hint: "use postgres://, postgresql://, http://, https:// or clickhouse://",

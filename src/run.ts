@@ -5,6 +5,7 @@ import type { Options } from "./cli.ts";
 import { unifiedDiff } from "./diff.ts";
 import { fileDirectives } from "./directives.ts";
 import { discoverMigrations, discoverSeeds } from "./discover.ts";
+import { checkSqlFile, emptyFileError, isEmptyDataSeed } from "./file_checks.ts";
 import { type Driver, openDriver } from "./drivers/driver.ts";
 import {
   ApplyError,
@@ -25,7 +26,7 @@ import {
   type StatusEntry,
 } from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
-import { SplitError, splitStatements } from "./split.ts";
+import { splitStatements } from "./split.ts";
 import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
 
 /** What the core needs from its caller. */
@@ -140,7 +141,7 @@ function statusEntry(e: PlanEntry): StatusEntry {
   };
 }
 
-/** Reads files, connects, locks and plans one database, without applying anything. */
+/** Connects to one database, reads its tracking rows, plans and checks what will run; changes nothing. */
 async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> {
   const { db } = s;
   let url: string;
@@ -168,30 +169,52 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
   const driver = await openDriver(db, url);
   s.driver = driver;
   await connectWithWait(driver, db, s.result.target!, opts, deps);
+  // Read-only: the plan says what will run, and all of it is checked (split, directives,
+  // meta-commands, empty files, seed parsing) before any database is locked or changed. Only
+  // pending files are checked, so a no-op run parses no seed.
+  const detail = opts.mode === "status";
+  const rows = driver.hasTrackingTable() ? await driver.readTracking(detail) : [];
+  s.plan = planDatabase(s.migrations, s.seeds, rows);
+  await checkPending(s, driver, s.plan.pending, opts);
+}
+
+/**
+ * Takes the lock of a prepared database and creates its tracking table (on ClickHouse, its database
+ * and lock table too), then plans again under the lock. Called for a real run only, once every
+ * database has been prepared and checked.
+ */
+async function lockAndReplan(s: Session, opts: Options, deps: RunDeps): Promise<void> {
+  const driver = s.driver, plan = s.plan;
+  if (!driver || !plan) return;
   // A run that finds every file applied and unchanged (or drift, which stops it) changes nothing,
   // so it needs no lock: concurrent runs only ever add rows, never undo "applied". This keeps the
   // common release no-op free of the lock's cost, which on ClickHouse is a lease that settles.
-  const detail = opts.mode === "status";
-  let plan = driver.hasTrackingTable()
-    ? planDatabase(s.migrations, s.seeds, await driver.readTracking(detail))
-    : null;
-  const lockFree = plan !== null && plan.pending.length === 0 &&
+  const lockFree = driver.hasTrackingTable() && plan.pending.length === 0 &&
     (plan.drift.length === 0 || !opts.repair);
-  if (opts.mode === "apply" && !lockFree) {
-    s.release = await acquireLock(driver, {
-      database: db.name,
-      timeoutMs: opts.lockTimeoutSeconds * 1000,
-      signal: deps.signal,
-      onWait: deps.reporter.notice,
-    });
-    await driver.ensureTrackingTable();
-    // Read again under the lock: another run may have applied files meanwhile.
-    plan = planDatabase(s.migrations, s.seeds, await driver.readTracking());
-  }
-  plan ??= planDatabase(s.migrations, s.seeds, []);
-  s.plan = plan;
-  // Directives and SQL syntax of what will run are checked now, before anything is applied.
-  for (const e of plan.pending) {
+  if (lockFree) return;
+  s.release = await acquireLock(driver, {
+    database: s.db.name,
+    timeoutMs: opts.lockTimeoutSeconds * 1000,
+    signal: deps.signal,
+    onWait: deps.reporter.notice,
+  });
+  await driver.ensureTrackingTable();
+  // Read again under the lock: another run may have applied files meanwhile (or, through
+  // --repair, forgotten some); whatever is pending now and was not before is checked too.
+  const checked = new Set(plan.pending.map((e) => e.file!.script));
+  s.plan = planDatabase(s.migrations, s.seeds, await driver.readTracking());
+  await checkPending(s, driver, s.plan.pending.filter((e) => !checked.has(e.file!.script)), opts);
+}
+
+/** Checks the pending files offline, before anything is applied; records how each runs. */
+async function checkPending(
+  s: Session,
+  driver: Driver,
+  pending: PlanEntry[],
+  opts: Options,
+): Promise<void> {
+  const { db } = s;
+  for (const e of pending) {
     const f = e.file!;
     if (f.format !== "sql") {
       if (opts.mode === "status") continue;
@@ -205,9 +228,12 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
       driver.checkSeedFormat?.(f);
       // The seed modules (and through them yaml and bcryptjs) load only when a data seed runs.
       const { parseDataSeed } = await import("./seeds/load.ts");
-      s.dataSeeds.set(f.script, await parseDataSeed(f, db.name));
+      const seed = await parseDataSeed(f, db.name);
+      if (isEmptyDataSeed(seed)) throw emptyFileError(f, db.name);
+      s.dataSeeds.set(f.script, seed);
       continue;
     }
+    checkSqlFile(f, driver.dialect, db.name);
     if (driver.dialect === "postgres") {
       try {
         const d = fileDirectives(f.text);
@@ -223,16 +249,6 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
         );
       }
     } else {
-      try {
-        splitStatements(f.text, driver.dialect);
-      } catch (err) {
-        if (!(err instanceof SplitError)) throw err;
-        throw new ConfigError(
-          "BAD_SQL_TEXT",
-          `cannot read "${f.path}" of database "${db.name}": ${err.message}`,
-          { database: db.name, position: { file: f.path, line: err.line, column: err.column } },
-        );
-      }
       s.transactional.set(f.script, false);
     }
   }
@@ -267,6 +283,12 @@ export async function run(
       s.seeds = discoverSeeds(s.db.seedsDir, s.db.name, opts.seed);
     }
     for (const s of sessions) await prepare(s, opts, deps);
+    if (opts.mode === "apply") {
+      // Drift stops the run (exit 3) before any database is locked or changed.
+      const early = sessions.filter((s) => s.plan && s.plan.drift.length > 0);
+      if (early.length > 0 && !opts.repair) throw await driftError(early);
+      for (const s of sessions) await lockAndReplan(s, opts, deps);
+    }
 
     const drifted = sessions.filter((s) => s.plan && s.plan.drift.length > 0);
     if (drifted.length > 0 && opts.mode === "apply" && !opts.repair) {

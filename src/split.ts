@@ -187,11 +187,13 @@ function dollarEnd(sql: string, at: number, pg: boolean): number {
   return close + open - at;
 }
 
-// Reads the statements of sql and reports every comment on the way.
+// Reads the statements of sql and reports every comment on the way (and, when asked, every string,
+// quoted identifier and dollar-quoted body).
 function scan(
   sql: string,
   dialect: Dialect,
   onComment?: (start: number, end: number) => void,
+  onQuoted?: (start: number, end: number) => void,
 ): Statement[] {
   const pg = dialect === "postgres";
   const special = pg ? PG_SPECIAL : CLICKHOUSE_SPECIAL;
@@ -274,15 +276,20 @@ function scan(
         break;
       case QUOTE:
         i = skipQuoted(sql, at, !pg, "string literal", at);
+        onQuoted?.(at, i);
         break;
       case DOUBLE_QUOTE:
       case BACKTICK:
         i = skipQuoted(sql, at, !pg, "quoted identifier", at);
+        onQuoted?.(at, i);
         break;
       case DOLLAR: {
         // A lone `$` (a parameter's) ends a token too, like a closing `$tag$`.
         const close = dollarEnd(sql, at, pg);
-        if (close >= 0) i = close;
+        if (close >= 0) {
+          i = close;
+          onQuoted?.(at, i);
+        }
         afterDollar = i;
         break;
       }
@@ -295,6 +302,7 @@ function scan(
       default:
         if (token.length === 2) {
           i = skipQuoted(sql, at + 1, true, "string literal", at);
+          onQuoted?.(at, i);
         } else if (parens === 0 && (create || atomic > 0)) {
           const word = token.toLowerCase();
           if (word === "begin") {
@@ -369,6 +377,17 @@ export function stripComments(sql: string, dialect: Dialect): string {
   });
   parts.push(sql.slice(copied));
   return parts.join("");
+}
+
+/**
+ * The ranges of sql that are not code, in order: comments, strings, quoted identifiers and
+ * dollar-quoted bodies (each `[start, end)`). Throws SplitError where sql cannot be split.
+ */
+export function nonCodeRanges(sql: string, dialect: Dialect): [number, number][] {
+  const ranges: [number, number][] = [];
+  const add = (start: number, end: number) => void ranges.push([start, end]);
+  scan(sql, dialect, add, add);
+  return ranges;
 }
 
 /** The first significant line of a statement, shortened to 120 characters, for messages. */

@@ -22,7 +22,9 @@ export interface ClickHouseTarget {
 /**
  * Reads `http://`, `https://` or `clickhouse://user:pass@host:port/database`. The path names the
  * ClickHouse database (`default` when empty); user and password are percent-decoded; a missing user
- * is `default`. `clickhouse://` is the HTTP interface, not the native protocol: it means `http`
+ * is `default`. The `user` and `password` query parameters of ClickHouse's HTTP interface work too
+ * and win over the user and password before the `@` (a `+` in them is a `+`: percent-encode `&`,
+ * `#`, `%` and `+`). `clickhouse://` is the HTTP interface, not the native protocol: it means `http`
  * on port 8123 unless it asks for TLS with `?secure=true` (or `secure=1`) or names port 8443,
  * ClickHouse's HTTPS port, which mean `https` (on 8443 when no port is given). Other query
  * parameters are refused rather than silently ignored. Throws an Error whose message holds no
@@ -40,16 +42,27 @@ export function parseClickHouseUrl(url: string): ClickHouseTarget {
     throw new Error(`scheme "${scheme}:" is not http:, https: or clickhouse:`);
   }
   let secure = scheme === "https";
-  for (const [key, value] of u.searchParams) {
-    if (scheme === "clickhouse" && key === "secure") {
+  let username = decodeURIComponent(u.username);
+  let password = decodeURIComponent(u.password);
+  // Raw pairs, percent-decoded only: URLSearchParams would turn a `+` in a password into a space.
+  for (const pair of u.search.slice(1).split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const key = decodeQueryPart(eq < 0 ? pair : pair.slice(0, eq), "a parameter name");
+    const value = decodeQueryPart(eq < 0 ? "" : pair.slice(eq + 1), `the value of "${key}"`);
+    if (key === "user") {
+      username = value;
+    } else if (key === "password") {
+      password = value;
+    } else if (scheme === "clickhouse" && key === "secure") {
       if (!/^(true|1|false|0)$/i.test(value)) {
         throw new Error(`secure=${value} must be true or false`);
       }
       secure = /^(true|1)$/i.test(value);
     } else {
       throw new Error(
-        `unknown URL parameter "${key}"` +
-          (scheme === "clickhouse" ? " (only secure=true is understood)" : ""),
+        `unknown URL parameter "${key}" (only user, password` +
+          (scheme === "clickhouse" ? " and secure" : "") + " are understood)",
       );
     }
   }
@@ -68,10 +81,19 @@ export function parseClickHouseUrl(url: string): ClickHouseTarget {
     : u.hostname;
   return {
     endpoint: `${secure ? "https" : "http"}://${host}${port ? `:${port}` : ""}`,
-    username: decodeURIComponent(u.username) || "default",
-    password: decodeURIComponent(u.password),
+    username: username || "default",
+    password,
     database: path || "default",
   };
+}
+
+// Percent-decodes part of a query; the message names what was bad, never its text (a password).
+function decodeQueryPart(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new Error(`${what} is not valid percent-encoding`);
+  }
 }
 
 /** A back-quoted identifier. */

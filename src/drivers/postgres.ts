@@ -26,6 +26,7 @@ import {
   TIMER_START_SQL,
 } from "./postgres_sql.ts";
 import { PERMANENT_CODES, type PgError, serverMessage } from "./postgres_errors.ts";
+import { pgLogin } from "./postgres_url.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -55,7 +56,10 @@ export class PostgresDriver implements Driver {
 
   async connect(timeoutMs: number): Promise<void> {
     await this.close();
-    const sql = postgres(this.url, {
+    const login = pgLogin(this.url);
+    const sql = postgres(login.url, {
+      ...(login.user === undefined ? {} : { user: login.user }),
+      ...(login.password === undefined ? {} : { pass: login.password }),
       max: 1,
       // The type query at connect costs a round trip; we read only text, numbers and booleans.
       fetch_types: false,

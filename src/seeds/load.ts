@@ -1,6 +1,7 @@
 // The entry the core uses for YAML and CSV seeds: parse a tracked file (and a CSV's sidecar) into a
 // DataSeed before anything is applied, and describe it for --dry-run without showing any value.
 
+import { decodeText } from "../discover.ts";
 import { ConfigError } from "../errors.ts";
 import type { TrackedFile } from "../types.ts";
 import { parseCsvSeed } from "./csv.ts";
@@ -16,9 +17,9 @@ async function readSidecar(
   for (const ext of [".yaml", ".yml"]) {
     const path = stem + ext;
     try {
-      const text = (await Deno.readTextFile(path)).replace(/^\uFEFF/, "").replaceAll("\r\n", "\n");
-      return { path, text };
+      return { path, text: decodeText(await Deno.readFile(path), path, database) };
     } catch (err) {
+      if (err instanceof ConfigError) throw err;
       if (err instanceof Deno.errors.NotFound) continue;
       throw new ConfigError("UNREADABLE_FILE", `cannot read "${path}" of "${database}": ${err}`, {
         database,

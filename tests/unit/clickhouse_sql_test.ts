@@ -333,3 +333,19 @@ Deno.test("isSessionStatement() knows SET and USE, which last only for their ses
   assert.ok(!isSessionStatement("SETTINGS x"));
   assert.ok(!isSessionStatement("INSERT INTO settings VALUES (1)"));
 });
+
+Deno.test("parseClickHouseUrl() takes user and password from the query, as ClickHouse's HTTP interface does", () => {
+  assert.deepEqual(parseClickHouseUrl("http://ch:8123/analytics?user=app&password=p%26w+1"), {
+    endpoint: "http://ch:8123",
+    username: "app",
+    password: "p&w+1",
+    database: "analytics",
+  });
+  // The query wins over the part before the @.
+  assert.equal(parseClickHouseUrl("http://a:b@ch:8123/db?password=c").password, "c");
+  assert.equal(parseClickHouseUrl("http://a:b@ch:8123/db?password=c").username, "a");
+  assert.throws(
+    () => parseClickHouseUrl("http://ch:8123/db?password=%zzHidden"),
+    (err: unknown) => err instanceof Error && !err.message.includes("Hidden"),
+  );
+});

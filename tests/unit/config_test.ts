@@ -138,3 +138,21 @@ Deno.test("resolveDatabases() rejects --database naming no folder", async () => 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("resolveDatabases() refuses a migrations folder that is missing or holds no database", async () => {
+  const dir = await project([]);
+  try {
+    await Deno.mkdir(`${dir}/migrations`);
+    await Deno.writeTextFile(`${dir}/migrations/README.md`, "");
+    for (const migrationsDir of [`${dir}/migrations`, `${dir}/migratoins`]) {
+      await assert.rejects(
+        () => resolveDatabases(input(dir, {}, { migrationsDir })),
+        (e: unknown) =>
+          e instanceof ConfigError && e.code === "NO_DATABASE" && e.exitCode === 2 &&
+          e.message.includes(migrationsDir),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import {
   discoverMigrations,
   discoverSeeds,
+  listDatabaseFolders,
+  noDatabaseError,
   parseMigrationName,
   seedSets,
+  unreadableReason,
 } from "../../src/discover.ts";
 import { ConfigError } from "../../src/errors.ts";
 
@@ -116,6 +119,193 @@ Deno.test("discoverSeeds() orders sets by mode and files by name, and skips CSV 
     assert.deepEqual(seeds.map((s) => s.format), ["yaml", "sql", "sql", "csv"]);
     assert.equal(discoverSeeds(dir, "postgres", "reference").length, 2);
     assert.equal(discoverSeeds(dir, "postgres", "none").length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** Asserts that fn throws a ConfigError with code and a message and hint matching. */
+function throwsConfig(fn: () => unknown, code: string, message: RegExp, hint?: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.code, code, err.message);
+    assert.equal(err.exitCode, 2);
+    assert.match(err.message, message);
+    if (hint) assert.match(err.hint ?? "", hint);
+    return true;
+  });
+}
+
+Deno.test("discoverMigrations() proposes the next free version in the folder's padding for a bad name", async () => {
+  const files: Record<string, string> = { "add_orders.sql": "select 0;" };
+  for (let v = 1; v <= 12; v++) files[`V${String(v).padStart(3, "0")}__s${v}.sql`] = "select 1;";
+  const dir = await folder(files);
+  try {
+    throwsConfig(
+      () => discoverMigrations(dir, "postgres"),
+      "BAD_FILE_NAME",
+      /add_orders\.sql/,
+      /V013__add_orders\.sql/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() refuses a directory named like a migration", async () => {
+  const dir = await folder({ "V1__ok.sql": "select 1;", "V2__dir.sql/inner.sql": "select 2;" });
+  try {
+    throwsConfig(
+      () => discoverMigrations(dir, "postgres"),
+      "UNREADABLE_FILE",
+      /V2__dir\.sql.*is a directory, not a file/,
+      /rename the directory/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() gives each unreadable file the hint of its cause", async () => {
+  const dir = await folder({ "V1__ok.sql": "select 1;" });
+  try {
+    Deno.symlinkSync("V2__loop.sql", `${dir}/V2__loop.sql`);
+    throwsConfig(
+      () => discoverMigrations(dir, "postgres"),
+      "UNREADABLE_FILE",
+      /V2__loop\.sql.*leads back to itself/,
+      /point the link at a file/,
+    );
+    Deno.removeSync(`${dir}/V2__loop.sql`);
+    Deno.symlinkSync("/nonexistent/dbm/V2.sql", `${dir}/V2__gone.sql`);
+    throwsConfig(
+      () => discoverMigrations(dir, "postgres"),
+      "UNREADABLE_FILE",
+      /V2__gone\.sql.*symbolic link to "\/nonexistent\/dbm\/V2\.sql", which does not exist/,
+      /fix the link/,
+    );
+    Deno.removeSync(`${dir}/V2__gone.sql`);
+    new Deno.Command("mkfifo", { args: [`${dir}/V2__fifo.sql`] }).outputSync();
+    throwsConfig(
+      () => discoverMigrations(dir, "postgres"),
+      "UNREADABLE_FILE",
+      /V2__fifo\.sql.*not a regular file but a FIFO/,
+      /regular file/,
+    );
+    Deno.removeSync(`${dir}/V2__fifo.sql`);
+    // A link to a good file is followed.
+    Deno.writeTextFileSync(`${dir}/real.txt`, "select 2;");
+    Deno.symlinkSync(`${dir}/real.txt`, `${dir}/V2__linked.sql`);
+    assert.deepEqual(discoverMigrations(dir, "postgres").map((f) => f.text), [
+      "select 1;",
+      "select 2;",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("unreadableReason() tells a permission problem from a loop, a dangling link and a directory", () => {
+  const perm = unreadableReason(new Deno.errors.PermissionDenied("denied"), null);
+  assert.match(perm.hint, /permissions/);
+  const loop = unreadableReason(new Deno.errors.FilesystemLoop("loop"), { target: "a" });
+  assert.doesNotMatch(loop.hint, /permission/);
+  assert.match(loop.reason, /leads back to itself/);
+  const gone = unreadableReason(new Deno.errors.NotFound("x"), { target: "/mnt/x" });
+  assert.match(gone.reason, /"\/mnt\/x", which does not exist/);
+  assert.doesNotMatch(gone.hint, /permission/);
+  assert.match(unreadableReason(new Deno.errors.IsADirectory("d"), null).reason, /directory/);
+});
+
+Deno.test("discoverMigrations() and discoverSeeds() refuse invalid UTF-8 with its line and column", async () => {
+  const dir = await folder({ "m/V1__ok.sql": "select 1;", "s/reference/010_x.yaml": "a: []" });
+  try {
+    Deno.writeFileSync(
+      `${dir}/m/V2__bad.sql`,
+      new Uint8Array([...new TextEncoder().encode("select 1;\nselect '"), 0xff, 0x27, 0x3b]),
+    );
+    throwsConfig(
+      () => discoverMigrations(`${dir}/m`, "postgres"),
+      "INVALID_UTF8",
+      /V2__bad\.sql.*not UTF-8.*line 2, column 9/,
+    );
+    Deno.writeFileSync(`${dir}/s/reference/020_bad.csv`, new Uint8Array([0x69, 0x64, 0x0a, 0xc3]));
+    throwsConfig(
+      () => discoverSeeds(`${dir}/s`, "postgres", "reference"),
+      "INVALID_UTF8",
+      /020_bad\.csv.*line 2, column 1/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverSeeds() refuses a directory named like a seed and a seed folder that links nowhere", async () => {
+  const dir = await folder({ "reference/010_a.sql/x": "select 1;" });
+  try {
+    throwsConfig(
+      () => discoverSeeds(dir, "postgres", "reference"),
+      "UNREADABLE_FILE",
+      /010_a\.sql.*directory/,
+    );
+    Deno.removeSync(`${dir}/reference`, { recursive: true });
+    Deno.symlinkSync("/nonexistent/dbm/volume", `${dir}/reference`);
+    throwsConfig(
+      () => discoverSeeds(dir, "postgres", "reference"),
+      "UNREADABLE_FILE",
+      /reference.*does not exist/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("listDatabaseFolders() follows symbolic links to folders and refuses loops and dangling links", async () => {
+  const dir = await folder({
+    "migrations/postgres/V1__a.sql": "select 1;",
+    "volume/V1__b.sql": "x",
+  });
+  try {
+    Deno.symlinkSync(`${dir}/volume`, `${dir}/migrations/mounted`);
+    Deno.writeTextFileSync(`${dir}/notes.md`, "");
+    Deno.symlinkSync(`${dir}/notes.md`, `${dir}/migrations/notes.md`); // a linked file: ignored
+    assert.deepEqual(listDatabaseFolders(`${dir}/migrations`), ["mounted", "postgres"]);
+
+    Deno.symlinkSync("..", `${dir}/migrations/up`);
+    throwsConfig(
+      () => listDatabaseFolders(`${dir}/migrations`),
+      "UNREADABLE_FILE",
+      /up" is a symbolic link to .*, which holds the migrations folder itself: a loop/,
+    );
+    Deno.removeSync(`${dir}/migrations/up`);
+    Deno.symlinkSync("self", `${dir}/migrations/self`);
+    throwsConfig(
+      () => listDatabaseFolders(`${dir}/migrations`),
+      "UNREADABLE_FILE",
+      /self.*leads back to itself/,
+    );
+    Deno.removeSync(`${dir}/migrations/self`);
+    Deno.symlinkSync("/nonexistent/dbm/mnt", `${dir}/migrations/unmounted`);
+    throwsConfig(
+      () => listDatabaseFolders(`${dir}/migrations`),
+      "UNREADABLE_FILE",
+      /unmounted.*does not exist/,
+      /mount the volume/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("noDatabaseError() says whether the folder is missing or holds no database", async () => {
+  const dir = await folder({ "README.md": "" });
+  try {
+    const empty = noDatabaseError(dir);
+    assert.equal(empty.code, "NO_DATABASE");
+    assert.equal(empty.exitCode, 2);
+    assert.match(empty.message, /no database found under ".*": it holds no database folder/);
+    assert.match(noDatabaseError(`${dir}/nope`).message, /it does not exist/);
+    assert.match(noDatabaseError(`${dir}/README.md`).message, /it is not a folder/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
