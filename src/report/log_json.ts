@@ -97,6 +97,9 @@ export function writeEvent(stream: Stream, e: LogEvent): void {
 export function jsonLogReporter(out: Stream, err: Stream, width: number): Reporter {
   return {
     width,
+    fileWidth: 0,
+    times: true,
+    checksums: false,
     line: (t) => writeEvent(out, messageEvent("info", t)),
     notice: (t) => writeEvent(err, messageEvent("warn", t)),
     step: (s) => writeEvent(out, stepEvent(s)),
