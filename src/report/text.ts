@@ -99,7 +99,10 @@ export function statusTable(db: DatabaseResult): string {
   if (rows.length === 0) return `${head}: no migrations or seeds`;
   const header = ["VERSION", "SCRIPT", "STATE", "APPLIED AT", "TOOK"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => "  " + r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  // Durations right-aligned, as in progress lines.
+  const fmt = (r: string[]) =>
+    "  " + r.map((c, i) => i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join("  ")
+      .trimEnd();
   const lines = [head, fmt(header), ...rows.map(fmt)];
   for (const e of db.status ?? []) {
     if (e.error) lines.push(`  ${e.script} failed: ${e.error.split("\n")[0]}`);
