@@ -5,6 +5,7 @@
 import type { Step } from "../types.ts";
 import { countSteps, type DatabaseResult, type RunResult, summaryLine } from "./summary.ts";
 import { type Reporter, writeLine } from "./text.ts";
+import { isoTime } from "./time.ts";
 
 type Stream = { writeSync(p: Uint8Array): number };
 
@@ -17,7 +18,7 @@ export interface LogEvent {
 
 /** An event as one line of JSON, its time first (writeLine scrubs passwords from it). */
 export function eventLine(e: LogEvent, now: Date = new Date()): string {
-  return JSON.stringify({ time: now.toISOString(), ...e });
+  return JSON.stringify({ time: isoTime(now), ...e });
 }
 
 /** A free-text line as an event, its alignment padding squeezed out. */
