@@ -15,7 +15,9 @@ WORKDIR /app
 
 # Dependencies exactly as deno.lock pins them (--frozen fails instead of resolving anew), into
 # /app/node_modules and /deno-dir at build time: at run time the container needs no network but its
-# databases. This layer changes only with deno.json and deno.lock.
+# databases. deno.lock holds only what src/main.ts imports (the test-only packages are locked in
+# tests/deno.lock; tests/deploy/install_test.ts checks this RUN on a copy of the build context).
+# This layer changes only with deno.json and deno.lock.
 COPY deno.json deno.lock ./
 RUN deno install --frozen
 

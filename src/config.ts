@@ -17,6 +17,8 @@ export interface ConfigInput {
   embedded: boolean;
   env: (name: string) => string | undefined;
   readTextFile: (path: string) => Promise<string>;
+  /** Says what the config file leaves out (a folder it does not list). */
+  notice?: (text: string) => void;
 }
 
 /** `aiml-postgres` → `AIML_POSTGRES_URL`. */
@@ -41,6 +43,8 @@ interface FileEntry {
   name: string;
   kind?: DbKind;
   url?: string;
+  /** Where the entry is in the file, for messages. */
+  line?: number;
 }
 
 /** Parses db-migrate.yaml: `databases:` as a list (run order) or a map of name → {kind, url}. */
@@ -70,6 +74,14 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
   if (typeof root !== "object" || Array.isArray(root)) fail("expected a mapping with `databases`");
   const dbs = (root as Record<string, unknown>).databases;
   if (dbs === undefined) return [];
+  // The line of each entry (a list item, or a key of the mapping), for messages about it.
+  const node = doc.get("databases", true) as
+    | { items?: { range?: number[]; key?: { range?: number[] } }[] }
+    | undefined;
+  const lineOf = (i: number) => {
+    const item = node?.items?.[i];
+    return where(item?.range?.[0] ?? item?.key?.range?.[0]).line;
+  };
   const raw: [string, unknown][] = Array.isArray(dbs)
     ? dbs.map((d, i) => {
       if (typeof d === "string") return [d, {}];
@@ -81,8 +93,18 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
     : typeof dbs === "object" && dbs !== null
     ? Object.entries(dbs as Record<string, unknown>)
     : fail("`databases` must be a list or a mapping");
-  return raw.map(([name, v]) => {
-    const entry: FileEntry = { name };
+  const seen = new Set<string>();
+  return raw.map(([name, v], i) => {
+    const line = lineOf(i);
+    if (seen.has(name)) {
+      throw new ConfigError(
+        "CONFIG",
+        `"${file}"${line ? ` line ${line}` : ""}: database "${name}" is listed twice`,
+        { position: { file, ...(line ? { line } : {}) } },
+      );
+    }
+    seen.add(name);
+    const entry: FileEntry = { name, ...(line ? { line } : {}) };
     const o = (v ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(o)) {
       if (!["name", "kind", "url"].includes(key)) {
@@ -176,20 +198,60 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
     if (text !== null) fileEntries = await parseConfigFile(text, input.configFile);
   }
   const configured = new Map(fileEntries.map((e) => [e.name, e]));
-  const names = [...fileEntries.map((e) => e.name), ...folders.filter((f) => !configured.has(f))];
+  // A config file that lists databases names the set a run covers, as a Compose file names its
+  // services: a folder it leaves out is not run (and needs no URL), with a notice so that a new
+  // folder someone forgot to list does not go unnoticed.
+  const listed = fileEntries.length > 0;
+  const names = listed ? fileEntries.map((e) => e.name) : folders;
   // A mistyped --migrations path must not pass as a run with nothing to do.
   if (names.length === 0) throw noDatabaseError(input.migrationsDir);
-
-  for (const name of input.only) {
-    if (!names.includes(name)) {
+  if (listed) {
+    const file = input.configFile!;
+    for (const e of fileEntries) {
+      if (folders.includes(e.name) || isDirectory(`${input.seedsDir}/${e.name}`)) continue;
       throw new ConfigError(
-        "UNKNOWN_DATABASE",
-        `--database=${name} names no database: there is no folder "${input.migrationsDir}/${name}"${
-          input.configFile ? ` and no entry in "${input.configFile}"` : ""
-        }`,
-        { database: name, hint: `known databases: ${names.join(", ") || "none"}` },
+        "CONFIG",
+        `database "${e.name}", listed in "${file}"${
+          e.line ? ` at line ${e.line}` : ""
+        }, has no folder "${input.migrationsDir}/${e.name}" (nor "${input.seedsDir}/${e.name}")`,
+        {
+          database: e.name,
+          position: { file, ...(e.line ? { line: e.line } : {}) },
+          hint: `create the folder, or fix the name (folders: ${folders.join(", ") || "none"})`,
+        },
       );
     }
+    const unlisted = folders.filter((f) => !configured.has(f));
+    if (unlisted.length > 0 && input.only.length === 0) {
+      input.notice?.(
+        `note: ${unlisted.map((f) => `"${input.migrationsDir}/${f}"`).join(", ")} ${
+          unlisted.length === 1 ? "is" : "are"
+        } not listed in "${file}": not run`,
+      );
+    }
+  }
+
+  for (const name of input.only) {
+    if (names.includes(name)) continue;
+    if (listed && folders.includes(name)) {
+      throw new ConfigError(
+        "UNKNOWN_DATABASE",
+        `--database=${name} names a folder that "${input.configFile}" does not list`,
+        {
+          database: name,
+          hint: `add "${name}" to the databases in "${input.configFile}" (listed: ${
+            names.join(", ")
+          })`,
+        },
+      );
+    }
+    throw new ConfigError(
+      "UNKNOWN_DATABASE",
+      `--database=${name} names no database: there is no folder "${input.migrationsDir}/${name}"${
+        listed ? ` and no entry in "${input.configFile}"` : ""
+      }`,
+      { database: name, hint: `known databases: ${names.join(", ") || "none"}` },
+    );
   }
   const selected = input.only.length ? names.filter((n) => input.only.includes(n)) : names;
 
@@ -248,6 +310,7 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
     out.push({
       name,
       kind,
+      ...(listed ? { listedIn: input.configFile! } : {}),
       url,
       urlSource: source,
       urlVariable: urlVariable(name),
@@ -275,6 +338,47 @@ export function checkUrls(dbs: DatabaseConfig[], embedded: boolean): void {
   );
   throw new ConfigError("MISSING_URL", lines.join("\n"), {
     database: missing[0]!.name,
-    hint: "or run with --embedded to use an embedded PostgreSQL for a try-out",
+    hint: missingUrlHint(dbs, missing),
   });
+}
+
+/** How to run without the databases that have no URL: leave them out, or (PostgreSQL) embed them. */
+function missingUrlHint(dbs: DatabaseConfig[], missing: DatabaseConfig[]): string {
+  const them = missing.length === 1 ? "it" : "them";
+  const ways: string[] = [];
+  // Leaving out every database would leave nothing to run: then only the URLs or --embedded help.
+  const withUrl = dbs.filter((d) => d.url !== null);
+  if (withUrl.length > 0) {
+    const flags = withUrl.map((d) => `--database=${d.name}`).join(" ");
+    const listedIn = dbs.find((d) => d.listedIn)?.listedIn;
+    ways.push(
+      `to leave ${them} out, name the databases that have a URL (${flags}), or ${
+        listedIn
+          ? `remove ${them} from the databases listed in "${listedIn}"`
+          : "list the databases to run under `databases:` in db-migrate.yaml"
+      }`,
+    );
+  }
+  if (missing.some((d) => d.kind === "postgres")) {
+    ways.push(
+      "for a try-out, --embedded runs a PostgreSQL database without a URL on an embedded " +
+        "PostgreSQL (PGlite)" +
+        (missing.some((d) => d.kind === "clickhouse") ? " and skips a ClickHouse one" : ""),
+    );
+  } else {
+    ways.push(
+      "--embedded stands in for PostgreSQL only: with it, a ClickHouse database without a URL " +
+        "is skipped with a notice",
+    );
+  }
+  return ways.join("; ");
+}
+
+/** Whether path is a directory (following a symlink); false when it is missing. */
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }

@@ -73,11 +73,11 @@ function errorResult(err: unknown, opts: Partial<Options>, started: number): Run
 
 /** The end of a --log-format=json run: the error and the summary (or the --json document) as events. */
 function finishEvents(result: RunResult, json: boolean): number {
-  if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
   if (json) {
     writeLine(Deno.stdout, jsonDocument(result, VERSION));
     return result.exitCode;
   }
+  if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
   if (result.mode === "status") {
     for (const db of result.databases) {
       for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
@@ -94,15 +94,16 @@ function finish(result: RunResult, json: boolean, logFormat: LogFormat): number 
   });
   if (warning) notice(logFormat, `warning: ${warning}`);
   if (logFormat === "json") return finishEvents(result, json);
+  // The error is printed once: in the JSON document, or on stderr below the failed file's line.
+  if (json) {
+    writeLine(Deno.stdout, jsonDocument(result, VERSION));
+    return result.exitCode;
+  }
   if (result.error) {
     writeLine(
       Deno.stderr,
       `error: ${result.error.message}${result.error.hint ? `\n  hint: ${result.error.hint}` : ""}`,
     );
-  }
-  if (json) {
-    writeLine(Deno.stdout, jsonDocument(result, VERSION));
-    return result.exitCode;
   }
   if (result.mode === "status") {
     for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
@@ -152,6 +153,7 @@ async function main(): Promise<number> {
       embedded: opts.embedded,
       env,
       readTextFile: (p) => Deno.readTextFile(p),
+      notice: (t) => notice(opts.logFormat, t),
     });
     checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));

@@ -26,6 +26,7 @@ import {
   type StatusEntry,
 } from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
+import { isoTime } from "./report/time.ts";
 import { splitStatements } from "./split.ts";
 import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
 
@@ -133,9 +134,7 @@ function statusEntry(e: PlanEntry): StatusEntry {
     script: f?.script ?? r?.script ?? "?",
     state: e.state === "pending" && e.reason === "changed" ? "pending" : e.state,
     checksum: f?.checksum ?? r?.checksum ?? null,
-    appliedAt: r?.appliedAt && r.success
-      ? r.appliedAt.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")
-      : null,
+    appliedAt: r?.appliedAt && r.success ? isoTime(r.appliedAt) : null,
     ms: r && r.success ? r.executionMs ?? null : null,
     error: r && !r.success ? r.error ?? null : null,
   };
@@ -254,6 +253,19 @@ async function checkPending(
   }
 }
 
+/** Sizes the progress columns to the files the run will print (pending and drifted ones). */
+function layOut(reporter: Reporter, sessions: Session[], opts: Options): void {
+  let fileWidth = 0;
+  for (const s of sessions) {
+    for (const e of [...s.plan?.pending ?? [], ...s.plan?.drift ?? []]) {
+      fileWidth = Math.max(fileWidth, (e.file?.script ?? e.row?.script ?? "").length);
+    }
+  }
+  reporter.fileWidth = fileWidth;
+  reporter.times = opts.mode === "apply";
+  reporter.checksums = opts.mode === "dry-run";
+}
+
 /** Runs migrations and seeds as the options say and returns the result as data. */
 export async function run(
   opts: Options,
@@ -289,6 +301,7 @@ export async function run(
       if (early.length > 0 && !opts.repair) throw await driftError(early);
       for (const s of sessions) await lockAndReplan(s, opts, deps);
     }
+    layOut(deps.reporter, sessions, opts);
 
     const drifted = sessions.filter((s) => s.plan && s.plan.drift.length > 0);
     if (drifted.length > 0 && opts.mode === "apply" && !opts.repair) {
@@ -320,12 +333,11 @@ export async function run(
     for (const s of sessions) {
       if (!s.plan) continue;
       if (opts.mode === "status") {
+        // Its rows are the result: a step per row would only repeat them.
         s.result.status = [...s.plan.migrations, ...s.plan.seeds].map(statusEntry);
+        continue;
       }
       for (const e of s.plan.skipped) s.result.steps.push(stepOf(s.db.name, e, "skipped"));
-      if (opts.mode === "status") {
-        for (const e of s.plan.pending) s.result.steps.push(stepOf(s.db.name, e, "pending"));
-      }
       if (opts.mode === "dry-run") {
         for (const e of s.plan.pending) {
           const step = stepOf(s.db.name, e, "pending");
@@ -335,7 +347,7 @@ export async function run(
           const what = seed
             ? (await import("./seeds/load.ts")).describeDataSeed(seed)
             : `${count} ${count === 1 ? "statement" : "statements"}`;
-          step.note = `${e.file!.checksum}  ${what}` +
+          step.note = what +
             (e.reason === "new" ? "" : ` (${e.reason})`) +
             (s.transactional.get(e.file!.script) === false && s.db.kind === "postgres"
               ? " (no transaction)"
@@ -412,7 +424,6 @@ async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
             script: file.script,
             serverMessage: message(err),
           });
-          step.error = scrub(stopped.message) + (stopped.hint ? `\n  hint: ${stopped.hint}` : "");
         }
       }
       s.result.steps.push(step);

@@ -76,6 +76,8 @@ export interface DatabaseConfig {
   urlSource: string | null;
   /** The env variable a user should set, for messages. */
   urlVariable: string;
+  /** The config file whose list of databases names this one, when a config file lists them. */
+  listedIn?: string;
   migrationsDir: string;
   seedsDir: string;
 }

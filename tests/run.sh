@@ -25,13 +25,15 @@ else
 fi
 echo "run.sh: $DENO ($("$DENO" --version | head -n1))" >&2
 
-# node_modules exactly as deno.lock says; --frozen fails instead of rewriting the lock.
-"$DENO" install --frozen
+# node_modules exactly as the tests' lock says: deno.lock's packages (what src/main.ts imports) and
+# the test-only ones (tests/deploy/_packages.ts); --frozen fails instead of rewriting the lock.
+LOCK=tests/deno.lock
+"$DENO" install --frozen --lock="$LOCK"
 # deno test's own closing line is "ok | N passed | N failed"; CI systems that read a plain
 # "N passed, N failed" line get one too. The exit code stays deno test's.
 log=$(mktemp)
 set +e
-"$DENO" test -A --frozen "$@" 2>&1 | tee "$log"
+"$DENO" test -A --frozen --lock="$LOCK" "$@" 2>&1 | tee "$log"
 code=${PIPESTATUS[0]}
 set -e
 summary=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)

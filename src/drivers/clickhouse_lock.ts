@@ -19,6 +19,7 @@
 //   then holds only if every run reaches the same server (or the table is made Replicated).
 
 import type { LockHolder } from "./driver.ts";
+import { humanTime } from "../report/time.ts";
 import {
   type Claim,
   type ClaimRecord,
@@ -202,8 +203,7 @@ export class LeaseLock {
     const winner = lockWinner(live, state.now);
     if (!winner) return null;
     // Stable wording (no countdown), so the waiting message repeats only when the holder changes.
-    const since = new Date(winner.claimedAt * 1000).toISOString().replace("T", " ")
-      .replace(/\.\d+Z$/, " UTC");
+    const since = humanTime(new Date(winner.claimedAt * 1000));
     return {
       description: `db-migrate run ${winner.holder.slice(0, 8)} (${winner.info}) since ${since}`,
     };

@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { ApplyError, ConfigError } from "../errors.ts";
 import { lineColumn, splitStatements, type Statement, statementHead } from "../split.ts";
 import type { TrackedRow } from "../types.ts";
+import { humanTime } from "../report/time.ts";
 import type {
   ApplyOutcome,
   ApplyRequest,
@@ -152,7 +153,7 @@ export class PostgresDriver implements Driver {
   async lockHolder(): Promise<LockHolder | null> {
     const [r] = await this.#db.unsafe(LOCK_HOLDER_SQL);
     if (!r) return null;
-    const since = r.backend_start ? String(r.backend_start) : "unknown";
+    const since = r.backend_start ? humanTime(new Date(r.backend_start)) : "an unknown time";
     return {
       description: `pid ${r.pid}, application "${r.application_name || "?"}", user ${r.usename}, ` +
         `client ${r.client_addr ?? "local socket"}, connected since ${since}`,

@@ -13,16 +13,8 @@ export function jsonDocument(result: RunResult, version: string): string {
     seed: result.seedMode,
     ok: result.exitCode === 0,
     exitCode: result.exitCode,
-    summary: {
-      applied: c.applied,
-      skipped: c.skipped,
-      failed: c.failed,
-      pending: c.pending,
-      notRun: c.notRun,
-      repaired: c.repaired,
-      drift: c.drift,
-      seeds: c.seeds,
-    },
+    // In --status the counts are of the rows' states, as the text table and summary show them.
+    summary: c,
     durationMs: Math.round(result.durationMs),
     error: result.error ?? null,
     databases: result.databases.map((d) => ({
@@ -30,16 +22,20 @@ export function jsonDocument(result: RunResult, version: string): string {
       kind: d.kind,
       target: d.target,
       ...(d.notice ? { notice: d.notice } : {}),
-      steps: d.steps.map((s) => ({
-        kind: s.kind,
-        version: s.version,
-        script: s.script,
-        checksum: s.checksum,
-        status: s.status,
-        ms: s.ms === undefined ? null : Math.round(s.ms),
-        ...(s.note ? { note: s.note } : {}),
-        ...(s.error ? { error: s.error } : {}),
-      })),
+      // --status has its rows in `status`; the steps of a run that changes nothing would only
+      // repeat them.
+      ...(result.mode === "status" ? {} : {
+        steps: d.steps.map((s) => ({
+          kind: s.kind,
+          version: s.version,
+          script: s.script,
+          checksum: s.checksum,
+          status: s.status,
+          ms: s.ms === undefined ? null : Math.round(s.ms),
+          ...(s.note ? { note: s.note } : {}),
+          ...(s.error ? { error: s.error } : {}),
+        })),
+      }),
       ...(d.status ? { status: d.status } : {}),
     })),
   };

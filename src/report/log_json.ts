@@ -5,6 +5,7 @@
 import type { Step } from "../types.ts";
 import { countSteps, type DatabaseResult, type RunResult, summaryLine } from "./summary.ts";
 import { type Reporter, writeLine } from "./text.ts";
+import { isoTime } from "./time.ts";
 
 type Stream = { writeSync(p: Uint8Array): number };
 
@@ -17,7 +18,7 @@ export interface LogEvent {
 
 /** An event as one line of JSON, its time first (writeLine scrubs passwords from it). */
 export function eventLine(e: LogEvent, now: Date = new Date()): string {
-  return JSON.stringify({ time: now.toISOString(), ...e });
+  return JSON.stringify({ time: isoTime(now), ...e });
 }
 
 /** A free-text line as an event, its alignment padding squeezed out. */
@@ -97,6 +98,9 @@ export function writeEvent(stream: Stream, e: LogEvent): void {
 export function jsonLogReporter(out: Stream, err: Stream, width: number): Reporter {
   return {
     width,
+    fileWidth: 0,
+    times: true,
+    checksums: false,
     line: (t) => writeEvent(out, messageEvent("info", t)),
     notice: (t) => writeEvent(err, messageEvent("warn", t)),
     step: (s) => writeEvent(out, stepEvent(s)),

@@ -1,6 +1,6 @@
 // Counts and the one-line summary, computed from the same step records every reporter renders.
 
-import { MigrateError } from "../errors.ts";
+import { ApplyError, ConfigError, MigrateError } from "../errors.ts";
 import { scrub } from "../redact.ts";
 import type { Step } from "../types.ts";
 
@@ -10,8 +10,20 @@ export interface RunResult {
   seedMode: string;
   databases: DatabaseResult[];
   exitCode: number;
-  error?: { code: string; message: string; database?: string; hint?: string };
+  /** The error that ended the run: reported once, here (a failed step does not repeat it). */
+  error?: RunError;
   durationMs: number;
+}
+
+/** An error as every reporter renders it; `file` is the file's path as the message names it. */
+export interface RunError {
+  code: string;
+  message: string;
+  database?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  hint?: string;
 }
 
 /** One database's part of a run. */
@@ -39,21 +51,28 @@ export interface StatusEntry {
   error: string | null;
 }
 
-/** Counts of a run. */
-export interface Counts {
+/** How many files ended in each state. Every file is in exactly one of them. */
+export interface Tally {
   applied: number;
   skipped: number;
   failed: number;
   pending: number;
   notRun: number;
   repaired: number;
+  /** Drift: in --status, `checksumMismatch` + `missingFile`. */
   drift: number;
-  seeds: { applied: number; skipped: number; failed: number; pending: number };
+  checksumMismatch: number;
+  missingFile: number;
 }
 
-/** Adds up the steps of all databases. */
-export function countSteps(result: RunResult): Counts {
-  const c: Counts = {
+/** Counts of a run: the totals, and the same split into migrations and seeds. */
+export interface Counts extends Tally {
+  migrations: Tally;
+  seeds: Tally;
+}
+
+function emptyTally(): Tally {
+  return {
     applied: 0,
     skipped: 0,
     failed: 0,
@@ -61,46 +80,99 @@ export function countSteps(result: RunResult): Counts {
     notRun: 0,
     repaired: 0,
     drift: 0,
-    seeds: { applied: 0, skipped: 0, failed: 0, pending: 0 },
+    checksumMismatch: 0,
+    missingFile: 0,
+  };
+}
+
+const STEP_FIELD: Record<Step["status"], keyof Tally> = {
+  applied: "applied",
+  skipped: "skipped",
+  failed: "failed",
+  pending: "pending",
+  "not run": "notRun",
+  repaired: "repaired",
+  drift: "drift",
+};
+
+/** A --status row counts as its state: the summary then agrees with the table above it. */
+const STATE_FIELD: Record<string, keyof Tally> = {
+  applied: "applied",
+  failed: "failed",
+  pending: "pending",
+  "checksum mismatch": "checksumMismatch",
+  "missing file": "missingFile",
+};
+
+/** Adds up the files of all databases: the steps of a run, or the rows of --status. */
+export function countSteps(result: RunResult): Counts {
+  const c: Counts = { ...emptyTally(), migrations: emptyTally(), seeds: emptyTally() };
+  const add = (kind: "migration" | "seed", field: keyof Tally) => {
+    const part = kind === "seed" ? c.seeds : c.migrations;
+    c[field]++;
+    part[field]++;
+    if (field === "checksumMismatch" || field === "missingFile") {
+      c.drift++;
+      part.drift++;
+    }
   };
   for (const db of result.databases) {
-    for (const s of db.steps) {
-      if (s.status === "applied") c.applied++;
-      else if (s.status === "skipped") c.skipped++;
-      else if (s.status === "failed") c.failed++;
-      else if (s.status === "pending") c.pending++;
-      else if (s.status === "not run") c.notRun++;
-      else if (s.status === "repaired") c.repaired++;
-      else if (s.status === "drift") c.drift++;
-      if (s.kind === "seed" && s.status in c.seeds) c.seeds[s.status as "applied"]++;
+    if (result.mode === "status") {
+      for (const e of db.status ?? []) add(e.kind, STATE_FIELD[e.state] ?? "pending");
+    } else {
+      for (const s of db.steps) add(s.kind, STEP_FIELD[s.status]);
     }
   }
   return c;
 }
 
-/** The last line of a text run: `3 applied, 12 skipped, 0 failed` and what else there is to say. */
+/** The counts beyond applied, skipped and failed, in the words the progress lines and tables use. */
+function otherCounts(t: Tally, mode: RunResult["mode"], total = true): string[] {
+  const out: string[] = [];
+  if (t.pending) out.push(`${t.pending} pending`);
+  if (t.notRun) out.push(`${t.notRun} not run`);
+  if (t.repaired) out.push(`${t.repaired} repaired`);
+  if (mode === "status") {
+    if (t.checksumMismatch) out.push(`${t.checksumMismatch} checksum mismatch`);
+    if (t.missingFile) out.push(`${t.missingFile} missing file`);
+  } else if (t.drift) {
+    out.push(`${t.drift} drifted${mode === "dry-run" && total ? " (a real run exits 3)" : ""}`);
+  }
+  return out;
+}
+
+/** One kind's share of the totals, naming only the states it has files in. */
+function share(t: Tally, mode: RunResult["mode"]): string {
+  const main: string[] = [];
+  if (t.applied) main.push(`${t.applied} applied`);
+  if (t.skipped) main.push(`${t.skipped} skipped`);
+  if (t.failed) main.push(`${t.failed} failed`);
+  return [...main, ...otherCounts(t, mode, false)].join(", ") || "none";
+}
+
+function files(t: Tally): number {
+  return t.applied + t.skipped + t.failed + t.pending + t.notRun + t.repaired + t.drift;
+}
+
+/**
+ * The last line of a text run: `3 applied, 12 skipped, 0 failed`, then the other states, then the
+ * same totals split into migrations and seeds (each file counted once), the mode and the time.
+ */
 export function summaryLine(result: RunResult): string {
   const c = countSteps(result);
-  const extra: string[] = [];
-  if (c.pending) extra.push(`${c.pending} pending`);
-  if (c.notRun) extra.push(`${c.notRun} not run`);
-  if (c.repaired) extra.push(`${c.repaired} repaired`);
-  if (c.drift) extra.push(`${c.drift} drifted (a real run exits 3)`);
-  const s = c.seeds;
-  if (s.applied + s.skipped + s.failed + s.pending > 0) {
-    extra.push(
-      `seeds (${result.seedMode}): ${s.applied} applied, ${s.skipped} skipped` +
-        (s.failed ? `, ${s.failed} failed` : "") + (s.pending ? `, ${s.pending} pending` : ""),
-    );
+  const head = [`${c.applied} applied`, `${c.skipped} skipped`, `${c.failed} failed`];
+  const parts = [[...head, ...otherCounts(c, result.mode)].join(", ")];
+  if (files(c.migrations) > 0 && files(c.seeds) > 0) {
+    parts.push(`migrations: ${share(c.migrations, result.mode)}`);
+    parts.push(`seeds (${result.seedMode}): ${share(c.seeds, result.mode)}`);
   }
-  if (result.mode === "dry-run") extra.push("dry run: nothing changed");
-  if (result.mode === "status") extra.push("status: nothing changed");
+  if (result.mode === "dry-run") parts.push("dry run: nothing changed");
+  if (result.mode === "status") parts.push("status: nothing changed");
   if (result.error && result.exitCode !== 0) {
-    extra.push(`exit ${result.exitCode} ${result.error.code}`);
+    parts.push(`exit ${result.exitCode} ${result.error.code}`);
   }
-  return `${c.applied} applied, ${c.skipped} skipped, ${c.failed} failed` +
-    (extra.length ? `; ${extra.join("; ")}` : "") +
-    ` in ${(result.durationMs / 1000).toFixed(2)} s`;
+  parts.push(`${(result.durationMs / 1000).toFixed(2)} s`);
+  return parts.join("; ");
 }
 
 /** The exit code and the reported error of a failed run; `internal` describes an unexpected error. */
@@ -117,7 +189,23 @@ export function failureOf(
       code: err.code,
       message: scrub(err.message),
       ...(err.database ? { database: err.database } : {}),
+      ...positionOf(err),
       ...(err.hint ? { hint: err.hint } : {}),
     },
+  };
+}
+
+/** The file, line and column an error names, for programs that read the JSON. */
+function positionOf(err: MigrateError): Pick<RunError, "file" | "line" | "column"> {
+  const p = err instanceof ApplyError
+    ? { file: err.script, line: err.line, column: err.column }
+    : err instanceof ConfigError
+    ? err.position
+    : undefined;
+  if (!p) return {};
+  return {
+    file: p.file,
+    ...(p.line !== undefined ? { line: p.line } : {}),
+    ...(p.column !== undefined ? { column: p.column } : {}),
   };
 }

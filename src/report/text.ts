@@ -4,6 +4,7 @@
 import { scrub } from "../redact.ts";
 import type { Step } from "../types.ts";
 import type { DatabaseResult } from "./summary.ts";
+import { humanTime } from "./time.ts";
 
 /** Where human lines go during a run. */
 export interface Reporter {
@@ -15,6 +16,12 @@ export interface Reporter {
   step(step: Step): void;
   /** Column width for database names, so progress lines align. */
   width: number;
+  /** Column width for file names, set once the run knows which files it will print. */
+  fileWidth: number;
+  /** Whether progress lines have a time column (runs that apply; a dry run times nothing). */
+  times: boolean;
+  /** Whether progress lines show each file's checksum, shortened (a dry run). */
+  checksums: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -26,12 +33,36 @@ export function writeLine(stream: { writeSync(p: Uint8Array): number }, text: st
   while (off < bytes.length) off += stream.writeSync(bytes.subarray(off));
 }
 
-/** `postgres  V003__vector_tables.sql  applied  41 ms` */
-export function stepLine(step: Step, width: number): string {
-  const parts = [step.database.padEnd(width), step.script, step.status];
-  if (step.ms !== undefined) parts.push(`${Math.round(step.ms)} ms`);
+/** The widest status word (`repaired`), so the time and note columns start in one place. */
+const STATUS_WIDTH = 8;
+/** Room for `99999 ms`. */
+const TIME_WIDTH = 8;
+
+/** The column layout of progress lines. */
+export type Layout = Pick<Reporter, "width" | "fileWidth" | "times" | "checksums">;
+
+/**
+ * `postgres  V003__vector_tables.sql  applied     41 ms  note`: database, file, status, time (or, in
+ * a dry run, the short checksum) and note in aligned columns; the layout comes from the reporter.
+ */
+export function stepLine(step: Step, layout: Layout): string {
+  const parts = [step.database.padEnd(layout.width), step.script.padEnd(layout.fileWidth)];
+  parts.push(step.status.padEnd(STATUS_WIDTH));
+  if (layout.times) {
+    parts.push(
+      step.ms === undefined
+        ? "".padEnd(TIME_WIDTH)
+        : `${Math.round(step.ms)} ms`.padStart(TIME_WIDTH),
+    );
+  }
+  if (layout.checksums) parts.push(shortChecksum(step.checksum).padEnd(12));
   if (step.note) parts.push(step.note);
-  return parts.join("  ") + (step.error ? `\n${indent(step.error)}` : "");
+  return parts.join("  ").trimEnd() + (step.error ? `\n${indent(step.error)}` : "");
+}
+
+/** The first 12 hex digits of a checksum, for people; JSON output carries all 64. */
+export function shortChecksum(sum: string): string {
+  return sum.slice(0, 12);
 }
 
 function indent(text: string): string {
@@ -43,10 +74,13 @@ export function consoleReporter(json: boolean, width: number): Reporter {
   const out = json ? Deno.stderr : Deno.stdout;
   return {
     width,
+    fileWidth: 0,
+    times: true,
+    checksums: false,
     line: (t) => writeLine(out, t),
     notice: (t) => writeLine(Deno.stderr, t),
     step(s) {
-      writeLine(out, stepLine(s, this.width));
+      writeLine(out, stepLine(s, this));
     },
   };
 }
@@ -59,13 +93,16 @@ export function statusTable(db: DatabaseResult): string {
     e.version === null ? "seed" : String(e.version),
     e.script,
     e.state,
-    e.appliedAt ?? "",
+    e.appliedAt === null ? "" : humanTime(new Date(e.appliedAt)),
     e.ms === null ? "" : `${e.ms} ms`,
   ]);
   if (rows.length === 0) return `${head}: no migrations or seeds`;
   const header = ["VERSION", "SCRIPT", "STATE", "APPLIED AT", "TOOK"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => "  " + r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  // Durations right-aligned, as in progress lines.
+  const fmt = (r: string[]) =>
+    "  " + r.map((c, i) => i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join("  ")
+      .trimEnd();
   const lines = [head, fmt(header), ...rows.map(fmt)];
   for (const e of db.status ?? []) {
     if (e.error) lines.push(`  ${e.script} failed: ${e.error.split("\n")[0]}`);

@@ -1,6 +1,7 @@
 // Reading the deployment files the way Docker, Compose and Kustomize read them, for the tests in
 // tests/deploy/. Not a test file itself: deno test skips `_deploy.ts`.
-import { DockerfileParser, Env, type Instruction } from "dockerfile-ast";
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json (tests/deploy/_packages.ts)
+import { DockerfileParser, Env, type Instruction } from "npm:dockerfile-ast@0.7.1";
 import { join, relative } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { ROOT } from "../helpers.ts";

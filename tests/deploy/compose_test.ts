@@ -2,7 +2,11 @@
 // schema (each file alone and merged), and shaped as the contract asks.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
+import { fileURLToPath } from "node:url";
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json (tests/deploy/_packages.ts)
+import { Ajv, type ErrorObject } from "npm:ajv@8.20.0";
+// deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json (tests/deploy/_packages.ts)
+import "npm:dclint@3.1.0/package.json" with { type: "json" };
 import { listDatabaseFolders } from "../../src/discover.ts";
 import { urlVariable } from "../../src/config.ts";
 import { ROOT } from "../helpers.ts";
@@ -17,8 +21,11 @@ import {
 } from "./_deploy.ts";
 
 // The Compose specification's schema (compose-spec/compose-spec, schema/compose-spec.json) as the
-// npm package dclint ships it; its version is pinned in deno.json and its bytes by deno.lock.
-const SCHEMA_PATH = join(ROOT, "node_modules/dclint/schemas/compose.schema.json");
+// npm package dclint ships it; its version is pinned by the import above and its bytes by
+// tests/deno.lock. The package does not export the file, so it is read beside its package.json.
+const SCHEMA_PATH = fileURLToPath(
+  new URL("schemas/compose.schema.json", import.meta.resolve("npm:dclint@3.1.0/package.json")),
+);
 
 async function composeValidator() {
   const schema = JSON.parse(await Deno.readTextFile(SCHEMA_PATH));

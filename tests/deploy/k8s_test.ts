@@ -7,6 +7,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { listDatabaseFolders } from "../../src/discover.ts";
 import { urlVariable } from "../../src/config.ts";
 import { ROOT } from "../helpers.ts";
+import { KUBERNETES_MODELS, TEST_LOCK_FLAGS } from "./_packages.ts";
 import {
   at,
   envGranted,
@@ -22,10 +23,10 @@ const BASE = join(K8S, "base");
 const HELM = join(K8S, "overlays/helm-hook");
 const ARGO = join(K8S, "overlays/argocd-presync");
 
-/** The kubernetes-models module of a resource: `kubernetes-models/batch/v1/Job`, `.../v1/Secret`. */
+/** The kubernetes-models module of a resource: `npm:kubernetes-models@…/batch/v1/Job`, `…/v1/Secret`. */
 function modelModule(resource: Obj): string {
   const api = String(resource.apiVersion);
-  return `kubernetes-models/${api}/${resource.kind}`;
+  return `${KUBERNETES_MODELS}/${api}/${resource.kind}`;
 }
 
 function container(job: Obj): Obj {
@@ -72,7 +73,9 @@ Deno.test("every assembled manifest is valid against the Kubernetes API schema",
 });
 
 Deno.test("the Kubernetes schema check rejects a wrong type and an unknown enum value", async () => {
-  const { Job } = await import("kubernetes-models/batch/v1/Job");
+  // A literal specifier: it puts the package in the tests' module graph, so it is installed.
+  // deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json (tests/deploy/_packages.ts)
+  const { Job } = await import("npm:kubernetes-models@5.1.0/batch/v1/Job");
   const job = theJob(await kustomize(BASE));
   const badType = structuredClone(job);
   (badType.spec as Obj).backoffLimit = "two";
@@ -94,7 +97,7 @@ async function typeCheck(resources: Obj[]): Promise<{ ok: boolean; output: strin
     const file = join(dir, "manifests.ts");
     await Deno.writeTextFile(file, lines.join("\n") + "\n");
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["check", "--quiet", "--config", join(ROOT, "deno.json"), file],
+      args: ["check", "--quiet", "--config", join(ROOT, "deno.json"), ...TEST_LOCK_FLAGS, file],
       stdout: "piped",
       stderr: "piped",
     }).output();

@@ -75,7 +75,7 @@ Deno.test({
         assert.equal(run.code, 143, explain);
         assert.ok(stopMs < 5000, `stopping took ${Math.round(stopMs)} ms`);
         assert.match(run.stderr, /received SIGTERM/);
-        assert.match(lastLine(run.stdout), /^1 applied, 0 skipped, 0 failed; 2 not run; .*143/);
+        assert.match(lastLine(run.stdout), /^1 applied, 0 skipped, 0 failed, 2 not run; .*143/);
         assert.match(run.stdout, /V002__slow\.sql\s+not run\s+interrupted, rolled back/);
 
         // Nothing half-recorded: V001 is applied and recorded, V002's work is rolled back.

@@ -121,13 +121,26 @@ Deno.test("a dry run lists each pending file with its checksum and statement cou
         ["V2__widget_size.sql", V2, 2],
         ["V5__gadgets.sql", V5, 1],
       ];
+      // The same run as one JSON document: the full checksums are there.
+      const json = await runCli(["--dry-run", "--json"], { cwd: dir, env: { POSTGRES_URL: url } });
+      assert.equal(json.code, 0, json.stderr);
+      const steps = JSON.parse(json.stdout).databases[0].steps;
       for (const [file, text, statements] of expected) {
         const line = lineWith(r.stdout, file);
         assert.ok(line, `${file} is listed:\n${r.stdout}`);
-        assert.ok(line.includes(await sha256(text)), `64-hex checksum of ${file}: ${line}`);
+        const sum = await sha256(text);
+        // People get the first 12 hex digits, in a column of its own; programs get all 64.
+        assert.match(line, new RegExp(`\\s${sum.slice(0, 12)}\\s`), `short checksum: ${line}`);
+        assert.ok(!line.includes(sum.slice(0, 13)), `no long checksum on the line: ${line}`);
         assert.match(line, new RegExp(`\\b${statements} statements?\\b`));
+        const step = steps.find((s: { script: string }) => s.script === file);
+        assert.equal(step?.checksum, sum, `--json has the 64-digit checksum of ${file}`);
+        assert.equal(step?.status, "pending");
       }
-      assert.match(lastLine(r.stdout), /^0 applied, 0 skipped, 0 failed/);
+      // Aligned: the status and checksum columns start at one place on every line.
+      const lines = expected.map(([file]) => lineWith(r.stdout, file));
+      assert.equal(new Set(lines.map((l) => l.indexOf(" pending "))).size, 1, lines.join("\n"));
+      assert.match(lastLine(r.stdout), /^0 applied, 0 skipped, 0 failed, 3 pending; dry run/);
 
       assert.equal(await hasTrackingTable(url), false, "--dry-run creates no tracking table");
       assert.equal(await tableExists(url, "widgets"), false);

@@ -156,3 +156,103 @@ Deno.test("resolveDatabases() refuses a migrations folder that is missing or hol
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("checkUrls() says how to leave out a database without a URL, naming those that have one", async () => {
+  const dir = await project(["postgres", "aiml-postgres", "clickhouse"]);
+  try {
+    const dbs = await resolveDatabases(input(dir, {
+      POSTGRES_URL: "postgres://h/p",
+      AIML_POSTGRES_URL: "postgres://h/a",
+    }));
+    assert.throws(() => checkUrls(dbs, false), (e: unknown) => {
+      assert.ok(e instanceof ConfigError && e.code === "MISSING_URL");
+      assert.match(e.message, /database "clickhouse" has no URL: set CLICKHOUSE_URL/);
+      assert.match(e.hint!, /to leave it out, .*\(--database=aiml-postgres --database=postgres\)/);
+      assert.match(e.hint!, /`databases:` in db-migrate\.yaml/);
+      assert.match(e.hint!, /--embedded stands in for PostgreSQL only/);
+      return true;
+    });
+    // With --embedded, a ClickHouse database without a URL is skipped (by the run), not an error.
+    checkUrls(dbs, true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("checkUrls() offers --embedded for PostgreSQL, and no leaving-out when no database has a URL", async () => {
+  const dir = await project(["postgres", "clickhouse"]);
+  try {
+    const dbs = await resolveDatabases(input(dir, {}));
+    assert.throws(() => checkUrls(dbs, false), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /"postgres" has no URL[^]*"clickhouse" has no URL/);
+      assert.doesNotMatch(e.hint!, /leave/);
+      assert.match(e.hint!, /--embedded runs a PostgreSQL database .* and skips a ClickHouse one/);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveDatabases(): a db-migrate.yaml list is the set of databases; an unlisted folder gets a notice", async () => {
+  const dir = await project(["postgres", "legacy", "events"]);
+  try {
+    await Deno.writeTextFile(`${dir}/db-migrate.yaml`, "databases:\n  - events\n  - postgres\n");
+    const notices: string[] = [];
+    const dbs = await resolveDatabases(input(dir, { POSTGRES_URL: "postgres://h/p" }, {
+      notice: (t: string) => notices.push(t),
+    }));
+    assert.deepEqual(dbs.map((d) => d.name), ["events", "postgres"]);
+    assert.equal(dbs[0]!.listedIn, `${dir}/db-migrate.yaml`);
+    assert.equal(notices.length, 1);
+    assert.match(
+      notices[0]!,
+      /"[^"]*\/migrations\/legacy" is not listed in "[^"]*db-migrate\.yaml": not run/,
+    );
+    // The missing-URL hint then points at the list.
+    assert.throws(
+      () => checkUrls(dbs, false),
+      (e: unknown) =>
+        e instanceof ConfigError && /remove it from the databases listed in/.test(e.hint!),
+    );
+    await assert.rejects(
+      () => resolveDatabases(input(dir, {}, { only: ["legacy"] })),
+      (e: unknown) =>
+        e instanceof ConfigError && e.code === "UNKNOWN_DATABASE" &&
+        /does not list/.test(e.message) && /add "legacy"/.test(e.hint!),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveDatabases(): a listed database needs a migrations or a seeds folder; listing one twice is an error", async () => {
+  const dir = await project(["postgres"]);
+  try {
+    await Deno.writeTextFile(`${dir}/db-migrate.yaml`, "databases:\n  - postgres\n  - reports\n");
+    await assert.rejects(
+      () => resolveDatabases(input(dir, {})),
+      (e: unknown) =>
+        e instanceof ConfigError && e.code === "CONFIG" && e.position?.line === 3 &&
+        /"reports", listed in .* at line 3, has no folder/.test(e.message),
+    );
+    // Seeds alone are enough: a database may have no migrations of its own.
+    await Deno.mkdir(`${dir}/seeds/reports/reference`, { recursive: true });
+    const dbs = await resolveDatabases(input(dir, {}));
+    assert.deepEqual(dbs.map((d) => d.name), ["postgres", "reports"]);
+
+    await Deno.writeTextFile(
+      `${dir}/db-migrate.yaml`,
+      "databases:\n  postgres: {}\n  reports: {}\n  postgres: {}\n",
+    );
+    await assert.rejects(() => resolveDatabases(input(dir, {})), ConfigError);
+    await Deno.writeTextFile(`${dir}/db-migrate.yaml`, "databases:\n  - postgres\n  - postgres\n");
+    await assert.rejects(
+      () => resolveDatabases(input(dir, {})),
+      (e: unknown) => e instanceof ConfigError && /"postgres" is listed twice/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
