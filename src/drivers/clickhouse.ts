@@ -95,6 +95,8 @@ const RUNNING_POLL_MS = 1000;
 const RUNNING_SAY_MS = 30_000;
 /** ClickHouse's error code for an unknown table (system.query_log on a server that keeps no log). */
 const UNKNOWN_TABLE = 60;
+/** ClickHouse's error code for a session still taken by the request before (SESSION_IS_LOCKED). */
+const SESSION_LOCKED = 373;
 
 /** A failed request, with ClickHouse's error code when the server answered. */
 export class ClickHouseRequestError extends Error {
@@ -498,15 +500,26 @@ export class ClickHouseDriver implements Driver {
     // replays those its earlier run had passed.
     const session = statements.map((s) => isSessionStatement(stripComments(s.text, "clickhouse")));
     const sessionId = session.some(Boolean) ? crypto.randomUUID() : undefined;
-    const run = (stmt: Statement, queryId: string, abort: AbortSignal) =>
-      this.#exec(stmt.text, {
-        client: this.#files!,
-        timeoutMs: STATEMENT_TIMEOUT_MS,
-        signal: abort,
-        queryId,
-        log: true,
-        ...(sessionId ? { sessionId } : {}),
-      });
+    const run = async (stmt: Statement, queryId: string, abort: AbortSignal) => {
+      for (let attempt = 1;; attempt++) {
+        try {
+          return await this.#exec(stmt.text, {
+            client: this.#files!,
+            timeoutMs: STATEMENT_TIMEOUT_MS,
+            signal: abort,
+            queryId,
+            log: true,
+            ...(sessionId ? { sessionId } : {}),
+          });
+        } catch (err) {
+          // The server releases a session just after it answers, so a statement sent right after
+          // the one before may find it still taken; refused before it started, it can be resent.
+          const code = (err as ClickHouseRequestError).code;
+          if (code !== SESSION_LOCKED || attempt >= 20 || abort.aborted) throw err;
+          await sleep(25 * attempt, abort);
+        }
+      }
+    };
     for (let i = 0; i < start; i++) {
       if (!session[i]) continue;
       try {
