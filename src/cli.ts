@@ -66,7 +66,7 @@ Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME
 (upper case, - and . become _); DATABASE_URL also serves a database named postgres.
 
 Exit codes: 0 ok, 1 a migration or seed failed, 2 usage or configuration error, 3 drift,
-4 database unreachable or lock not taken, 130/143 stopped by SIGINT/SIGTERM.`;
+4 database unreachable, lock not taken or connection lost, 130/143 stopped by SIGINT/SIGTERM.`;
 
 function seconds(flag: string, value: string): number {
   const n = Number(value);

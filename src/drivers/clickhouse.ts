@@ -1011,13 +1011,25 @@ export class ClickHouseDriver implements Driver {
       flushError = (err as Error).message;
     });
     let log: QueryLogRow[] | null;
+    let server: { started: number } | undefined;
     try {
-      log = await this.#rows<QueryLogRow>(queryLogSql([queryId, intentQueryId(queryId)], sentAt));
+      try {
+        log = await this.#rows<QueryLogRow>(
+          queryLogSql([queryId, intentQueryId(queryId)], sentAt),
+        );
+      } catch (err) {
+        if ((err as ClickHouseRequestError).code !== UNKNOWN_TABLE) throw err;
+        log = null;
+      }
+      [server] = await this.#rows<{ started: number }>(SERVER_STARTED_SQL);
     } catch (err) {
-      if ((err as ClickHouseRequestError).code !== UNKNOWN_TABLE) throw err;
-      log = null;
+      // The server answered but would not say (no grant on system.query_log, say): ask the operator.
+      if ((err as ClickHouseRequestError).code == null) throw err;
+      return {
+        fate: "unknown",
+        why: `the server would not show its query log (${(err as Error).message})`,
+      };
     }
-    const [server] = await this.#rows<{ started: number }>(SERVER_STARTED_SQL);
     const fate = judgeStatement({
       queryId,
       log,
