@@ -525,8 +525,9 @@ export class ClickHouseDriver implements Driver {
       try {
         await run(statements[i]!, crypto.randomUUID(), signal);
       } catch (err) {
-        if (signal.aborted) throw this.#stoppedBefore(file, i, n, signal.reason);
-        throw this.#lostBefore(file, i, n, err) ??
+        // Replaying SET and USE changes nothing on the server: the file still stands at `start`.
+        if (signal.aborted) throw this.#stoppedBefore(file, start, n, signal.reason);
+        throw this.#lostBefore(file, start, n, err) ??
           this.#statementError(file, statements[i]!, i, err);
       }
     }
@@ -559,6 +560,7 @@ export class ClickHouseDriver implements Driver {
         index: i,
         updated,
       });
+      const what = `statement ${i + 1} of ${n}`;
       const sent = (error: string, version: bigint): TrackingRecord => ({
         ...row(i, error),
         statementHashes: hashes.slice(0, i + 1),
@@ -569,10 +571,8 @@ export class ClickHouseDriver implements Driver {
         await this.#exec(
           insertTrackingSql(this.#target.database, [
             sent(
-              `unfinished: statement ${
-                i + 1
-              } of ${n} was sent to the server (query_id ${queryId}) ` +
-                "and its end was not recorded",
+              `unfinished: ${what} was sent to the server (query_id ${queryId}) and its end ` +
+                "was not recorded",
               updated,
             ),
           ]),
@@ -592,8 +592,7 @@ export class ClickHouseDriver implements Driver {
           const sig = signalName(signal.reason);
           await this.#exec(insertTrackingSql(this.#target.database, [
             sent(
-              `stopped by ${sig}: statement ${i + 1} of ${n} was left running on the server ` +
-                `(query_id ${queryId})`,
+              `stopped by ${sig}: ${what} was left running on the server (query_id ${queryId})`,
               await this.#nextVersion(),
             ),
           ])).catch(() => {});
@@ -601,8 +600,8 @@ export class ClickHouseDriver implements Driver {
             database: this.database,
             script: file.script,
             outcome: "left running",
-            note: `statement ${i + 1} of ${n} was still running when the grace period ended and ` +
-              `was left running on the server (query_id ${queryId})` +
+            note: `${what} was still running when the grace period ended and was left ` +
+              `running on the server (query_id ${queryId})` +
               (i > 0 ? `; ${firstStatements(i)} ${stay(i)} applied and recorded` : ""),
             hint: "run again: the next run waits for that statement to end and goes on after it " +
               "if it finished; to stop it instead, run KILL QUERY WHERE query_id = " +
@@ -1037,7 +1036,7 @@ export class ClickHouseDriver implements Driver {
       sentAt,
     });
     // Absence from a log that could not be flushed proves nothing: its last seconds are missing.
-    if (fate.fate === "not started" && flushError !== null && !/refused it/.test(fate.why)) {
+    if (fate.fate === "not started" && fate.by === "absent" && flushError !== null) {
       return {
         fate: "unknown",
         why: `the server refused SYSTEM FLUSH LOGS (${flushError}), so its query log may lack ` +

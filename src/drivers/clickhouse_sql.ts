@@ -517,7 +517,8 @@ export interface StatementEvidence {
 /** What became of a statement: it ended well, it never ran, or nobody can tell. */
 export type StatementFate =
   | { fate: "finished" }
-  | { fate: "not started"; why: string }
+  /** `absent`: proven by its absence from the log, which only a flushed log can prove. */
+  | { fate: "not started"; why: string; by: "refused" | "absent" }
   | { fate: "unknown"; why: string };
 
 /** Judges a statement's fate from the server's evidence; never guesses "not started". */
@@ -552,6 +553,7 @@ export function judgeStatement(e: StatementEvidence): StatementFate {
     return {
       fate: "not started",
       why: `the server refused it before it started (${logException(refused)})`,
+      by: "refused",
     };
   }
   // DateTime has one-second steps: a start in the same second as the row counts as after it.
@@ -575,6 +577,7 @@ export function judgeStatement(e: StatementEvidence): StatementFate {
     fate: "not started",
     why: "the server's query log shows the tracking row written just before it but not the " +
       "statement: it never reached the server",
+    by: "absent",
   };
 }
 

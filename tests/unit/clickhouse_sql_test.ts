@@ -437,7 +437,7 @@ Deno.test("judgeStatement(): refused before it started, as a duplicate query_id 
       "Code: 216, e.displayText() = DB::Exception: Query with id = q is already running., e.what() = DB::Exception",
     ),
   ]);
-  assert.equal(fate.fate, "not started");
+  assert.equal(fate.fate === "not started" && fate.by, "refused");
   // But a refusal beside a start is the duplicate of a statement that did run.
   assert.equal(evidence([row("q", "1"), row("q", "3"), row("q", "2")]).fate, "finished");
   assert.equal(evidence([row("q", "1"), row("q", "3")]).fate, "unknown");
@@ -445,7 +445,7 @@ Deno.test("judgeStatement(): refused before it started, as a duplicate query_id 
 
 Deno.test("judgeStatement(): absent from a log that shows its intent row, it never reached the server", () => {
   const fate = evidence([row("q-row", "1"), row("q-row", "2")]);
-  assert.equal(fate.fate, "not started");
+  assert.equal(fate.fate === "not started" && fate.by, "absent");
 });
 
 Deno.test("judgeStatement(): absence proves nothing without the intent row, after a restart, or without a log", () => {
