@@ -282,20 +282,34 @@ export class PostgresDriver implements Driver {
     const statements = splitStatements(file.text, "postgres");
     const n = statements.length;
     const started = performance.now();
-    const record = (done: number, error: string) =>
-      this.#db.unsafe(recordSql(this.#schema, file, {
+    // Records the file as failed after `done` statements; says so, or why it could not.
+    const record = async (done: number, error: string): Promise<string> => {
+      const sql = recordSql(this.#schema, file, {
         success: false,
         ms: performance.now() - started,
         error,
         statementsDone: done,
-      })).catch(() => {});
+      });
+      for (let attempt = 1;; attempt++) {
+        try {
+          await this.#db.unsafe(sql);
+          return `it is recorded as failed at statement ${done + 1}`;
+        } catch (err) {
+          // A cancel request meant for the statement before may land on this one: once more.
+          if ((err as PgError).code === "57014" && attempt < 2) continue;
+          return `recording it as failed at statement ${done + 1} failed (${serverMessage(err)})`;
+        }
+      }
+    };
     const again = "run again: the file is applied again from its first statement (it is " +
       "idempotent by rule)";
     for (let i = 0; i < n; i++) {
       const stmt = statements[i]!;
       if (signal.aborted) {
         const sig = signalName(signal.reason);
-        if (i > 0) await record(i, `stopped by ${sig} after statement ${i} of ${n}`);
+        const recorded = i > 0
+          ? await record(i, `stopped by ${sig} after statement ${i} of ${n}`)
+          : "";
         throw interruption(signal.reason, {
           database: this.database,
           script: file.script,
@@ -303,8 +317,8 @@ export class PostgresDriver implements Driver {
           note: i === 0
             ? "it was stopped before its first statement; nothing of it ran"
             : `stopped after statement ${i} of ${n}: the file runs outside a transaction, so ` +
-              `${firstStatements(i)} ${stay(i)} applied; it is recorded as failed at statement ` +
-              `${i + 1}, and the next run applies it again from the top`,
+              `${firstStatements(i)} ${stay(i)} applied; ${recorded}, and the next run applies ` +
+              "it again from the top",
           hint: i === 0 ? "run again to apply it and the rest" : again,
         });
       }
@@ -317,15 +331,15 @@ export class PostgresDriver implements Driver {
         if (graceOver.aborted && (err as PgError).code === "57014") {
           const sig = signalName(signal.reason);
           const cancelled = `statement ${i + 1} of ${n} was cancelled when the grace period ended`;
-          await record(i, `stopped by ${sig}: ${cancelled}`);
+          const recorded = await record(i, `stopped by ${sig}: ${cancelled}`);
           const concurrently = /\bCONCURRENTLY\b/i.test(stripComments(stmt.text, "postgres"));
           throw interruption(signal.reason, {
             database: this.database,
             script: file.script,
             outcome: "recorded",
             note: `${cancelled}; ` +
-              (i > 0 ? `${firstStatements(i)} ${stay(i)} applied, and ` : "") +
-              `the file is recorded as failed at statement ${i + 1}` + (concurrently
+              (i > 0 ? `${firstStatements(i)} ${stay(i)} applied, and ` : "") + recorded +
+              (concurrently
                 ? "; a cancelled CREATE INDEX CONCURRENTLY leaves an INVALID index, which IF " +
                   "NOT EXISTS would then skip: drop it before running again"
                 : ""),
@@ -348,7 +362,7 @@ export class PostgresDriver implements Driver {
           hint: "this file runs outside a transaction: statements before it stay applied; " +
             "fix the file and run again (files are idempotent by rule)",
         });
-        await record(i, failure.serverMessage);
+        await record(i, failure.serverMessage); // best effort: the failure matters more
         throw failure;
       } finally {
         graceOver.removeEventListener("abort", onAbort);

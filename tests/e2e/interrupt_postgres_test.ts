@@ -54,14 +54,14 @@ Deno.test("SIGTERM after statement 1 of a no-transaction file records it as fail
 
       assert.ok(await tableExists(url, "first_t"), "statement 1 stays applied");
       const row = await trackingRow(url, "V001__no_tx.sql");
-      assert.equal(row?.success, false, "recorded as failed");
+      assert.equal(row?.success, false, `recorded as failed\n${explain}`);
       assert.equal(row?.statements_done, 1);
       assert.match(String(row?.error), /stopped by SIGTERM: statement 2 of 3 was cancelled/);
 
       assert.doesNotMatch(stdout + lineWith(stderr, "error:"), /rolled back/);
       assert.match(
         stdout,
-        /V001__no_tx\.sql\s+failed\s+interrupted: statement 2 of 3 was cancelled when the grace period ended; statement 1 stays applied, and the file is recorded as failed at statement 2/,
+        /V001__no_tx\.sql\s+failed\s+interrupted: statement 2 of 3 was cancelled when the grace period ended; statement 1 stays applied, and it is recorded as failed at statement 2/,
       );
       assert.match(lastLine(stdout), /^0 applied, 0 skipped, 1 failed; .*exit 143 INTERRUPTED/);
       assert.match(stderr, /hint: run again: the file is applied again from its first statement/);
