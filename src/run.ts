@@ -367,11 +367,10 @@ async function applyAll(sessions: Session[], opts: Options, deps: RunDeps): Prom
         continue;
       }
       const step = stepOf(s.db.name, e, "applied");
-      const transactional = s.transactional.get(file.script) ?? true;
       try {
         const req = {
           file,
-          transactional,
+          transactional: s.transactional.get(file.script) ?? true,
           previous: e.row,
           signal: deps.signal,
           graceOver: deps.graceOver ?? deps.signal,
