@@ -3,7 +3,7 @@
 
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
-import { SEED_MODES, type SeedMode } from "./types.ts";
+import { type Resolution, SEED_MODES, type SeedMode } from "./types.ts";
 
 /** The ways progress lines can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -20,6 +20,10 @@ export interface Options {
   logFormat: LogFormat;
   waitSeconds: number;
   lockTimeoutSeconds: number;
+  /** After SIGTERM/SIGINT, how long a statement that cannot be rolled back may still run. */
+  gracePeriodSeconds: number;
+  /** --resolve-unknown: the operator's decision per query_id of a statement of unknown outcome. */
+  resolveUnknown: Map<string, Resolution>;
   repair: boolean;
   embedded: boolean;
   migrationsDir: string;
@@ -44,6 +48,12 @@ Options:
   --log-format=FORMAT    text (default) or json: one JSON object per event (env DB_MIGRATE_LOG_FORMAT)
   --wait=SECONDS         keep trying to connect this long (default 30, env DB_MIGRATE_WAIT)
   --lock-timeout=SECONDS wait this long for another run's lock (default 300, env DB_MIGRATE_LOCK_TIMEOUT)
+  --grace-period=SECONDS after SIGTERM/SIGINT, let a statement that cannot be rolled back (ClickHouse,
+                         no-transaction files) run this long before stopping (default 25,
+                         env DB_MIGRATE_GRACE_PERIOD)
+  --resolve-unknown=QUERY_ID=applied|rerun
+                         a statement whose outcome could not be told (OUTCOME_UNKNOWN): count it as
+                         applied, or run it again; QUERY_ID is the one the error names
   --repair               record the current checksums of changed files, forget missing ones, go on
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
   --migrations=DIR       where the migration folders are (default ./migrations, env MIGRATIONS_DIR)
@@ -56,7 +66,7 @@ Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME
 (upper case, - and . become _); DATABASE_URL also serves a database named postgres.
 
 Exit codes: 0 ok, 1 a migration or seed failed, 2 usage or configuration error, 3 drift,
-4 database unreachable or lock not taken, 130/143 stopped by SIGINT/SIGTERM.`;
+4 database unreachable, lock not taken or connection lost, 130/143 stopped by SIGINT/SIGTERM.`;
 
 function seconds(flag: string, value: string): number {
   const n = Number(value);
@@ -83,6 +93,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         "log-format": { type: "string" },
         wait: { type: "string" },
         "lock-timeout": { type: "string" },
+        "grace-period": { type: "string" },
+        "resolve-unknown": { type: "string", multiple: true },
         repair: { type: "boolean" },
         embedded: { type: "boolean" },
         migrations: { type: "string" },
@@ -119,6 +131,25 @@ export function parseOptions(args: string[], env: (name: string) => string | und
   if (values.repair && values.status) {
     throw new UsageError("--repair changes the tracking table; --status only looks");
   }
+  const resolveUnknown = new Map<string, Resolution>();
+  for (const value of values["resolve-unknown"] ?? []) {
+    const m = /^([A-Za-z0-9_-]+)=(applied|rerun)$/.exec(value.trim());
+    if (!m) {
+      throw new UsageError(
+        `--resolve-unknown takes QUERY_ID=applied or QUERY_ID=rerun, not "${value}"`,
+      );
+    }
+    const [, id, decision] = m as unknown as [string, string, Resolution];
+    if (resolveUnknown.has(id) && resolveUnknown.get(id) !== decision) {
+      throw new UsageError(`--resolve-unknown says both applied and rerun for ${id}`);
+    }
+    resolveUnknown.set(id, decision);
+  }
+  if (resolveUnknown.size > 0 && (values["dry-run"] || values.status)) {
+    throw new UsageError(
+      "--resolve-unknown decides for a real run; --dry-run and --status only look",
+    );
+  }
   const configFlag = values.config ?? env("DB_MIGRATE_CONFIG");
   for (const name of values.database ?? []) {
     if (name.trim() === "") throw new UsageError("--database needs a name");
@@ -134,6 +165,11 @@ export function parseOptions(args: string[], env: (name: string) => string | und
       "lock-timeout",
       values["lock-timeout"] ?? env("DB_MIGRATE_LOCK_TIMEOUT") ?? "300",
     ),
+    gracePeriodSeconds: seconds(
+      "grace-period",
+      values["grace-period"] ?? env("DB_MIGRATE_GRACE_PERIOD") ?? "25",
+    ),
+    resolveUnknown,
     repair: values.repair ?? false,
     embedded: values.embedded ?? false,
     migrationsDir: (values.migrations ?? env("MIGRATIONS_DIR") ?? "./migrations").replace(

@@ -32,6 +32,8 @@ export type ErrorCode =
   | "DB_UNREACHABLE"
   | "LOCK_TIMEOUT"
   | "APPLY_FAILED"
+  | "CONNECTION_LOST"
+  | "OUTCOME_UNKNOWN"
   | "INTERRUPTED";
 
 /** Where in a file a problem is, for messages. */
@@ -158,14 +160,116 @@ export class ApplyError extends MigrateError {
   }
 }
 
-/** The run was stopped by SIGTERM or SIGINT. */
+/**
+ * The connection to a database broke while a file was being applied (exit 4): the server went away,
+ * which is not the statement's fault. The message says what the database keeps and how a run
+ * continues.
+ */
+export class ConnectionLostError extends MigrateError {
+  readonly script: string;
+  constructor(opts: { database: string; script: string; message: string; hint: string }) {
+    super("CONNECTION_LOST", EXIT.unreachable, opts.message, {
+      database: opts.database,
+      hint: opts.hint,
+    });
+    this.script = opts.script;
+  }
+}
+
+/**
+ * A statement that ran outside a transaction may have taken effect in full, in part or not at all,
+ * and the database cannot tell which (exit 1): the run stops before running anything of that file,
+ * until an operator decides (`--resolve-unknown=QUERY_ID=applied|rerun`).
+ */
+export class OutcomeUnknownError extends MigrateError {
+  readonly script: string;
+  /** The statement, 1-based. */
+  readonly statement: number;
+  /** The query_id the statement was sent with: what the operator checks and names in the flag. */
+  readonly queryId: string;
+  constructor(opts: {
+    database: string;
+    script: string;
+    statement: number;
+    queryId: string;
+    message: string;
+    hint: string;
+  }) {
+    super("OUTCOME_UNKNOWN", EXIT.failed, opts.message, {
+      database: opts.database,
+      hint: opts.hint,
+    });
+    this.script = opts.script;
+    this.statement = opts.statement;
+    this.queryId = opts.queryId;
+  }
+}
+
+/**
+ * What a stop did to the file being applied: `rolled back` (a PostgreSQL transaction), `not started`
+ * (nothing of it ran), `recorded` (the statements that ran stay, and the tracking row says how far
+ * it got) or `left running` (a statement still runs on the server; the next run waits for it).
+ */
+export type InterruptOutcome = "rolled back" | "not started" | "recorded" | "left running";
+
+/** Where a stop found a run: the file and what happened to it. */
+export interface InterruptDetail {
+  database: string;
+  script: string;
+  outcome: InterruptOutcome;
+  /** What happened, for the file's progress line: `statement 3 of 4 was left running ...`. */
+  note: string;
+  hint?: string;
+}
+
+/** The run was stopped by SIGTERM or SIGINT; `at` tells what happened to the file in progress. */
 export class InterruptedError extends MigrateError {
-  constructor(signal: "SIGTERM" | "SIGINT") {
+  readonly signal: "SIGTERM" | "SIGINT";
+  readonly detail?: InterruptDetail;
+
+  constructor(signal: "SIGTERM" | "SIGINT", detail?: InterruptDetail) {
     super(
       "INTERRUPTED",
       signal === "SIGTERM" ? EXIT.sigterm : EXIT.sigint,
-      `stopped by ${signal}: the current file was rolled back (on ClickHouse, recorded where it stopped) and the lock released`,
-      { hint: "run again to apply the rest" },
+      detail
+        ? `stopped by ${signal} while applying "${detail.script}" to "${detail.database}": ` +
+          detail.note
+        : `stopped by ${signal} between files: no file was half-applied; the files not run are ` +
+          "left for the next run",
+      {
+        ...(detail ? { database: detail.database } : {}),
+        hint: detail?.hint ?? "run again to apply the rest",
+      },
     );
+    this.signal = signal;
+    if (detail) this.detail = detail;
   }
+
+  /** The same stop, with what it did to the file in progress. */
+  at(detail: InterruptDetail): InterruptedError {
+    return new InterruptedError(this.signal, detail);
+  }
+}
+
+/**
+ * The error a driver throws when a stop request reached it at a file: `reason` (the signal's
+ * InterruptedError) with the detail, or `reason` unchanged when it is something else (a test's).
+ */
+export function interruption(reason: unknown, detail: InterruptDetail): unknown {
+  return reason instanceof InterruptedError ? reason.at(detail) : reason;
+}
+
+/** `statement 1` or `statements 1-k`, for messages about the first k statements of a file. */
+export function firstStatements(k: number): string {
+  return k === 1 ? "statement 1" : `statements 1-${k}`;
+}
+
+/** The verb after firstStatements(k): `stays` or `stay`. */
+export function stay(k: number): string {
+  return k === 1 ? "stays" : "stay";
+}
+
+/** `SIGTERM` or `SIGINT`, from a stop request's reason, for messages (`the stop` when unknown). */
+export function signalName(reason: unknown): string {
+  return reason instanceof InterruptedError ? reason.signal : "the stop";
 }

@@ -1,5 +1,5 @@
 // Entry point: flags → config → run → summary → exit code. The only module that reads Deno.args,
-// prints the final summary and exits; SIGTERM and SIGINT abort the run between statements.
+// prints the final summary and exits; SIGTERM and SIGINT stop the run (see onSignal).
 
 import denoJson from "../deno.json" with { type: "json" };
 import { type LogFormat, type Options, parseOptions, USAGE } from "./cli.ts";
@@ -133,11 +133,25 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  // The first signal stops the run: a PostgreSQL transaction rolls back at once, but a statement
+  // that cannot be rolled back (ClickHouse, no-transaction files) gets the grace period to finish,
+  // as what it did could not be undone. The grace ends early at a second signal.
   const controller = new AbortController();
+  const grace = new AbortController();
   const onSignal = (sig: "SIGTERM" | "SIGINT") => () => {
     if (!controller.signal.aborted) {
-      notice(opts.logFormat, `received ${sig}: stopping after rolling back the current file`);
+      const s = opts.gracePeriodSeconds;
+      notice(
+        opts.logFormat,
+        `received ${sig}: stopping; a file in a transaction is rolled back now, a statement ` +
+          `outside one (ClickHouse, no-transaction files) may finish within ${s} s ` +
+          `(--grace-period; ${sig} again stops waiting)`,
+      );
       controller.abort(new InterruptedError(sig));
+      Deno.unrefTimer(setTimeout(() => grace.abort(controller.signal.reason), s * 1000));
+    } else if (!grace.signal.aborted) {
+      notice(opts.logFormat, `received ${sig} again: not waiting for a running statement`);
+      grace.abort(controller.signal.reason);
     }
   };
   const handlers = [["SIGTERM", onSignal("SIGTERM")], ["SIGINT", onSignal("SIGINT")]] as const;
@@ -160,7 +174,12 @@ async function main(): Promise<number> {
     const reporter = opts.logFormat === "json"
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr, width)
       : consoleReporter(opts.json, width);
-    const result = await run(opts, dbs, { reporter, signal: controller.signal, cwd: Deno.cwd() });
+    const result = await run(opts, dbs, {
+      reporter,
+      signal: controller.signal,
+      graceOver: grace.signal,
+      cwd: Deno.cwd(),
+    });
     return finish(result, opts.json, opts.logFormat);
   } catch (err) {
     return finish(errorResult(err, opts, started), opts.json, opts.logFormat);

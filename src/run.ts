@@ -12,6 +12,7 @@ import {
   ConfigError,
   DriftError,
   type DriftItem,
+  InterruptedError,
   MigrateError,
   UnreachableError,
 } from "./errors.ts";
@@ -33,7 +34,13 @@ import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
 /** What the core needs from its caller. */
 export interface RunDeps {
   reporter: Reporter;
+  /** Aborted by SIGTERM/SIGINT: start nothing new, roll back what can be rolled back. */
   signal: AbortSignal;
+  /**
+   * Aborted when a statement that cannot be rolled back may no longer be waited for (the grace
+   * period after `signal`); `signal` when absent.
+   */
+  graceOver?: AbortSignal;
   /** The working directory, for embedded data (`.db-migrate/<database>/`). */
   cwd: string;
 }
@@ -357,7 +364,7 @@ export async function run(
         }
       }
     }
-    if (opts.mode === "apply") await applyAll(sessions, deps);
+    if (opts.mode === "apply") await applyAll(sessions, opts, deps);
   } catch (err) {
     Object.assign(result, failureOf(err, message));
   } finally {
@@ -372,8 +379,9 @@ export async function run(
 }
 
 /** Applies the pending files of each database in order; stops everything at the first failure. */
-async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
+async function applyAll(sessions: Session[], opts: Options, deps: RunDeps): Promise<void> {
   let stopped: MigrateError | null = null;
+  const resolved = new Set<string>();
   for (const s of sessions) {
     if (!s.plan || !s.driver) continue;
     if (stopped) {
@@ -399,6 +407,9 @@ async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
           transactional: s.transactional.get(file.script) ?? true,
           previous: e.row,
           signal: deps.signal,
+          graceOver: deps.graceOver ?? deps.signal,
+          notice: deps.reporter.notice,
+          resolveUnknown: opts.resolveUnknown,
         };
         const seed = s.dataSeeds.get(file.script);
         const out = seed && s.driver.applySeed
@@ -406,6 +417,7 @@ async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
           : await s.driver.apply(req);
         step.ms = out.ms;
         if (out.note) step.note = out.note;
+        if (out.resolved) resolved.add(out.resolved);
         if (e.reason === "changed") {
           step.note = [step.note, "changed, applied again"].filter(Boolean).join("; ");
         }
@@ -413,10 +425,18 @@ async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
           step.note = [step.note, "retried after a failure"].filter(Boolean).join("; ");
         }
       } catch (err) {
-        if (deps.signal.aborted) {
-          stopped = deps.signal.reason as MigrateError;
-          step.status = "not run";
-          step.note = "interrupted, rolled back";
+        const stop = interruptionAt(err, s, file, deps);
+        if (stop) {
+          // What the stop did to this file, as the driver found it: a rolled-back or unstarted
+          // file was not run; one that stays partly applied is failed, as its tracking row says.
+          stopped = stop;
+          const d = stop.detail;
+          step.status = !d || d.outcome === "rolled back" || d.outcome === "not started"
+            ? "not run"
+            : "failed";
+          step.note = d?.outcome === "rolled back"
+            ? "interrupted, rolled back"
+            : `interrupted: ${d?.note ?? "stopped"}`;
         } else {
           step.status = "failed";
           stopped = err instanceof MigrateError ? err : new ApplyError({
@@ -433,6 +453,40 @@ async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
     s.release = undefined;
   }
   if (stopped) throw stopped;
+  for (const id of opts.resolveUnknown.keys()) {
+    if (resolved.has(id)) continue;
+    deps.reporter.notice(
+      `warning: --resolve-unknown=${id}: no statement waiting for a decision has that query_id; ` +
+        "nothing was resolved by it",
+    );
+  }
+}
+
+/**
+ * The stop request, with what it did to the file, when `err` comes from one; null for a failure.
+ * Drivers say what a stop did; one that rethrows the bare request rolled the file back, which only
+ * the PostgreSQL driver does (the file and its tracking row are one transaction).
+ */
+function interruptionAt(
+  err: unknown,
+  s: Session,
+  file: TrackedFile,
+  deps: RunDeps,
+): InterruptedError | null {
+  const reason = deps.signal.reason;
+  const bare = err instanceof InterruptedError && !err.detail ? err : null;
+  if (err instanceof InterruptedError && err.detail) return err;
+  if (!bare && !(deps.signal.aborted && !(err instanceof MigrateError))) return null;
+  const request = bare ?? (reason instanceof InterruptedError ? reason : null);
+  if (!request) return null;
+  if (s.db.kind !== "postgres") return request;
+  return request.at({
+    database: s.db.name,
+    script: file.script,
+    outcome: "rolled back",
+    note: "its transaction was rolled back, so nothing of it stays",
+    hint: "run again to apply it and the rest",
+  });
 }
 
 /** Builds the exit-3 error naming each drifted file of each database, with a diff of each change. */

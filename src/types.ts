@@ -11,6 +11,9 @@ export type SeedMode = typeof SEED_MODES[number];
 /** A folder of seeds. */
 export type SeedSet = "reference" | "sample" | "full";
 
+/** What an operator says of a statement of unknown outcome: it took effect, or run it again. */
+export type Resolution = "applied" | "rerun";
+
 /** A file to track: a migration or a seed, read and checksummed. */
 export interface TrackedFile {
   kind: "migration" | "seed";

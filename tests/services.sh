@@ -6,6 +6,9 @@
 #   bash tests/services.sh start   the same, but leave them running (state in .tools/services/)
 #   bash tests/services.sh stop    stop what `start` left running
 #   bash tests/services.sh env     print `export ...` lines for eval "$(bash tests/services.sh env)"
+#   bash tests/services.sh clickhouse-run DIR PORT
+#                                  run a scratch ClickHouse on DIR in the foreground (for tests that
+#                                  kill or restart their server)
 #
 # All progress goes to standard error, so `env` keeps standard output for the export lines.
 
@@ -197,7 +200,8 @@ dbm_ch_server_cmd() {
 # Writes the smallest config ClickHouse 18.16 starts with: everything under the scratch dir, HTTP
 # only on loopback, user `default` without password. mark_cache_size has no default in 18.16 (it
 # stops with "Not found: mark_cache_size"); timezone is fixed so DateTime tests do not depend on
-# the machine.
+# the machine. query_log is what db-migrate asks after an interrupted run (did the statement it
+# left in flight finish?); ClickHouse's packaged config has it, a bare config does not.
 dbm_ch_write_config() {
 	local dir=$1 port=$2
 	mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
@@ -222,6 +226,11 @@ dbm_ch_write_config() {
   <users_config>users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
+  <query_log>
+    <database>system</database>
+    <table>query_log</table>
+    <flush_interval_milliseconds>7500</flush_interval_milliseconds>
+  </query_log>
 </yandex>
 EOF
 	cat >"$dir/users.xml" <<'EOF'
@@ -445,8 +454,20 @@ else
 		[ -n "$url" ] || dbm_die "no ClickHouse answers; run: bash tests/services.sh start"
 		printf 'export PG_TEST_URL=%q\nexport CLICKHOUSE_TEST_URL=%q\n' "$PG_TEST_URL" "$url"
 		;;
+	clickhouse-run)
+		# A scratch ClickHouse in the foreground, for a test that must kill or restart its server:
+		# writes the config into DIR once (a restart on the same DIR keeps the data) and becomes
+		# the server, which dies with its parent (the test) even when that is SIGKILLed.
+		dir="${2:?usage: bash tests/services.sh clickhouse-run DIR PORT}" port="${3:?PORT}"
+		dbm_ch_server_cmd || dbm_die "clickhouse-server is not installed (apt-get install clickhouse-server)"
+		[ -f "$dir/config.xml" ] || dbm_ch_write_config "$dir" "$port"
+		if command -v setpriv >/dev/null 2>&1; then
+			exec setpriv --pdeathsig KILL -- "${DBM_CH_CMD[@]}" --config-file="$dir/config.xml"
+		fi
+		exec "${DBM_CH_CMD[@]}" --config-file="$dir/config.xml"
+		;;
 	*)
-		echo "usage: bash tests/services.sh start|stop|env   (or: source tests/services.sh)" >&2
+		echo "usage: bash tests/services.sh start|stop|env|clickhouse-run DIR PORT   (or: source tests/services.sh)" >&2
 		exit 2
 		;;
 	esac

@@ -1,15 +1,28 @@
 // ClickHouse over its HTTP interface through @clickhouse/client-web (fetch). ClickHouse has no
 // transactions and takes one statement per request, so a file runs statement by statement and the
 // tracking row records progress after each one: a failed or interrupted file resumes after its
-// last good statement. There is no advisory lock either, so runs take turns through lease rows
-// (clickhouse_lock.ts).
+// last good statement. Before each statement the row names the query_id it is sent with, so a run
+// that died or stopped while the statement ran leaves enough for the next run to ask the server
+// what became of it (clickhouse_sql.ts, judgeStatement) instead of running it twice. There is no
+// advisory lock either, so runs take turns through lease rows (clickhouse_lock.ts).
 //
 // The database named in the URL is created by the first real run (in tryLock, which only real runs
 // call), so --dry-run and --status change nothing on the server.
 
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client-web";
 import { checksum } from "../checksum.ts";
-import { ApplyError, ConfigError, UnreachableError } from "../errors.ts";
+import {
+  ApplyError,
+  ConfigError,
+  ConnectionLostError,
+  firstStatements,
+  interruption,
+  OutcomeUnknownError,
+  signalName,
+  stay,
+  UnreachableError,
+} from "../errors.ts";
+import { sleep } from "../lock.ts";
 import { redactUrl } from "../redact.ts";
 import {
   lineColumn,
@@ -38,23 +51,33 @@ import {
   SeedCheck,
 } from "./clickhouse_seed.ts";
 import {
+  addQueryIdColumnSql,
   byteToIndex,
   type ClickHouseTarget,
   createDatabaseSql,
   createTrackingSql,
   csvInsertSql,
   existsSql,
+  FLUSH_LOGS_SQL,
   insertTrackingSql,
+  intentQueryId,
   isSessionStatement,
+  judgeStatement,
   killQuerySql,
   maxUpdatedSql,
   optimizeSql,
   parseClickHouseUrl,
   parseServerError,
   PERMANENT_CODES,
+  type QueryLogRow,
+  queryLogSql,
+  runningSql,
   selectContentsSql,
   selectProgressSql,
   selectTrackingSql,
+  SERVER_STARTED_SQL,
+  type StatementFate,
+  statementQueryId,
   syntaxErrorPosition,
   tableColumnsSql,
   tableEnginesSql,
@@ -66,6 +89,14 @@ import { LeaseLock } from "./clickhouse_lock.ts";
 const QUERY_TIMEOUT_MS = 30_000;
 /** Statements of a file may run for hours (INSERT ... SELECT); the server's own limits apply. */
 const STATEMENT_TIMEOUT_MS = 2_147_483_647;
+/** How often to look whether a statement left running by an earlier run has ended. */
+const RUNNING_POLL_MS = 1000;
+/** How often to say that the run still waits for it. */
+const RUNNING_SAY_MS = 30_000;
+/** ClickHouse's error code for an unknown table (system.query_log on a server that keeps no log). */
+const UNKNOWN_TABLE = 60;
+/** ClickHouse's error code for a session still taken by the request before (SESSION_IS_LOCKED). */
+const SESSION_LOCKED = 373;
 
 /** A failed request, with ClickHouse's error code when the server answered. */
 export class ClickHouseRequestError extends Error {
@@ -105,6 +136,17 @@ function requestError(err: unknown, what: { timedOut: boolean; timeoutMs: number
   );
 }
 
+/** The stored progress of one file (selectProgressSql). */
+interface ProgressRow {
+  success: number;
+  statements_done: number;
+  statements_total: number;
+  statement_hashes: string[];
+  deleted: number;
+  query_id: string;
+  applied_epoch: number;
+}
+
 interface TrackingRowData {
   version: string | number | null;
   description: string;
@@ -134,6 +176,8 @@ export class ClickHouseDriver implements Driver {
   #files: ClickHouseClient | null = null;
   #hasDb = false;
   #hasTable = false;
+  /** Whether the tracking table has its query_id column (tables made before it lack it). */
+  #hasQueryId = false;
   /** The next row version of the tracking table (read once under the lock). */
   #nextUpdated: bigint | null = null;
 
@@ -192,6 +236,8 @@ export class ClickHouseDriver implements Driver {
       signal?: AbortSignal;
       queryId?: string;
       sessionId?: string;
+      /** Whether the server logs it in system.query_log, where a later run can look it up. */
+      log?: boolean;
     } = {},
   ): Promise<void> {
     const timeoutMs = opts.timeoutMs ?? QUERY_TIMEOUT_MS;
@@ -201,7 +247,7 @@ export class ClickHouseDriver implements Driver {
       await (opts.client ?? this.#client).command({
         query: sql,
         // A SELECT in a file must fail with an error status, not halfway through a 200 answer.
-        clickhouse_settings: { wait_end_of_query: 1 },
+        clickhouse_settings: { wait_end_of_query: 1, ...(opts.log ? { log_queries: 1 } : {}) },
         ...(signals.length > 0 ? { abort_signal: AbortSignal.any(signals) } : {}),
         ...(opts.queryId ? { query_id: opts.queryId } : {}),
         ...(opts.sessionId ? { session_id: opts.sessionId } : {}),
@@ -235,12 +281,12 @@ export class ClickHouseDriver implements Driver {
       if (Number(one?.ok) !== 1) {
         throw new ClickHouseRequestError("SELECT 1 did not return 1", null);
       }
-      const [row] = await this.#rows<{ has_db: string | number; has_table: string | number }>(
-        existsSql(this.#target.database),
-        timeoutMs,
-      );
+      const [row] = await this.#rows<
+        { has_db: string | number; has_table: string | number; has_query_id: string | number }
+      >(existsSql(this.#target.database), timeoutMs);
       this.#hasDb = Number(row?.has_db) > 0;
       this.#hasTable = this.#hasDb && Number(row?.has_table) > 0;
+      this.#hasQueryId = this.#hasTable && Number(row?.has_query_id) > 0;
     } catch (err) {
       await this.close();
       throw err;
@@ -274,10 +320,17 @@ export class ClickHouseDriver implements Driver {
   }
 
   async ensureTrackingTable(): Promise<void> {
-    if (this.#hasTable) return;
-    await this.#ensureDatabase();
-    await this.#exec(createTrackingSql(this.#target.database));
-    this.#hasTable = true;
+    if (!this.#hasTable) {
+      await this.#ensureDatabase();
+      await this.#exec(createTrackingSql(this.#target.database));
+      this.#hasTable = true;
+      this.#hasQueryId = true;
+    }
+    if (!this.#hasQueryId) {
+      // A table from before query_id: add it (under the lock, so no other run does the same).
+      await this.#exec(addQueryIdColumnSql(this.#target.database));
+      this.#hasQueryId = true;
+    }
   }
 
   async #readRows(withHashes: boolean): Promise<TrackingRowData[]> {
@@ -391,11 +444,13 @@ export class ClickHouseDriver implements Driver {
       error,
       statementsDone: done,
       statementHashes: hashes.slice(0, done),
+      queryId: "",
     });
   }
 
   async apply(req: ApplyRequest): Promise<ApplyOutcome> {
     const { file, previous, signal } = req;
+    const graceOver = req.graceOver ?? signal;
     const statements = this.#split(file);
     const n = statements.length;
     const hashes = statements.map((s) => checksum(s.text));
@@ -403,12 +458,15 @@ export class ClickHouseDriver implements Driver {
     const notes: string[] = [];
 
     // Where to start: after the statements an earlier failed attempt got through, if they are the
-    // same statements now; otherwise from the top, as files are idempotent by rule.
+    // same statements now; otherwise from the top, as files are idempotent by rule. A statement
+    // the earlier attempt left in flight is judged first (and waited for while it still runs).
     let start = 0;
-    if (previous && !previous.success && (previous.statementsDone ?? 0) > 0) {
-      const resume = await this.#resumePoint(previous.script, hashes);
+    let resolved: string | undefined;
+    if (previous && !previous.success) {
+      const resume = await this.#resumePoint(file, hashes, req);
       start = resume.start;
-      notes.push(resume.note);
+      if (resume.note) notes.push(resume.note);
+      resolved = resume.resolved;
     }
 
     const seeds = file.kind === "seed"
@@ -442,32 +500,49 @@ export class ClickHouseDriver implements Driver {
     // replays those its earlier run had passed.
     const session = statements.map((s) => isSessionStatement(stripComments(s.text, "clickhouse")));
     const sessionId = session.some(Boolean) ? crypto.randomUUID() : undefined;
-    const run = (stmt: Statement, queryId: string) =>
-      this.#exec(stmt.text, {
-        client: this.#files!,
-        timeoutMs: STATEMENT_TIMEOUT_MS,
-        signal,
-        queryId,
-        ...(sessionId ? { sessionId } : {}),
-      });
+    const run = async (stmt: Statement, queryId: string, abort: AbortSignal) => {
+      for (let attempt = 1;; attempt++) {
+        try {
+          return await this.#exec(stmt.text, {
+            client: this.#files!,
+            timeoutMs: STATEMENT_TIMEOUT_MS,
+            signal: abort,
+            queryId,
+            log: true,
+            ...(sessionId ? { sessionId } : {}),
+          });
+        } catch (err) {
+          // The server releases a session just after it answers, so a statement sent right after
+          // the one before may find it still taken; refused before it started, it can be resent.
+          const code = (err as ClickHouseRequestError).code;
+          if (code !== SESSION_LOCKED || attempt >= 20 || abort.aborted) throw err;
+          await sleep(25 * attempt, abort);
+        }
+      }
+    };
     for (let i = 0; i < start; i++) {
       if (!session[i]) continue;
       try {
-        await run(statements[i]!, crypto.randomUUID());
+        await run(statements[i]!, crypto.randomUUID(), signal);
       } catch (err) {
-        if (signal.aborted) throw signal.reason;
-        throw this.#statementError(file, statements[i]!, i, err);
+        // Replaying SET and USE changes nothing on the server: the file still stands at `start`.
+        if (signal.aborted) throw this.#stoppedBefore(file, start, n, signal.reason);
+        throw this.#lostBefore(file, start, n, err) ??
+          this.#statementError(file, statements[i]!, i, err);
       }
     }
 
-    // Intent first: a run that dies from here on leaves a row that says how far it got.
-    const running = (i: number) => `unfinished: statement ${i + 1} of ${n} was running`;
-    if (start < n) await this.#record([row(start, running(start))]);
     for (let i = start; i < n; i++) {
       const stmt = statements[i]!;
       if (signal.aborted) {
-        await fail(i, `interrupted before statement ${i + 1} of ${n}`);
-        throw signal.reason;
+        // Between statements: the row says how far the file got, and nothing is in flight.
+        if (i > 0) {
+          await fail(
+            i,
+            `stopped by ${signalName(signal.reason)} before statement ${i + 1} of ${n}`,
+          );
+        }
+        throw this.#stoppedBefore(file, i, n, signal.reason);
       }
       this.#lockCheck(file);
       const bad = await seeds?.checkBefore(i);
@@ -475,24 +550,69 @@ export class ClickHouseDriver implements Driver {
         await fail(i, bad.message);
         throw bad;
       }
-      const queryId = crypto.randomUUID();
+      // Intent first: the row names the statement about to be sent and its query_id, so a run
+      // that dies from here on leaves what the next run needs to ask the server what became of it.
+      const updated = await this.#nextVersion();
+      const queryId = statementQueryId({
+        database: this.#target.database,
+        script: file.script,
+        checksum: file.checksum,
+        index: i,
+        updated,
+      });
+      const what = `statement ${i + 1} of ${n}`;
+      const sent = (error: string, version: bigint): TrackingRecord => ({
+        ...row(i, error),
+        statementHashes: hashes.slice(0, i + 1),
+        queryId,
+        updated: version,
+      });
       try {
-        await run(stmt, queryId);
+        await this.#exec(
+          insertTrackingSql(this.#target.database, [
+            sent(
+              `unfinished: ${what} was sent to the server (query_id ${queryId}) and its end ` +
+                "was not recorded",
+              updated,
+            ),
+          ]),
+          { queryId: intentQueryId(queryId), log: true },
+        );
       } catch (err) {
-        if (signal.aborted) {
-          await this.#exec(killQuerySql(queryId), { timeoutMs: 5000 }).catch(() => {});
-          await fail(
-            i,
-            `interrupted during statement ${i + 1} of ${n}; the server was asked to stop it, ` +
-              "so it may be partly applied",
-          );
-          throw signal.reason;
+        throw this.#lostBefore(file, i, n, err) ?? err;
+      }
+      try {
+        await run(stmt, queryId, graceOver);
+      } catch (err) {
+        const e = requestError(err, { timedOut: false, timeoutMs: 0 });
+        if (e.code === null && graceOver.aborted) {
+          // The grace period is over: leave the statement to the server rather than kill it, as
+          // a killed statement may be partly applied while a finished one is whole. The row keeps
+          // its query_id, so the next run waits for it or finds how it ended.
+          const sig = signalName(signal.reason);
+          await this.#exec(insertTrackingSql(this.#target.database, [
+            sent(
+              `stopped by ${sig}: ${what} was left running on the server (query_id ${queryId})`,
+              await this.#nextVersion(),
+            ),
+          ])).catch(() => {});
+          throw interruption(signal.reason ?? graceOver.reason, {
+            database: this.database,
+            script: file.script,
+            outcome: "left running",
+            note: `${what} was still running when the grace period ended and was left ` +
+              `running on the server (query_id ${queryId})` +
+              (i > 0 ? `; ${firstStatements(i)} ${stay(i)} applied and recorded` : ""),
+            hint: "run again: the next run waits for that statement to end and goes on after it " +
+              "if it finished; to stop it instead, run KILL QUERY WHERE query_id = " +
+              `'${queryId}' on the server (the next run then stops for you to check what it did)`,
+          });
         }
+        if (e.code === null) throw this.#lostDuring(file, i, n, queryId, e);
         const failure = this.#statementError(file, stmt, i, err);
         await fail(i, `statement ${i + 1} of ${n} failed: ${failure.serverMessage}`);
         throw failure;
       }
-      if (i + 1 < n) await this.#record([row(i + 1, running(i + 1))]);
     }
 
     // Collapse the rows a re-applied seed replaced now, not at some later background merge.
@@ -509,7 +629,71 @@ export class ClickHouseDriver implements Driver {
 
     const ms = performance.now() - started;
     await this.#record([{ ...row(n, null, file.text), executionMs: ms }]);
-    return notes.length > 0 ? { ms, note: notes.join("; ") } : { ms };
+    const out: ApplyOutcome = notes.length > 0 ? { ms, note: notes.join("; ") } : { ms };
+    if (resolved) out.resolved = resolved;
+    return out;
+  }
+
+  /** The stop, found between statements: statements before `index` are applied and recorded. */
+  #stoppedBefore(file: TrackedFile, index: number, n: number, reason: unknown): unknown {
+    return interruption(reason, {
+      database: this.database,
+      script: file.script,
+      outcome: index === 0 ? "not started" : "recorded",
+      note: index === 0
+        ? "it was stopped before its first statement; nothing of it ran"
+        : `stopped after statement ${index} of ${n}: ClickHouse has no transactions, so ` +
+          `${firstStatements(index)} ${stay(index)} applied and recorded, and the next run ` +
+          `resumes at statement ${index + 1}`,
+      hint: index === 0
+        ? "run again to apply it and the rest"
+        : `run again: the file resumes at statement ${index + 1}`,
+    });
+  }
+
+  /** A lost connection before statement `index` was sent, or null for another error. */
+  #lostBefore(
+    file: TrackedFile,
+    index: number,
+    n: number,
+    err: unknown,
+  ): ConnectionLostError | null {
+    const e = requestError(err, { timedOut: false, timeoutMs: 0 });
+    if (e.code !== null) return null;
+    return new ConnectionLostError({
+      database: this.database,
+      script: file.script,
+      message: `lost the connection to "${this.database}" before statement ${index + 1} of ${n} ` +
+        `of "${file.script}" was sent: ${e.message}`,
+      hint: "the server went away; this is not the statement's fault. " +
+        (index === 0
+          ? "Nothing of the file ran. "
+          : `Statements 1-${index} are applied and recorded. `) +
+        "Run again once the server is back: the file resumes where it stopped",
+    });
+  }
+
+  /** A lost connection while statement `index` ran: its fate is for the next run to find out. */
+  #lostDuring(
+    file: TrackedFile,
+    index: number,
+    n: number,
+    queryId: string,
+    e: ClickHouseRequestError,
+  ): ConnectionLostError {
+    return new ConnectionLostError({
+      database: this.database,
+      script: file.script,
+      message: `lost the connection to "${this.database}" during statement ${index + 1} of ${n} ` +
+        `of "${file.script}": ${e.message}`,
+      hint: "the server went away (or the network between us); this is not the statement's " +
+        `fault. The tracking row records ${
+          index === 0 ? "no statement as applied" : `${firstStatements(index)} as applied`
+        } and statement ${index + 1} as sent with query_id ${queryId}. Run again once the server ` +
+        "is back: the next run asks it whether that statement finished (then it goes on after " +
+        "it), still runs (it waits) or never started (it runs it), and stops for you to check " +
+        "when the server cannot tell (as after a restart during the statement)",
+    });
   }
 
   /** YAML seeds need an upsert, which ClickHouse lacks: refused before anything is applied. */
@@ -567,7 +751,14 @@ export class ClickHouseDriver implements Driver {
       await this.#record([row(0, error, file.text)]).catch(() => {});
     };
 
-    if (signal.aborted) throw signal.reason;
+    if (signal.aborted) {
+      throw interruption(signal.reason, {
+        database: this.database,
+        script: file.script,
+        outcome: "not started",
+        note: "it was stopped before loading; nothing of it ran",
+      });
+    }
     this.#lockCheck(file);
     await this.#record([row(0, `unfinished: loading ${rows} was running`)]);
     const queryId = crypto.randomUUID();
@@ -580,15 +771,32 @@ export class ClickHouseDriver implements Driver {
         });
       }
     } catch (err) {
+      // A CSV seed loads into a ReplacingMergeTree, so loading it again replaces whatever rows a
+      // stopped load left: stopping at once is safe here, unlike for the statements of a file.
       if (signal.aborted) {
         await this.#exec(killQuerySql(queryId), { timeoutMs: 5000 }).catch(() => {});
-        await fail(
-          "interrupted while loading; the server was asked to stop, so some rows " +
-            "may be in the table",
-        );
-        throw signal.reason;
+        const stopped = "stopped while loading; the server was asked to stop, so some rows may " +
+          "be in the table, and the next run loads the whole file again, which replaces them";
+        await fail(stopped);
+        throw interruption(signal.reason, {
+          database: this.database,
+          script: file.script,
+          outcome: "recorded",
+          note: stopped,
+        });
       }
       const e = requestError(err, { timedOut: false, timeoutMs: 0 });
+      if (e.code === null) {
+        throw new ConnectionLostError({
+          database: this.database,
+          script: file.script,
+          message: `lost the connection to "${this.database}" while loading "${file.script}": ` +
+            e.message,
+          hint: "the server went away; this is not the file's fault. Some rows may be in the " +
+            "table; run again once the server is back: the file is loaded again, and its rows " +
+            "replace them",
+        });
+      }
       const text = csvErrorMessage(e.message);
       const serverMessage = e.code === null ? text : `${text} (code ${e.code})`;
       const pos = csvErrorPosition(seed, header, e.message);
@@ -677,32 +885,189 @@ export class ClickHouseDriver implements Driver {
     }
   }
 
-  /** Compares the stored hashes of a failed attempt with the file's statements now. */
-  async #resumePoint(script: string, hashes: string[]): Promise<{ start: number; note: string }> {
-    const [p] = await this.#rows<
-      { success: number; statements_done: number; statement_hashes: string[]; deleted: number }
-    >(selectProgressSql(this.#target.database, script));
-    const done = p && Number(p.deleted) === 0 && Number(p.success) === 0
-      ? Number(p.statements_done)
-      : 0;
-    const stored = p?.statement_hashes ?? [];
-    let same = 0;
-    while (same < done && same < hashes.length && stored[same] === hashes[same]) same++;
-    if (done > 0 && same === done) {
-      return {
-        start: done,
-        note: `resumed at statement ${done + 1} of ${hashes.length} (${
-          done === 1 ? "statement 1 was" : `statements 1-${done} were`
-        } applied by an earlier run)`,
-      };
+  /**
+   * Where a file that failed or stopped earlier goes on. A statement the earlier run left in flight
+   * (the row names its query_id) is waited for while the server still runs it, then judged from
+   * the server's query log: finished counts as applied, never started runs again, and anything
+   * else stops the run (OUTCOME_UNKNOWN) unless --resolve-unknown decided it. Then the stored
+   * hashes of the statements counted as applied are compared with the file's.
+   */
+  async #resumePoint(
+    file: TrackedFile,
+    hashes: string[],
+    req: ApplyRequest,
+  ): Promise<{ start: number; note?: string; resolved?: string }> {
+    const [p] = await this.#rows<ProgressRow>(
+      selectProgressSql(this.#target.database, file.script),
+    );
+    if (!p || Number(p.deleted) !== 0 || Number(p.success) !== 0) return { start: 0 };
+    const n = hashes.length;
+    const stored = p.statement_hashes ?? [];
+    let done = Number(p.statements_done);
+    const notes: string[] = [];
+    let resolved: string | undefined;
+    const queryId = String(p.query_id ?? "");
+    if (queryId !== "") {
+      const k = done; // the statement in flight, 0-based
+      await this.#waitWhileRunning(file, k, n, queryId, req);
+      let fate = await this.#fate(queryId, Number(p.applied_epoch));
+      if (fate.fate === "finished" && stored[k] !== hashes[k]) {
+        fate = {
+          fate: "unknown",
+          why: `it finished, but statement ${k + 1} of the file has changed since, so what ran ` +
+            "is not what the file now says",
+        };
+      }
+      if (fate.fate === "finished") {
+        done = k + 1;
+        notes.push(
+          `statement ${k + 1} of ${n}, left in flight by an earlier run, had finished on the ` +
+            `server (query_id ${queryId})`,
+        );
+      } else if (fate.fate === "not started") {
+        notes.push(`statement ${k + 1} of ${n} of an earlier run had not run: ${fate.why}`);
+      } else {
+        const decision = req.resolveUnknown?.get(queryId);
+        if (!decision) throw this.#unknownOutcome(file, k, n, queryId, fate.why);
+        resolved = queryId;
+        if (decision === "applied") done = k + 1;
+        notes.push(
+          `statement ${k + 1} of ${n} (query_id ${queryId}) ${
+            decision === "applied" ? "counted as applied" : "run again"
+          } as --resolve-unknown says`,
+        );
+      }
     }
-    const what = same < hashes.length
+    const out = (start: number, note?: string) => {
+      const all = [...notes, ...(note ? [note] : [])];
+      return {
+        start,
+        ...(all.length > 0 ? { note: all.join("; ") } : {}),
+        ...(resolved ? { resolved } : {}),
+      };
+    };
+    if (done === 0) return out(0);
+    let same = 0;
+    while (same < done && same < n && stored[same] === hashes[same]) same++;
+    if (same === done) {
+      return out(
+        done,
+        done === n
+          ? "all its statements had run"
+          : `resumed at statement ${done + 1} of ${n} (${
+            done === 1 ? "statement 1 was" : `statements 1-${done} were`
+          } applied by an earlier run)`,
+      );
+    }
+    const what = same < n
       ? `statement ${same + 1} differs from the one an earlier run applied`
       : "the file has fewer statements than an earlier run applied";
-    return {
-      start: 0,
-      note: `${what} before it stopped after statement ${done}: started the file again`,
-    };
+    return out(0, `${what} before it stopped after statement ${done}: started the file again`);
+  }
+
+  /** Waits while the server still runs the statement an earlier run sent, saying so. */
+  async #waitWhileRunning(
+    file: TrackedFile,
+    index: number,
+    n: number,
+    queryId: string,
+    req: ApplyRequest,
+  ): Promise<void> {
+    let lastSaid = -Infinity;
+    for (;;) {
+      const [proc] = await this.#rows<{ elapsed: number; written_rows: string | number }>(
+        runningSql(queryId),
+      );
+      if (!proc) return;
+      if (req.signal.aborted) {
+        throw interruption(req.signal.reason, {
+          database: this.database,
+          script: file.script,
+          outcome: "not started",
+          note: `stopped while waiting for statement ${index + 1} of ${n}, which an earlier run ` +
+            `left running on the server (query_id ${queryId}); this run changed nothing`,
+          hint: "run again: the next run waits for that statement and goes on after it",
+        });
+      }
+      this.#lockCheck(file);
+      if (performance.now() - lastSaid >= RUNNING_SAY_MS) {
+        lastSaid = performance.now();
+        req.notice?.(
+          `${this.database}: "${file.script}": statement ${index + 1} of ${n}, sent by an ` +
+            `earlier run, still runs on the server (query_id ${queryId}, ${
+              Number(proc.elapsed)
+            } s so far, ${Number(proc.written_rows)} rows written); waiting for it to end`,
+        );
+      }
+      await sleep(RUNNING_POLL_MS, req.signal);
+    }
+  }
+
+  /** Asks the server's query log what became of a statement that no longer runs. */
+  async #fate(queryId: string, sentAt: number): Promise<StatementFate> {
+    let flushError: string | null = null;
+    await this.#exec(FLUSH_LOGS_SQL).catch((err) => {
+      flushError = (err as Error).message;
+    });
+    let log: QueryLogRow[] | null;
+    let server: { started: number } | undefined;
+    try {
+      try {
+        log = await this.#rows<QueryLogRow>(
+          queryLogSql([queryId, intentQueryId(queryId)], sentAt),
+        );
+      } catch (err) {
+        if ((err as ClickHouseRequestError).code !== UNKNOWN_TABLE) throw err;
+        log = null;
+      }
+      [server] = await this.#rows<{ started: number }>(SERVER_STARTED_SQL);
+    } catch (err) {
+      // The server answered but would not say (no grant on system.query_log, say): ask the operator.
+      if ((err as ClickHouseRequestError).code == null) throw err;
+      return {
+        fate: "unknown",
+        why: `the server would not show its query log (${(err as Error).message})`,
+      };
+    }
+    const fate = judgeStatement({
+      queryId,
+      log,
+      serverStarted: Number(server?.started ?? 0),
+      sentAt,
+    });
+    // Absence from a log that could not be flushed proves nothing: its last seconds are missing.
+    if (fate.fate === "not started" && fate.by === "absent" && flushError !== null) {
+      return {
+        fate: "unknown",
+        why: `the server refused SYSTEM FLUSH LOGS (${flushError}), so its query log may lack ` +
+          "the last seconds",
+      };
+    }
+    return fate;
+  }
+
+  /** The stop for an operator: a statement that may be partly applied, and what to check. */
+  #unknownOutcome(
+    file: TrackedFile,
+    index: number,
+    n: number,
+    queryId: string,
+    why: string,
+  ): OutcomeUnknownError {
+    return new OutcomeUnknownError({
+      database: this.database,
+      script: file.script,
+      statement: index + 1,
+      queryId,
+      message: `cannot tell whether statement ${index + 1} of ${n} of "${file.script}" took ` +
+        `effect in "${this.database}" (sent by an earlier run with query_id ${queryId}): ${why}; ` +
+        "nothing was run",
+      hint: `check what it did: on the server, SELECT type, written_rows, exception FROM ` +
+        `system.query_log WHERE query_id = '${queryId}', and the tables it writes to. Then run ` +
+        `again with --resolve-unknown=${queryId}=applied to count it as applied and go on after ` +
+        `it, or undo what it did and run again with --resolve-unknown=${queryId}=rerun to run it ` +
+        "again",
+    });
   }
 
   /** A failed statement as an ApplyError that points at it (at the exact spot for syntax errors). */
@@ -723,8 +1088,9 @@ export class ClickHouseDriver implements Driver {
       statementsDone: index,
       hint: index === 0
         ? "fix the statement and run again"
-        : `ClickHouse has no transactions: statements 1-${index} of this file stay applied and ` +
-          `are recorded; fix statement ${index + 1} and run again to resume there`,
+        : `ClickHouse has no transactions: ${firstStatements(index)} of this file ` +
+          `${stay(index)} applied and recorded; fix statement ${index + 1} and run again to ` +
+          "resume there",
     });
   }
 
@@ -748,6 +1114,7 @@ export class ClickHouseDriver implements Driver {
       statementsDone: Number(r.statements_done),
       statementsTotal: Number(r.statements_total),
       statementHashes: r.statement_hashes ?? [],
+      queryId: "",
       deleted: false,
     };
   }
@@ -786,6 +1153,7 @@ export class ClickHouseDriver implements Driver {
         statementsDone: statements.length,
         statementsTotal: statements.length,
         statementHashes: hashes,
+        queryId: "",
       });
       out.push(...old.filter((r) => r.script !== f.script).map((r) => this.#tombstone(r)));
     }

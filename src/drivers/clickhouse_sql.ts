@@ -4,6 +4,8 @@
 // oldest server the tests run on: no Nullable in a sorting key, DateTime rather than DateTime64, no
 // TTL, CODEC, LowCardinality, query parameters or `ADD COLUMN IF NOT EXISTS`.
 
+import { checksum } from "../checksum.ts";
+
 /** The tracking table, in the database the URL names. */
 export const TRACKING_TABLE = "_schema_migrations";
 /** The table of lock leases, next to the tracking table. */
@@ -116,13 +118,21 @@ export function createDatabaseSql(database: string): string {
   return `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)}`;
 }
 
-/** Whether the database and the tracking table exist: one row `{has_db, has_table}`. */
+/**
+ * Whether the database, the tracking table and its `query_id` column (added after the table's first
+ * version) exist: one row `{has_db, has_table, has_query_id}`.
+ */
 export function existsSql(database: string): string {
   const db = quoteString(database);
   return `SELECT
   (SELECT count() FROM system.databases WHERE name = ${db}) AS has_db,
-  (SELECT count() FROM system.tables WHERE database = ${db} AND name = '${TRACKING_TABLE}') AS has_table`;
+  (SELECT count() FROM system.tables WHERE database = ${db} AND name = '${TRACKING_TABLE}') AS has_table,
+  (SELECT count() FROM system.columns WHERE database = ${db} AND table = '${TRACKING_TABLE}'
+    AND name = 'query_id') AS has_query_id`;
 }
+
+const QUERY_ID_COMMENT =
+  "query_id of statement statements_done + 1 while it was sent and its end not yet recorded";
 
 /**
  * Creates the tracking table. ClickHouse has no UPDATE, so every change of a file's row is a new
@@ -145,11 +155,19 @@ export function createTrackingSql(database: string): string {
   error            Nullable(String),
   statements_done  UInt32 COMMENT 'statements of the file that succeeded; a failed file resumes after them',
   statements_total UInt32,
-  statement_hashes Array(String) COMMENT 'SHA-256 of each succeeded statement, to check before resuming',
+  statement_hashes Array(String) COMMENT 'SHA-256 of each succeeded statement (and of the one in query_id), to check before resuming',
   deleted          UInt8 COMMENT '1: the row is forgotten (--repair of a missing file)',
-  updated          UInt64 COMMENT 'row version: the highest per script wins; read with FINAL'
+  updated          UInt64 COMMENT 'row version: the highest per script wins; read with FINAL',
+  query_id         String DEFAULT '' COMMENT '${QUERY_ID_COMMENT}'
 ) ENGINE = ReplacingMergeTree(updated)
 ORDER BY script`;
+}
+
+/** Adds `query_id` to a tracking table made before it existed (a metadata change on the server). */
+export function addQueryIdColumnSql(database: string): string {
+  return `ALTER TABLE ${
+    qualified(database, TRACKING_TABLE)
+  } ADD COLUMN query_id String DEFAULT '' COMMENT '${QUERY_ID_COMMENT}'`;
 }
 
 const TRACKING_COLUMNS = [
@@ -169,6 +187,7 @@ const TRACKING_COLUMNS = [
   "statement_hashes",
   "deleted",
   "updated",
+  "query_id",
 ] as const;
 
 /**
@@ -191,9 +210,13 @@ export function selectContentsSql(database: string, scripts: string[]): string {
 WHERE script IN (${scripts.map(quoteString).join(", ")})`;
 }
 
-/** The stored progress of one script: how many statements succeeded and their hashes. */
+/**
+ * The stored progress of one script: how many statements succeeded, their hashes, and the statement
+ * in flight (its query_id, and when its row was written by the server's clock).
+ */
 export function selectProgressSql(database: string, script: string): string {
-  return `SELECT success, statements_done, statement_hashes, deleted
+  return `SELECT success, statements_done, statements_total, statement_hashes, deleted, query_id,
+  toUInt32(applied_at) AS applied_epoch
 FROM ${qualified(database, TRACKING_TABLE)} FINAL WHERE script = ${quoteString(script)}`;
 }
 
@@ -221,6 +244,8 @@ export interface TrackingRecord {
   statementHashes: string[];
   deleted: boolean;
   updated: bigint;
+  /** The query_id of the statement sent and not yet known to have ended, or "". */
+  queryId: string;
 }
 
 /**
@@ -246,6 +271,7 @@ export function insertTrackingSql(database: string, rows: TrackingRecord[]): str
       `[${r.statementHashes.map(quoteString).join(", ")}]`,
       r.deleted ? "1" : "0",
       String(r.updated),
+      quoteString(r.queryId),
     ].join(", ") + ")"
   );
   return `INSERT INTO ${qualified(database, TRACKING_TABLE)} (${
@@ -431,6 +457,150 @@ export function optimizeSql(database: string, table: string): string {
 /** Asks the server to stop a statement that an interrupted run had sent. */
 export function killQuerySql(queryId: string): string {
   return `KILL QUERY WHERE query_id = ${quoteString(queryId)} ASYNC`;
+}
+
+// --- the fate of a statement an earlier run sent ----------------------------------------------
+// Every statement of a file is sent with a query_id derived from where it is (database, file,
+// checksum, statement, row version) and with log_queries=1, right after a tracking row that names
+// that query_id (the intent row, itself sent with query_id `<id>-row`). A run that finds such a row
+// asks the server what became of the statement: system.processes (still running: wait) and
+// system.query_log (finished, failed while running, refused before it started, or never seen).
+
+/** The query_id of statement `index` (0-based) of a file, sent after the row with version `updated`. */
+export function statementQueryId(
+  p: { database: string; script: string; checksum: string; index: number; updated: bigint },
+): string {
+  const key = [p.database, p.script, p.checksum, String(p.index), String(p.updated)].join("\0");
+  return `dbm-${checksum(key).slice(0, 32)}`;
+}
+
+/** The query_id of the intent row written just before the statement with `queryId`. */
+export function intentQueryId(queryId: string): string {
+  return `${queryId}-row`;
+}
+
+/** Writes the server's buffered query log now rather than at its next interval (7.5 s). */
+export const FLUSH_LOGS_SQL = "SYSTEM FLUSH LOGS";
+
+/** When the server started, by its clock: one row `{started}` (epoch seconds). */
+export const SERVER_STARTED_SQL = "SELECT toUInt32(now()) - uptime() AS started";
+
+/** The statement with that query_id if the server still runs it: rows `{elapsed, written_rows}`. */
+export function runningSql(queryId: string): string {
+  return `SELECT toUInt32(elapsed) AS elapsed, written_rows FROM system.processes
+WHERE query_id = ${quoteString(queryId)}`;
+}
+
+/**
+ * What the query log says about some query_ids since a day before `sinceEpoch`: rows `{query_id,
+ * type, exception}`. `type` is text: 18.16 stores a number (1-4), newer servers an Enum
+ * (QueryStart, QueryFinish, ExceptionBeforeStart, ExceptionWhileProcessing).
+ */
+export function queryLogSql(queryIds: string[], sinceEpoch: number): string {
+  return `SELECT query_id, toString(type) AS type, exception FROM system.query_log
+WHERE event_date >= toDate(toDateTime(${Math.trunc(sinceEpoch)})) - 1
+  AND query_id IN (${queryIds.map(quoteString).join(", ")})`;
+}
+
+/** One row of the query log. */
+export interface QueryLogRow {
+  query_id: string;
+  type: string;
+  exception: string;
+}
+
+const LOG_TYPES: Record<string, "start" | "finish" | "refused" | "failed"> = {
+  "1": "start",
+  QueryStart: "start",
+  "2": "finish",
+  QueryFinish: "finish",
+  "3": "refused",
+  ExceptionBeforeStart: "refused",
+  "4": "failed",
+  ExceptionWhileProcessing: "failed",
+};
+
+/** The exception of a query log row as a user reads it: `Query was cancelled (code 394)`. */
+function logException(row: QueryLogRow): string {
+  const e = parseServerError(row.exception);
+  return (e.message || "no message") + (e.code === null ? "" : ` (code ${e.code})`);
+}
+
+/** What the server knows of a statement an earlier run sent and that no longer runs. */
+export interface StatementEvidence {
+  queryId: string;
+  /** The query log's rows for the statement and its intent row; null: the server keeps no log. */
+  log: QueryLogRow[] | null;
+  /** When the server started and when the intent row was written (epoch seconds, server clock). */
+  serverStarted: number;
+  sentAt: number;
+}
+
+/** What became of a statement: it ended well, it never ran, or nobody can tell. */
+export type StatementFate =
+  | { fate: "finished" }
+  /** `absent`: proven by its absence from the log, which only a flushed log can prove. */
+  | { fate: "not started"; why: string; by: "refused" | "absent" }
+  | { fate: "unknown"; why: string };
+
+/** Judges a statement's fate from the server's evidence; never guesses "not started". */
+export function judgeStatement(e: StatementEvidence): StatementFate {
+  if (e.log === null) {
+    return {
+      fate: "unknown",
+      why: "the server keeps no query log (system.query_log does not exist: the server's config " +
+        "needs a <query_log> section), so it cannot tell whether the statement ran",
+    };
+  }
+  const mine = e.log.filter((r) => r.query_id === e.queryId);
+  const kinds = new Set(mine.map((r) => LOG_TYPES[r.type]));
+  if (kinds.has("finish")) return { fate: "finished" };
+  const failed = mine.find((r) => LOG_TYPES[r.type] === "failed");
+  if (failed) {
+    return {
+      fate: "unknown",
+      why: `it failed while running (${logException(failed)}), and ClickHouse keeps what a ` +
+        "statement wrote before it stopped, so it may be partly applied",
+    };
+  }
+  if (kinds.has("start")) {
+    return {
+      fate: "unknown",
+      why: "the server's query log shows it started but not that it ended: the server stopped " +
+        "while it ran, so it may be partly applied",
+    };
+  }
+  const refused = mine.find((r) => LOG_TYPES[r.type] === "refused");
+  if (refused) {
+    return {
+      fate: "not started",
+      why: `the server refused it before it started (${logException(refused)})`,
+      by: "refused",
+    };
+  }
+  // DateTime has one-second steps: a start in the same second as the row counts as after it.
+  if (e.serverStarted + 1 >= e.sentAt) {
+    return {
+      fate: "unknown",
+      why: "the server restarted after it was sent, and a restart loses the last seconds of the " +
+        "query log, so whether it ran cannot be told",
+    };
+  }
+  const intent = intentQueryId(e.queryId);
+  if (!e.log.some((r) => r.query_id === intent && LOG_TYPES[r.type] === "finish")) {
+    return {
+      fate: "unknown",
+      why:
+        "the server's query log has no trace of the statement, nor of the tracking row written " +
+        "just before it, so the log does not cover that time (cleared, or log_queries refused)",
+    };
+  }
+  return {
+    fate: "not started",
+    why: "the server's query log shows the tracking row written just before it but not the " +
+      "statement: it never reached the server",
+    by: "absent",
+  };
 }
 
 /** A ClickHouse error as the server words it. */

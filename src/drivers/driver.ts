@@ -3,7 +3,7 @@
 
 import type { DataSeed } from "../seeds/types.ts";
 import type { Dialect } from "../split.ts";
-import type { DatabaseConfig, DbKind, TrackedFile, TrackedRow } from "../types.ts";
+import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../types.ts";
 
 /** A file to apply and how. */
 export interface ApplyRequest {
@@ -12,7 +12,17 @@ export interface ApplyRequest {
   transactional: boolean;
   /** The tracking row of an earlier failed attempt, if any (lets a driver resume). */
   previous: TrackedRow | null;
+  /** Aborted when the run is asked to stop (SIGTERM, SIGINT): start nothing new. */
   signal: AbortSignal;
+  /**
+   * Aborted when a statement that cannot be rolled back may no longer be waited for (the grace
+   * period after `signal` is over, or a second signal); `signal` when absent.
+   */
+  graceOver?: AbortSignal;
+  /** Where to say that the run waits (for a statement an earlier run left running). */
+  notice?: (text: string) => void;
+  /** Operators' decisions on statements of unknown outcome, by query_id (--resolve-unknown). */
+  resolveUnknown?: ReadonlyMap<string, Resolution>;
 }
 
 /** A YAML or CSV seed to load: the file and its content, parsed and checked by src/seeds/. */
@@ -25,6 +35,8 @@ export interface ApplyOutcome {
   ms: number;
   /** Words for the progress line, such as a resume point. */
   note?: string;
+  /** The query_id of a statement of unknown outcome that --resolve-unknown decided. */
+  resolved?: string;
 }
 
 /** A drifted migration to record as it is now (`file` set) or to forget (`file` null). */

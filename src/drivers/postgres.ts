@@ -2,8 +2,22 @@
 // the tracking table and every file run on the same session, so the lock covers all of them.
 
 import postgres from "postgres";
-import { ApplyError, ConfigError } from "../errors.ts";
-import { lineColumn, splitStatements, type Statement, statementHead } from "../split.ts";
+import {
+  ApplyError,
+  ConfigError,
+  ConnectionLostError,
+  firstStatements,
+  interruption,
+  signalName,
+  stay,
+} from "../errors.ts";
+import {
+  lineColumn,
+  splitStatements,
+  type Statement,
+  statementHead,
+  stripComments,
+} from "../split.ts";
 import type { TrackedRow } from "../types.ts";
 import { humanTime } from "../report/time.ts";
 import type {
@@ -26,7 +40,12 @@ import {
   selectTrackingSql,
   TIMER_START_SQL,
 } from "./postgres_sql.ts";
-import { PERMANENT_CODES, type PgError, serverMessage } from "./postgres_errors.ts";
+import {
+  isConnectionLoss,
+  PERMANENT_CODES,
+  type PgError,
+  serverMessage,
+} from "./postgres_errors.ts";
 import { pgLogin } from "./postgres_url.ts";
 
 type Sql = ReturnType<typeof postgres>;
@@ -183,6 +202,8 @@ export class PostgresDriver implements Driver {
       await query;
       return { ms: performance.now() - started };
     } catch (err) {
+      // A broken connection has no transaction left to roll back: the server dropped it.
+      if (isConnectionLoss(err) && !signal.aborted) throw this.#connectionLost(file, err);
       await this.#db.unsafe("rollback").catch(() => {});
       if (signal.aborted) throw signal.reason;
       throw await this.#explain(err, req, [...prefix].length);
@@ -254,21 +275,85 @@ export class PostgresDriver implements Driver {
     return found ?? new ApplyError({ ...base, serverMessage: serverMessage(err) });
   }
 
-  /** Statement by statement outside a transaction, for CONCURRENTLY, VACUUM and the like. */
+  /**
+   * Statement by statement outside a transaction, for CONCURRENTLY, VACUUM and the like. What ran
+   * cannot be rolled back, so a stop request lets the running statement finish within the grace
+   * period (a cancelled CREATE INDEX CONCURRENTLY leaves an INVALID index behind) and records the
+   * file as failed where it stopped, as for an error; the next run applies it again from the top.
+   */
   async #applyStatements(req: ApplyRequest): Promise<ApplyOutcome> {
     const { file, signal } = req;
+    const graceOver = req.graceOver ?? signal;
     const statements = splitStatements(file.text, "postgres");
+    const n = statements.length;
     const started = performance.now();
-    for (let i = 0; i < statements.length; i++) {
-      if (signal.aborted) throw signal.reason;
+    // Records the file as failed after `done` statements; says so, or why it could not.
+    const record = async (done: number, error: string): Promise<string> => {
+      const sql = recordSql(this.#schema, file, {
+        success: false,
+        ms: performance.now() - started,
+        error,
+        statementsDone: done,
+      });
+      for (let attempt = 1;; attempt++) {
+        try {
+          await this.#db.unsafe(sql);
+          return `it is recorded as failed at statement ${done + 1}`;
+        } catch (err) {
+          // A cancel request meant for the statement before may land on this one: once more.
+          if ((err as PgError).code === "57014" && attempt < 2) continue;
+          return `recording it as failed at statement ${done + 1} failed (${serverMessage(err)})`;
+        }
+      }
+    };
+    const again = "run again: the file is applied again from its first statement (it is " +
+      "idempotent by rule)";
+    for (let i = 0; i < n; i++) {
       const stmt = statements[i]!;
+      if (signal.aborted) {
+        const sig = signalName(signal.reason);
+        const recorded = i > 0
+          ? await record(i, `stopped by ${sig} after statement ${i} of ${n}`)
+          : "";
+        throw interruption(signal.reason, {
+          database: this.database,
+          script: file.script,
+          outcome: i === 0 ? "not started" : "recorded",
+          note: i === 0
+            ? "it was stopped before its first statement; nothing of it ran"
+            : `stopped after statement ${i} of ${n}: the file runs outside a transaction, so ` +
+              `${firstStatements(i)} ${stay(i)} applied; ${recorded}, and the next run applies ` +
+              "it again from the top",
+          hint: i === 0 ? "run again to apply it and the rest" : again,
+        });
+      }
       const query = this.#db.unsafe(stmt.text);
       const onAbort = () => query.cancel();
-      signal.addEventListener("abort", onAbort, { once: true });
+      graceOver.addEventListener("abort", onAbort, { once: true });
       try {
         await query;
       } catch (err) {
-        if (signal.aborted) throw signal.reason;
+        if (graceOver.aborted && (err as PgError).code === "57014") {
+          const sig = signalName(signal.reason);
+          const cancelled = `statement ${i + 1} of ${n} was cancelled when the grace period ended`;
+          const recorded = await record(i, `stopped by ${sig}: ${cancelled}`);
+          const concurrently = /\bCONCURRENTLY\b/i.test(stripComments(stmt.text, "postgres"));
+          throw interruption(signal.reason, {
+            database: this.database,
+            script: file.script,
+            outcome: "recorded",
+            note: `${cancelled}; ` +
+              (i > 0 ? `${firstStatements(i)} ${stay(i)} applied, and ` : "") + recorded +
+              (concurrently
+                ? "; a cancelled CREATE INDEX CONCURRENTLY leaves an INVALID index, which IF " +
+                  "NOT EXISTS would then skip: drop it before running again"
+                : ""),
+            hint: again,
+          });
+        }
+        if (isConnectionLoss(err)) {
+          throw this.#connectionLost(file, err, { done: i, n });
+        }
         const pos = Number((err as PgError).position);
         const at = pos > 0 ? lineColumn(file.text, stmt.offset + charIndex(stmt.text, pos)) : stmt;
         const failure = new ApplyError({
@@ -282,20 +367,43 @@ export class PostgresDriver implements Driver {
           hint: "this file runs outside a transaction: statements before it stay applied; " +
             "fix the file and run again (files are idempotent by rule)",
         });
-        await this.#db.unsafe(recordSql(this.#schema, file, {
-          success: false,
-          ms: performance.now() - started,
-          error: failure.serverMessage,
-          statementsDone: i,
-        })).catch(() => {});
+        await record(i, failure.serverMessage); // best effort: the failure matters more
         throw failure;
       } finally {
-        signal.removeEventListener("abort", onAbort);
+        graceOver.removeEventListener("abort", onAbort);
       }
     }
     const ms = performance.now() - started;
     await this.#db.unsafe(recordSql(this.#schema, file, { success: true, ms }));
     return { ms };
+  }
+
+  /**
+   * The connection broke while a file was applied: the server went away (or the network), which
+   * is not the file's fault. `statements` is given for a file outside a transaction.
+   */
+  #connectionLost(
+    file: { script: string },
+    err: unknown,
+    statements?: { done: number; n: number },
+  ): ConnectionLostError {
+    const state = statements
+      ? "The file runs outside a transaction: " + (statements.done > 0
+        ? `${firstStatements(statements.done)} of ${statements.n} had run, `
+        : "") +
+        `statement ${statements.done + 1} may or may not have, and nothing more could be ` +
+        "recorded. Run again once the server is back: the file is applied again from its first " +
+        "statement (it is idempotent by rule)"
+      : "The file and its tracking row commit together, so either both happened or neither. " +
+        "Run again once the server is back: the file is applied if it was not";
+    return new ConnectionLostError({
+      database: this.database,
+      script: file.script,
+      message: `lost the connection to "${this.database}" while applying "${file.script}": ` +
+        serverMessage(err),
+      hint:
+        `the server went away (or the network between us); this is not the file's fault. ${state}`,
+    });
   }
 
   /** YAML and CSV seeds: postgres_seed.ts does the work on this connection (loaded on first use). */

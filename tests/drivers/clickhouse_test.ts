@@ -3,7 +3,12 @@
 // a failed statement, the lease lock between runs, and the seed rule.
 import assert from "node:assert/strict";
 import { checksum } from "../../src/checksum.ts";
-import { ApplyError, ConfigError } from "../../src/errors.ts";
+import {
+  ApplyError,
+  ConfigError,
+  InterruptedError,
+  OutcomeUnknownError,
+} from "../../src/errors.ts";
 import { ClickHouseDriver } from "../../src/drivers/clickhouse.ts";
 import { planDatabase } from "../../src/plan.ts";
 import type { TrackedFile, TrackedRow } from "../../src/types.ts";
@@ -276,7 +281,7 @@ SELEC 2;
   });
 });
 
-Deno.test("ClickHouseDriver stops between statements when the run is aborted and records where", async () => {
+Deno.test("ClickHouseDriver stopped before a file's first statement runs and records nothing of it", async () => {
   await withClickHouseDatabase(async (url) => {
     await withDriver(url, async (d) => {
       assert.equal(await d.tryLock(), true);
@@ -289,38 +294,115 @@ Deno.test("ClickHouseDriver stops between statements when the run is aborted and
         d.apply({ file: f, transactional: false, previous: null, signal: controller.signal }),
         (e) => e === reason,
       );
-      const [row] = await d.readTracking();
-      assert.equal(row?.success, false);
-      assert.equal(row?.statementsDone, 0);
-      assert.match(row?.error ?? "", /interrupted before statement 1 of 2/);
+      assert.deepEqual(await d.readTracking(), []);
       await d.unlock();
     });
   });
 });
 
-Deno.test("ClickHouseDriver cancels a running statement when the run is aborted and records it as interrupted", async () => {
+Deno.test("ClickHouseDriver lets a running statement finish within the grace period and records it", async () => {
   await withClickHouseDatabase(async (url) => {
     await withDriver(url, async (d) => {
       assert.equal(await d.tryLock(), true);
       await d.ensureTrackingTable();
-      const controller = new AbortController();
-      const reason = new Error("stopped by SIGINT");
-      const f = file("V001__slow.sql", "SELECT 1;\nSELECT sleep(3);\nSELECT 2;\n");
-      const started = Date.now();
-      const timer = setTimeout(() => controller.abort(reason), 300);
-      try {
-        await assert.rejects(
-          d.apply({ file: f, transactional: false, previous: null, signal: controller.signal }),
-          (e) => e === reason,
-        );
-      } finally {
-        clearTimeout(timer);
-      }
-      assert.ok(Date.now() - started < 2500, "did not wait for the statement to end");
+      const stop = new AbortController();
+      const grace = new AbortController(); // never over
+      const reason = new InterruptedError("SIGTERM");
+      const f = file("V001__slow.sql", "SELECT 1;\nSELECT sleep(1.5);\nSELECT 2;\n");
+      const timer = setTimeout(() => stop.abort(reason), 500);
+      const err = await d.apply({
+        file: f,
+        transactional: false,
+        previous: null,
+        signal: stop.signal,
+        graceOver: grace.signal,
+      }).then(() => null, (e) => e);
+      clearTimeout(timer);
+      assert.ok(err instanceof InterruptedError, String(err));
+      assert.equal(err.detail?.outcome, "recorded");
+      assert.match(err.message, /statements 1-2 stay applied and recorded/);
       const [row] = await d.readTracking();
       assert.equal(row?.success, false);
-      assert.equal(row?.statementsDone, 1);
-      assert.match(row?.error ?? "", /interrupted during statement 2 of 3/);
+      assert.equal(row?.statementsDone, 2);
+      assert.match(row?.error ?? "", /stopped by SIGTERM before statement 3 of 3/);
+      await d.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver leaves a statement running after the grace period, and the next run waits for it", async () => {
+  await withClickHouseDatabase(async (url, name) => {
+    // Statement 2 takes 6 s: long enough to still run when the next attempt looks.
+    const f = file(
+      "V001__slow.sql",
+      "SELECT 1;\nSELECT sleepEachRow(1) FROM system.numbers LIMIT 6 SETTINGS max_block_size = 1;\n" +
+        "SELECT 2;\n",
+    );
+    let queryId = "";
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      await d.ensureTrackingTable();
+      const controller = new AbortController();
+      const reason = new InterruptedError("SIGINT");
+      const started = Date.now();
+      const timer = setTimeout(() => controller.abort(reason), 300);
+      const err = await d.apply({
+        file: f,
+        transactional: false,
+        previous: null,
+        signal: controller.signal, // no grace: over with the stop request
+      }).then(() => null, (e) => e);
+      clearTimeout(timer);
+      assert.ok(Date.now() - started < 2500, "did not wait for the statement to end");
+      assert.ok(err instanceof InterruptedError, String(err));
+      assert.equal(err.detail?.outcome, "left running");
+      const [row] = await chQuery(
+        serverUrl(),
+        `SELECT statements_done, query_id, error FROM ${name}._schema_migrations FINAL FORMAT JSONEachRow`,
+      ).then((t) => t.trim().split("\n").map((l) => JSON.parse(l)));
+      assert.equal(row.statements_done, 1);
+      queryId = row.query_id;
+      assert.match(queryId, /^dbm-[0-9a-f]{32}$/);
+      assert.match(row.error, /left running on the server \(query_id dbm-/);
+      assert.ok(err.message.includes(queryId));
+      await d.unlock();
+    });
+    // The statement still runs on the server; the next attempt waits for it, then asks the query
+    // log how it ended: finished where the server keeps a log, unknowable where it keeps none.
+    await chQuery(serverUrl(), "SYSTEM FLUSH LOGS");
+    const hasLog = await count(
+      serverUrl(),
+      "SELECT count() FROM system.tables WHERE database = 'system' AND name = 'query_log'",
+    ) > 0;
+    await withDriver(url, async (d) => {
+      assert.equal(await d.tryLock(), true);
+      const [previous] = await d.readTracking();
+      const waits: string[] = [];
+      const out = await d.apply({
+        file: f,
+        transactional: false,
+        previous: previous!,
+        signal: signal(),
+        notice: (t) => waits.push(t),
+      }).then((o) => o, (e) => e);
+      assert.equal(waits.length, 1, "said once that it waits");
+      assert.match(
+        waits[0]!,
+        new RegExp(`statement 2 of 3, sent by an earlier run, still runs .*${queryId}`),
+      );
+      if (hasLog) {
+        assert.match(
+          out.note ?? "",
+          new RegExp(
+            `statement 2 of 3, left in flight by an earlier run, had finished on the server \\(query_id ${queryId}\\); resumed at statement 3 of 3`,
+          ),
+        );
+        assert.equal((await d.readTracking())[0]?.success, true);
+      } else {
+        assert.ok(out instanceof OutcomeUnknownError, String(out));
+        assert.equal(out.queryId, queryId);
+        assert.match(out.message, /<query_log>/);
+      }
       await d.unlock();
     });
   });

@@ -66,3 +66,30 @@ Deno.test("parseOptions() rejects an unknown flag, a bad seed mode and a bad num
     /SEED_MODE/,
   );
 });
+
+Deno.test("parseOptions() reads --grace-period (default 25 s, env DB_MIGRATE_GRACE_PERIOD)", () => {
+  assert.equal(parseOptions([], noEnv).gracePeriodSeconds, 25);
+  const env = (n: string) => (n === "DB_MIGRATE_GRACE_PERIOD" ? "10" : undefined);
+  assert.equal(parseOptions([], env).gracePeriodSeconds, 10);
+  assert.equal(parseOptions(["--grace-period=0"], env).gracePeriodSeconds, 0);
+  assert.throws(() => parseOptions(["--grace-period=soon"], noEnv), UsageError);
+});
+
+Deno.test("parseOptions() reads --resolve-unknown as decisions by query_id", () => {
+  assert.equal(parseOptions([], noEnv).resolveUnknown.size, 0);
+  const o = parseOptions([
+    "--resolve-unknown=dbm-0123abcd=applied",
+    "--resolve-unknown",
+    "dbm-4567=rerun",
+  ], noEnv);
+  assert.deepEqual([...o.resolveUnknown], [["dbm-0123abcd", "applied"], ["dbm-4567", "rerun"]]);
+  for (
+    const bad of [
+      ["--resolve-unknown=dbm-1"],
+      ["--resolve-unknown=dbm-1=maybe"],
+      ["--resolve-unknown=dbm-1=applied", "--resolve-unknown=dbm-1=rerun"],
+      ["--resolve-unknown=dbm-1=applied", "--status"],
+      ["--resolve-unknown=dbm-1=applied", "--dry-run"],
+    ]
+  ) assert.throws(() => parseOptions(bad, noEnv), UsageError, bad.join(" "));
+});

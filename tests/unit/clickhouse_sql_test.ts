@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  addQueryIdColumnSql,
   byteToIndex,
   createLockSql,
   createTrackingSql,
@@ -7,17 +8,24 @@ import {
   insertClaimSql,
   insertTarget,
   insertTrackingSql,
+  intentQueryId,
   isReplacingEngine,
   isSessionStatement,
+  judgeStatement,
   lockWinner,
   parseClickHouseUrl,
   parseServerError,
   PERMANENT_CODES,
+  queryLogSql,
   quoteIdent,
   quoteString,
+  runningSql,
   selectContentsSql,
   selectLockSql,
+  selectProgressSql,
   selectTrackingSql,
+  type StatementEvidence,
+  statementQueryId,
   syntaxErrorPosition,
   tableEnginesSql,
   type TrackingRecord,
@@ -102,6 +110,25 @@ Deno.test("existsSql() asks for the database and the table by quoted literals", 
   const sql = existsSql("o'brien");
   assert.match(sql, /system\.databases WHERE name = 'o\\'brien'/);
   assert.match(sql, /name = '_schema_migrations'/);
+  assert.match(sql, /table = '_schema_migrations'\s+AND name = 'query_id'\) AS has_query_id/);
+});
+
+Deno.test("createTrackingSql() and addQueryIdColumnSql() give query_id one definition", () => {
+  const column = /query_id +String DEFAULT '' COMMENT '([^']+)'/;
+  const created = createTrackingSql("db").match(column);
+  const added = addQueryIdColumnSql("db").match(
+    /ADD COLUMN query_id String DEFAULT '' COMMENT '([^']+)'$/,
+  );
+  assert.ok(created && added);
+  assert.equal(created[1], added[1]);
+  assert.match(addQueryIdColumnSql("db"), /^ALTER TABLE `db`\.`_schema_migrations` /);
+});
+
+Deno.test("selectProgressSql() reads the statement in flight and when its row was written", () => {
+  const sql = selectProgressSql("db", "V1__a.sql");
+  assert.match(sql, /query_id/);
+  assert.match(sql, /toUInt32\(applied_at\) AS applied_epoch/);
+  assert.match(sql, /FINAL WHERE script = 'V1__a\.sql'$/);
 });
 
 Deno.test("selectTrackingSql() reads with FINAL and leaves contents out", () => {
@@ -136,6 +163,7 @@ const record: TrackingRecord = {
   statementHashes: ["b".repeat(64)],
   deleted: false,
   updated: 42n,
+  queryId: "",
 };
 
 Deno.test("insertTrackingSql() writes every column as a literal, with now() for the server's time", () => {
@@ -144,7 +172,7 @@ Deno.test("insertTrackingSql() writes every column as a literal, with now() for 
   assert.ok(sql.includes(
     "VALUES (3, 'spans', 'V003__spans.sql', '" + "a".repeat(64) +
       "', 'migration', now(), 13, 0, 'default', 'INSERT INTO t VALUES (\\'x;y\\', \\'--\\');\n', " +
-      "'statement 2 of 3 failed: it\\'s broken', 1, 3, ['" + "b".repeat(64) + "'], 0, 42)",
+      "'statement 2 of 3 failed: it\\'s broken', 1, 3, ['" + "b".repeat(64) + "'], 0, 42, '')",
   ));
 });
 
@@ -161,13 +189,13 @@ Deno.test("insertTrackingSql() writes NULL for a seed's version and a success's 
   }]);
   assert.match(sql, /VALUES \(NULL, /);
   assert.match(sql, /'seed', toDateTime\(1700000000\), 13, 1, /);
-  assert.match(sql, /, NULL, 1, 3, \[\], 1, 42\)$/);
+  assert.match(sql, /, NULL, 1, 3, \[\], 1, 42, ''\)$/);
 });
 
 Deno.test("insertTrackingSql() writes several rows in one INSERT", () => {
   const sql = insertTrackingSql("db", [record, { ...record, updated: 43n }]);
   assert.equal(sql.match(/\), ?\n?\(/g)?.length, 1);
-  assert.match(sql, /, 43\)$/);
+  assert.match(sql, /, 43, ''\)$/);
 });
 
 Deno.test("insertClaimSql() claims with the server's clock and releases with an expired row", () => {
@@ -348,4 +376,108 @@ Deno.test("parseClickHouseUrl() takes user and password from the query, as Click
     () => parseClickHouseUrl("http://ch:8123/db?password=%zzHidden"),
     (err: unknown) => err instanceof Error && !err.message.includes("Hidden"),
   );
+});
+
+Deno.test("statementQueryId() is the same for the same place and differs for any other", () => {
+  const at = {
+    database: "db",
+    script: "V1__a.sql",
+    checksum: "c".repeat(64),
+    index: 2,
+    updated: 7n,
+  };
+  const id = statementQueryId(at);
+  assert.match(id, /^dbm-[0-9a-f]{32}$/);
+  assert.equal(statementQueryId({ ...at }), id);
+  for (
+    const other of [
+      { ...at, database: "db2" },
+      { ...at, script: "V2__a.sql" },
+      { ...at, checksum: "d".repeat(64) },
+      { ...at, index: 3 },
+      { ...at, updated: 8n },
+    ]
+  ) assert.notEqual(statementQueryId(other), id);
+  assert.equal(intentQueryId(id), `${id}-row`);
+});
+
+Deno.test("runningSql() and queryLogSql() look the query_ids up as literals, the log by date", () => {
+  assert.match(runningSql("dbm-1"), /FROM system\.processes\nWHERE query_id = 'dbm-1'$/);
+  const sql = queryLogSql(["dbm-1", "dbm-1-row"], 1700000000.7);
+  assert.match(sql, /toString\(type\) AS type/);
+  assert.match(sql, /event_date >= toDate\(toDateTime\(1700000000\)\) - 1/);
+  assert.match(sql, /query_id IN \('dbm-1', 'dbm-1-row'\)$/);
+});
+
+const evidence = (log: StatementEvidence["log"], more: Partial<StatementEvidence> = {}) =>
+  judgeStatement({ queryId: "q", log, serverStarted: 1000, sentAt: 5000, ...more });
+const row = (query_id: string, type: string, exception = "") => ({ query_id, type, exception });
+
+Deno.test("judgeStatement(): a QueryFinish (18.16's 2 or the newer Enum) means finished", () => {
+  assert.deepEqual(evidence([row("q", "1"), row("q", "2")]), { fate: "finished" });
+  assert.deepEqual(evidence([row("q", "QueryStart"), row("q", "QueryFinish")]), {
+    fate: "finished",
+  });
+  // Even after a restart: the log's record of the end is proof.
+  assert.deepEqual(evidence([row("q", "2")], { serverStarted: 6000 }), { fate: "finished" });
+});
+
+Deno.test("judgeStatement(): an exception while processing may have left part of it applied", () => {
+  const fate = evidence([
+    row("q", "1"),
+    row(
+      "q",
+      "4",
+      "Code: 394, e.displayText() = DB::Exception: Query was cancelled, e.what() = DB::Exception",
+    ),
+  ]);
+  assert.equal(fate.fate, "unknown");
+  assert.match(
+    fate.fate === "unknown" ? fate.why : "",
+    /failed while running \(Query was cancelled \(code 394\)\).*partly applied/,
+  );
+  assert.equal(evidence([row("q", "ExceptionWhileProcessing", "x")]).fate, "unknown");
+});
+
+Deno.test("judgeStatement(): a start without an end is unknown (the server stopped meanwhile)", () => {
+  const fate = evidence([row("q", "1"), row("q-row", "2")]);
+  assert.equal(fate.fate, "unknown");
+  assert.match(fate.fate === "unknown" ? fate.why : "", /started but not that it ended/);
+});
+
+Deno.test("judgeStatement(): refused before it started, as a duplicate query_id would be, is not started", () => {
+  const fate = evidence([
+    row(
+      "q",
+      "3",
+      "Code: 216, e.displayText() = DB::Exception: Query with id = q is already running., e.what() = DB::Exception",
+    ),
+  ]);
+  assert.equal(fate.fate === "not started" && fate.by, "refused");
+  // But a refusal beside a start is the duplicate of a statement that did run.
+  assert.equal(evidence([row("q", "1"), row("q", "3"), row("q", "2")]).fate, "finished");
+  assert.equal(evidence([row("q", "1"), row("q", "3")]).fate, "unknown");
+});
+
+Deno.test("judgeStatement(): absent from a log that shows its intent row, it never reached the server", () => {
+  const fate = evidence([row("q-row", "1"), row("q-row", "2")]);
+  assert.equal(fate.fate === "not started" && fate.by, "absent");
+});
+
+Deno.test("judgeStatement(): absence proves nothing without the intent row, after a restart, or without a log", () => {
+  const noIntent = evidence([]);
+  assert.equal(noIntent.fate, "unknown");
+  assert.match(
+    noIntent.fate === "unknown" ? noIntent.why : "",
+    /no trace .* nor of the tracking row/,
+  );
+  const restarted = evidence([row("q-row", "2")], { serverStarted: 5000 });
+  assert.equal(restarted.fate, "unknown");
+  assert.match(restarted.fate === "unknown" ? restarted.why : "", /restarted after it was sent/);
+  // One second of slack: DateTime has one-second steps.
+  assert.equal(evidence([row("q-row", "2")], { serverStarted: 4999 }).fate, "unknown");
+  assert.equal(evidence([row("q-row", "2")], { serverStarted: 4998 }).fate, "not started");
+  const noLog = evidence(null);
+  assert.equal(noLog.fate, "unknown");
+  assert.match(noLog.fate === "unknown" ? noLog.why : "", /<query_log>/);
 });
