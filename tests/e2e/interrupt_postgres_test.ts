@@ -106,7 +106,7 @@ Deno.test("SIGTERM lets a running no-transaction statement finish within the gra
         stdout,
         /V001__no_tx\.sql\s+failed\s+interrupted: stopped after statement 2 of 3: the file runs outside a transaction, so statements 1-2 stay applied; it is recorded as failed at statement 3/,
       );
-      assert.match(lastLine(stdout), /^0 applied, 0 skipped, 1 failed; 1 not run; .*exit 143/);
+      assert.match(lastLine(stdout), /^0 applied, 0 skipped, 1 failed, 1 not run; .*exit 143/);
     });
   });
 });

@@ -467,6 +467,8 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     seeds: "s",
     config: "c.yaml",
     "log-format": "json",
+    "grace-period": "1",
+    "resolve-unknown": "dbm-0123=applied",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
   assert.ok(flags.length >= 15, synopsis);
