@@ -20,6 +20,7 @@ export type ErrorCode =
   | "UNREADABLE_FILE"
   | "BAD_DIRECTIVE"
   | "BAD_SQL_TEXT"
+  | "TRANSACTION_CONTROL"
   | "MISSING_URL"
   | "BAD_URL"
   | "UNKNOWN_DATABASE"
@@ -135,7 +136,10 @@ export class ApplyError extends MigrateError {
     const where = opts.line === undefined
       ? ""
       : `:${opts.line}${opts.column === undefined ? "" : `:${opts.column}`}`;
-    const stmt = opts.statement === undefined ? "" : `\n  statement: ${opts.statement}`;
+    // A statement of several lines keeps its shape, indented under the first.
+    const stmt = opts.statement === undefined
+      ? ""
+      : `\n  statement: ${opts.statement.replaceAll("\n", "\n    ")}`;
     super(
       "APPLY_FAILED",
       EXIT.failed,

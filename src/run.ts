@@ -26,6 +26,11 @@ import {
 } from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
 import { SplitError, splitStatements } from "./split.ts";
+import {
+  type FileTransactionStatement,
+  TransactionControlError,
+  type TransactionPlan,
+} from "./transaction_control.ts";
 import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
 
 /** What the core needs from its caller. */
@@ -47,6 +52,8 @@ interface Session {
   plan?: DatabasePlan;
   /** Per pending file: whether it runs in a transaction (PostgreSQL). */
   transactional: Map<string, boolean>;
+  /** Per pending PostgreSQL file: its own BEGIN/COMMIT, checked (see transaction_control.ts). */
+  control: Map<string, TransactionPlan>;
   /** Pending YAML and CSV seeds, parsed before anything is applied (apply and dry-run only). */
   dataSeeds: Map<string, DataSeed>;
 }
@@ -140,6 +147,15 @@ function statusEntry(e: PlanEntry): StatusEntry {
   };
 }
 
+/** The warning for a file whose own BEGIN/COMMIT run inside db-migrate's transaction for it. */
+function joinedNotice(db: string, path: string, joined: FileTransactionStatement[]): string {
+  const where = joined.map((t) => `${t.label} at line ${t.line}`).join(", ");
+  return `"${path}" of "${db}" holds its own transaction control (${where}): db-migrate runs the ` +
+    "file in one transaction that commits with its tracking row, so these statements only join " +
+    'it (a COMMIT commits nothing early); mark the file "-- db-migrate: no-transaction" to ' +
+    "run them as written";
+}
+
 /** Reads files, connects, locks and plans one database, without applying anything. */
 async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> {
   const { db } = s;
@@ -165,7 +181,7 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
     url = db.url;
     s.result.target = redactUrl(url);
   }
-  const driver = await openDriver(db, url);
+  const driver = await openDriver(db, url, { embedded: db.url === null });
   s.driver = driver;
   await connectWithWait(driver, db, s.result.target!, opts, deps);
   // A run that finds every file applied and unchanged (or drift, which stops it) changes nothing,
@@ -175,6 +191,15 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
   let plan = driver.hasTrackingTable()
     ? planDatabase(s.migrations, s.seeds, await driver.readTracking(detail))
     : null;
+  // What will run is checked before anything changes, the tracking table included: directives,
+  // the files' own transaction control, SQL syntax, data seeds.
+  await checkPending(
+    s,
+    (plan ?? planDatabase(s.migrations, s.seeds, [])).pending,
+    driver,
+    opts,
+    deps,
+  );
   const lockFree = plan !== null && plan.pending.length === 0 &&
     (plan.drift.length === 0 || !opts.repair);
   if (opts.mode === "apply" && !lockFree) {
@@ -187,12 +212,24 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
     await driver.ensureTrackingTable();
     // Read again under the lock: another run may have applied files meanwhile.
     plan = planDatabase(s.migrations, s.seeds, await driver.readTracking());
+    await checkPending(s, plan.pending, driver, opts, deps);
   }
   plan ??= planDatabase(s.migrations, s.seeds, []);
   s.plan = plan;
-  // Directives and SQL syntax of what will run are checked now, before anything is applied.
-  for (const e of plan.pending) {
+}
+
+/** Checks each pending file not checked yet; throws ConfigError (exit 2). */
+async function checkPending(
+  s: Session,
+  pending: PlanEntry[],
+  driver: Driver,
+  opts: Options,
+  deps: RunDeps,
+): Promise<void> {
+  const { db } = s;
+  for (const e of pending) {
     const f = e.file!;
+    if (s.transactional.has(f.script) || s.dataSeeds.has(f.script)) continue;
     if (f.format !== "sql") {
       if (opts.mode === "status") continue;
       if (!driver.applySeed) {
@@ -212,7 +249,19 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
       try {
         const d = fileDirectives(f.text);
         s.transactional.set(f.script, d.transaction);
+        s.control.set(f.script, d.control);
+        const joined = [...(d.control.opener ? [d.control.opener] : []), ...d.control.folded];
+        if (joined.length > 0 && opts.mode !== "status") {
+          deps.reporter.notice(`warning: ${joinedNotice(db.name, f.path, joined)}`);
+        }
       } catch (err) {
+        if (err instanceof TransactionControlError) {
+          throw new ConfigError(
+            "TRANSACTION_CONTROL",
+            `cannot run "${f.path}" of database "${db.name}": ${err.message}`,
+            { database: db.name, position: { file: f.path, line: err.line, column: err.column } },
+          );
+        }
         const line = (err as { line?: number }).line;
         throw new ConfigError(
           "BAD_DIRECTIVE",
@@ -251,6 +300,7 @@ export async function run(
     migrations: [],
     seeds: [],
     transactional: new Map(),
+    control: new Map(),
     dataSeeds: new Map(),
   }));
   const result: RunResult = {
@@ -360,9 +410,11 @@ async function applyAll(sessions: Session[], deps: RunDeps): Promise<void> {
       }
       const step = stepOf(s.db.name, e, "applied");
       try {
+        const control = s.control.get(file.script);
         const req = {
           file,
           transactional: s.transactional.get(file.script) ?? true,
+          ...(control ? { control } : {}),
           previous: e.row,
           signal: deps.signal,
         };
