@@ -169,10 +169,13 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
     }
     const dataDir = `${deps.cwd}/.db-migrate/${db.name}`;
     const { startEmbedded } = await import("./drivers/embedded.ts");
+    const { extensionsNamedIn } = await import("./drivers/embedded_extensions.ts");
     const server = await startEmbedded(dataDir, {
       lockTimeoutMs: opts.lockTimeoutSeconds * 1000,
       signal: deps.signal,
       onWait: deps.reporter.notice,
+      // PGlite creates only the extensions it was started with: those the files create.
+      extensions: extensionsNamedIn([...s.migrations, ...s.seeds].map((f) => f.text)),
     });
     s.closeEmbedded = server.close;
     url = server.url;

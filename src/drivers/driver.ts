@@ -86,7 +86,7 @@ export async function openDriver(
 ): Promise<Driver> {
   if (db.kind === "postgres") {
     const { PostgresDriver } = await import("./postgres.ts");
-    return new PostgresDriver(db.name, url, opts);
+    return new PostgresDriver(db.name, url, { ...opts, urlVariable: db.urlVariable });
   }
   const { ClickHouseDriver } = await import("./clickhouse.ts");
   return new ClickHouseDriver(db.name, url);

@@ -56,6 +56,8 @@ const REPLAY_WINDOW = 64;
 
 type PendingQuery = ReturnType<Sql["unsafe"]>;
 
+const NO_CONTROL: TransactionPlan = { opener: null, folded: [] };
+
 /** The statement of text[from, to) that holds offset (pieces start at statement starts). */
 function statementAt(text: string, from: number, to: number, offset: number): Statement | null {
   let found: Statement | null = null;
@@ -66,10 +68,15 @@ function statementAt(text: string, from: number, to: number, offset: number): St
 }
 
 /** What to do when an extension is missing on the embedded PostgreSQL. */
-function embeddedExtensionHint(): string {
+function embeddedExtensionHint(urlVariable: string): string {
   return `the embedded PostgreSQL (PGlite) has only the extensions it ships: ${
     EMBEDDED_EXTENSIONS.join(", ")
-  }; run this database on a PostgreSQL server that has the extension (set its URL)`;
+  }; run this database on a PostgreSQL server that has the extension (set ${urlVariable})`;
+}
+
+function isMissingExtension(err: unknown): boolean {
+  const e = err as PgError;
+  return e?.code === "0A000" && /extension ".*" is not available/.test(e.message ?? "");
 }
 
 /** PostgreSQL driver over postgres.js. */
@@ -83,13 +90,24 @@ export class PostgresDriver implements Driver {
   #bytes = false;
   /** The database runs on PGlite (--embedded), for hints. */
   readonly embedded: boolean;
+  /** The variable that gives this database a URL, for hints. */
+  readonly urlVariable: string;
 
   constructor(
     readonly database: string,
     readonly url: string,
-    opts: { embedded?: boolean } = {},
+    opts: { embedded?: boolean; urlVariable?: string } = {},
   ) {
     this.embedded = opts.embedded ?? false;
+    this.urlVariable = opts.urlVariable ?? "its URL variable";
+  }
+
+  /** The server's message as a user reads it; PGlite's hint to install an extension does not apply. */
+  #message(err: unknown): string {
+    if (this.embedded && isMissingExtension(err)) {
+      return serverMessage(Object.assign(Object.create(err as object), { hint: undefined }));
+    }
+    return serverMessage(err);
   }
 
   get #db(): Sql {
@@ -297,7 +315,7 @@ export class PostgresDriver implements Driver {
       const stmt = statementAt(text, from, to, offset);
       return new ApplyError({
         ...base,
-        serverMessage: serverMessage(err),
+        serverMessage: this.#message(err),
         line,
         column,
         ...(stmt ? { statement: statementHead(stmt) } : {}),
@@ -307,7 +325,7 @@ export class PostgresDriver implements Driver {
     if (pos > head.length + bodyChars + 1) {
       return new ApplyError({
         ...base,
-        serverMessage: `recording the file in _schema_migrations failed: ${serverMessage(err)}`,
+        serverMessage: `recording the file in _schema_migrations failed: ${this.#message(err)}`,
         hint: "did the file drop or alter _schema_migrations?",
       });
     }
@@ -319,8 +337,8 @@ export class PostgresDriver implements Driver {
   /** Hints for server errors that have a known cause here. */
   #hintFor(err: unknown, control: TransactionPlan): { hint?: string } {
     const e = err as PgError;
-    if (this.embedded && e.code === "0A000" && /extension ".*" is not available/.test(e.message)) {
-      return { hint: embeddedExtensionHint() };
+    if (this.embedded && isMissingExtension(e)) {
+      return { hint: embeddedExtensionHint(this.urlVariable) };
     }
     if (e.code === "55P04" && control.folded.some((f) => f.kind === "commit")) {
       return {
@@ -350,7 +368,7 @@ export class PostgresDriver implements Driver {
     const base = {
       database: this.database,
       script: file.script,
-      serverMessage: serverMessage(err),
+      serverMessage: this.#message(err),
       ...this.#hintFor(err, control),
     };
     const unlocated = (why: string) =>
@@ -411,7 +429,7 @@ export class PostgresDriver implements Driver {
     const at = pos > 0 ? lineColumn(file.text, charIndex(text, stmt.offset, pos)) : stmt;
     return new ApplyError({
       ...base,
-      serverMessage: serverMessage(hit.error),
+      serverMessage: this.#message(hit.error),
       line: at.line,
       column: at.column,
       statement: statementHead(stmt),
@@ -437,7 +455,7 @@ export class PostgresDriver implements Driver {
         await query;
         const tx = transactionStatement(stmt.text);
         if (tx?.kind === "begin") blockStart = i;
-        else if ((tx?.kind === "commit" || tx?.kind === "rollback") && !tx.chain) blockStart = -1;
+        else if (tx?.kind === "commit" || tx?.kind === "rollback") blockStart = tx.chain ? i : -1;
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         const pos = Number((err as PgError).position);
@@ -450,18 +468,20 @@ export class PostgresDriver implements Driver {
         const failure = new ApplyError({
           database: this.database,
           script: file.script,
-          serverMessage: serverMessage(err),
+          serverMessage: this.#message(err),
           line: at.line,
           column: at.column,
           statement: statementHead(stmt),
           statementsDone: done,
-          hint: opened
-            ? `this file runs outside db-migrate's transaction: its own transaction from line ` +
-              `${opened.line} was rolled back, and ${done} ${
-                done === 1 ? "statement before it stays" : "statements before it stay"
-              } applied; fix the file and run again (files are idempotent by rule)`
-            : "this file runs outside a transaction: statements before it stay applied; " +
-              "fix the file and run again (files are idempotent by rule)",
+          hint: [this.#hintFor(err, NO_CONTROL).hint].filter(Boolean).concat(
+            opened
+              ? `this file runs outside db-migrate's transaction: its own transaction from line ` +
+                `${opened.line} was rolled back, and ${done} ${
+                  done === 1 ? "statement before it stays" : "statements before it stay"
+                } applied; fix the file and run again (files are idempotent by rule)`
+              : "this file runs outside a transaction: statements before it stay applied; " +
+                "fix the file and run again (files are idempotent by rule)",
+          ).join("; "),
         });
         await this.#record(file, {
           success: false,
