@@ -22,3 +22,14 @@ export function checksum(normalized: string): string {
   // crypto.subtle.digest per file, and postgres.js loads node:crypto anyway.
   return createHash("sha256").update(normalized, "utf8").digest("hex");
 }
+
+/**
+ * The checksum of a file from its bytes and its normalised text. Without a CR in the file the
+ * bytes (less a BOM) are the normalised text's UTF-8, so they are hashed as they are: hashing the
+ * text would encode a large file into a second copy first.
+ */
+export function fileChecksum(bytes: Uint8Array, normalized: string): string {
+  if (bytes.indexOf(13) >= 0) return checksum(normalized);
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return createHash("sha256").update(bytes.subarray(bom)).digest("hex");
+}

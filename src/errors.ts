@@ -21,6 +21,8 @@ export type ErrorCode =
   | "BAD_DIRECTIVE"
   | "BAD_SQL_TEXT"
   | "TRANSACTION_CONTROL"
+  | "FILE_TOO_LARGE"
+  | "STATEMENT_TOO_LARGE"
   | "MISSING_URL"
   | "BAD_URL"
   | "UNKNOWN_DATABASE"

@@ -25,7 +25,7 @@ import {
   type StatusEntry,
 } from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
-import { SplitError, splitStatements } from "./split.ts";
+import { eachStatement, SplitError } from "./split.ts";
 import {
   type FileTransactionStatement,
   TransactionControlError,
@@ -251,6 +251,23 @@ async function checkPending(
     if (driver.dialect === "postgres") {
       try {
         const d = fileDirectives(f.text);
+        if (d.largest && d.largest.length > opts.maxStatementMb * 1024 * 1024) {
+          throw new ConfigError(
+            "STATEMENT_TOO_LARGE",
+            `the statement at line ${d.largest.line}, column ${d.largest.column} of "${f.path}" ` +
+              `(database "${db.name}") is ${(d.largest.length / 1024 / 1024).toFixed(1)} MB, ` +
+              `over the limit of ${opts.maxStatementMb} MB for one statement ` +
+              "(--max-statement-size): PostgreSQL receives a statement as one message, which " +
+              "takes about 3 times its size in memory here",
+            {
+              database: db.name,
+              position: { file: f.path, line: d.largest.line, column: d.largest.column },
+              hint: "split it (an INSERT into several of a few thousand rows each), or raise " +
+                "the limit with --max-statement-size=MB (env DB_MIGRATE_MAX_STATEMENT_SIZE) " +
+                "and the job's memory",
+            },
+          );
+        }
         s.transactional.set(f.script, d.transaction);
         s.control.set(f.script, d.control);
         const joined = [...(d.control.opener ? [d.control.opener] : []), ...d.control.folded];
@@ -258,6 +275,7 @@ async function checkPending(
           deps.reporter.notice(`warning: ${joinedNotice(db.name, f.path, joined)}`);
         }
       } catch (err) {
+        if (err instanceof ConfigError) throw err;
         if (err instanceof TransactionControlError) {
           throw new ConfigError(
             "TRANSACTION_CONTROL",
@@ -276,7 +294,7 @@ async function checkPending(
       }
     } else {
       try {
-        splitStatements(f.text, driver.dialect);
+        eachStatement(f.text, driver.dialect, () => {});
       } catch (err) {
         if (!(err instanceof SplitError)) throw err;
         throw new ConfigError(
@@ -316,8 +334,9 @@ export async function run(
   try {
     // Every file of every database is read and checked before any database is touched.
     for (const s of sessions) {
-      s.migrations = discoverMigrations(s.db.migrationsDir, s.db.name);
-      s.seeds = discoverSeeds(s.db.seedsDir, s.db.name, opts.seed);
+      const limits = { maxFileMb: opts.maxFileMb };
+      s.migrations = discoverMigrations(s.db.migrationsDir, s.db.name, limits);
+      s.seeds = discoverSeeds(s.db.seedsDir, s.db.name, opts.seed, limits);
     }
     for (const s of sessions) await prepare(s, opts, deps);
 
@@ -361,7 +380,8 @@ export async function run(
         for (const e of s.plan.pending) {
           const step = stepOf(s.db.name, e, "pending");
           const seed = s.dataSeeds.get(e.file!.script);
-          const count = seed ? 0 : splitStatements(e.file!.text, s.driver!.dialect).length;
+          let count = 0; // counted without an array: a large file is not held twice
+          if (!seed) eachStatement(e.file!.text, s.driver!.dialect, () => count++);
           // Data seeds show their tables and row counts, never a value.
           const what = seed
             ? (await import("./seeds/load.ts")).describeDataSeed(seed)

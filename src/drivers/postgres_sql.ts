@@ -97,11 +97,12 @@ export function stashContentSql(k: number, expr: string, local: boolean): string
   return `select from set_config('${contentPieceName(k)}', ${expr}, ${local})`;
 }
 
-/** The expression that reassembles the stashed pieces 0..n-1 and a last one. */
+/** The expression that reassembles the stashed pieces 0..n-1 and a last one (any n). */
 export function contentFromPiecesSql(n: number, last: string): string {
   if (n === 0) return last;
-  const parts = Array.from({ length: n }, (_, k) => `current_setting('${contentPieceName(k)}')`);
-  return `concat(${[...parts, last].join(", ")})`;
+  return `(select string_agg(current_setting('${
+    contentPieceName(0).replace(/0$/, "")
+  }' || k), '' order by k) from generate_series(0, ${n - 1}) k) || ${last}`;
 }
 
 /**

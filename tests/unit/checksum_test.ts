@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checksum, decodeFile, normalizeText } from "../../src/checksum.ts";
+import { checksum, decodeFile, fileChecksum, normalizeText } from "../../src/checksum.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -25,4 +25,13 @@ Deno.test("normalizeText() keeps a lone CR and a BOM that is not leading", () =>
 
 Deno.test("any other change to the text changes the checksum", () => {
   assert.notEqual(checksum("select 1;\n"), checksum("select 1; \n"));
+});
+
+Deno.test("fileChecksum() from the bytes equals checksum() of the normalised text", () => {
+  const encoder = new TextEncoder();
+  for (const raw of ["SELECT 1;\n", "\uFEFFSELECT 'é😀';\n", "A;\r\nB;\r\n", "\uFEFF\r\n", ""]) {
+    const bytes = encoder.encode(raw);
+    const text = decodeFile(bytes);
+    assert.equal(fileChecksum(bytes, text), checksum(text), JSON.stringify(raw));
+  }
 });

@@ -5,7 +5,7 @@ import {
   pieceBounds,
   serverLength,
 } from "../../src/drivers/postgres_text.ts";
-import { queryTextSql } from "../../src/drivers/postgres_sql.ts";
+import { contentFromPiecesSql, queryTextSql } from "../../src/drivers/postgres_sql.ts";
 
 Deno.test("blankRanges() turns ranges into spaces and keeps length and line breaks", () => {
   const text = "A;\nBEGIN;\nB;\nCOMMIT\n  WORK;\nC;";
@@ -55,5 +55,14 @@ Deno.test("queryTextSql() cuts the text out of the query and restores blanked ra
     }]),
     "overlay(overlay(substr(current_query(), 1, 30) placing E'COMMIT' from 20 for 6) " +
       "placing E'BEGIN' from 3 for 5)",
+  );
+});
+
+Deno.test("contentFromPiecesSql() reassembles any number of stashed pieces in order", () => {
+  assert.equal(contentFromPiecesSql(0, "x"), "x");
+  assert.equal(
+    contentFromPiecesSql(1000, "x"),
+    "(select string_agg(current_setting('db_migrate.content_' || k), '' order by k) " +
+      "from generate_series(0, 999) k) || x",
   );
 });
