@@ -141,8 +141,10 @@ export class TransactionControlReader {
     if (tx) this.#statements.push({ index, stmt, tx });
     else if (this.#firstOther < 0) this.#firstOther = index;
     if (refuses !== null) this.#refusing.push({ index, stmt, what: refuses });
+    // Comments are stripped (a scan) only for a statement that may be ALTER TYPE ... ADD VALUE.
     if (
-      !tx && /^alter\b/i.test(stmt.text) && ADD_VALUE.test(stripComments(stmt.text, "postgres"))
+      !tx && /^alter\b/i.test(stmt.text) && /\bvalue\b/i.test(stmt.text) &&
+      ADD_VALUE.test(stripComments(stmt.text, "postgres"))
     ) {
       this.#addValues.push({ index, stmt });
     }

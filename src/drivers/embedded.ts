@@ -28,7 +28,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { basename, dirname, join } from "node:path";
 import { ConfigError, UnreachableError } from "../errors.ts";
-import { EMBEDDED_EXTENSION_LOADERS, loadExtensions } from "./embedded_extensions.ts";
+import { isEmbeddedExtension, loadExtensions } from "./embedded_extensions.ts";
 
 /** A running embedded PostgreSQL and how to reach it. */
 export interface EmbeddedServer {
@@ -143,7 +143,7 @@ async function preloaded(dataDir: string): Promise<string[]> {
     return [];
   }
   const line = /^\s*shared_preload_libraries\s*=\s*'?([^'#\n]*)/m.exec(conf)?.[1] ?? "";
-  return line.split(",").map((n) => n.trim()).filter((n) => n in EMBEDDED_EXTENSION_LOADERS);
+  return line.split(",").map((n) => n.trim()).filter(isEmbeddedExtension);
 }
 
 /** Starts PGlite on dataDir behind a socket server on 127.0.0.1 and returns a postgres:// URL for it. */
@@ -165,7 +165,7 @@ export async function startEmbedded(
     // indexes using them) fail; rare enough (the files usually name it) to pay a second start.
     const installed = await db.query<{ name: string }>("select extname as name from pg_extension");
     const missing = installed.rows.map((r) => r.name).filter((n) =>
-      n in EMBEDDED_EXTENSION_LOADERS && !wanted.has(n)
+      isEmbeddedExtension(n) && !wanted.has(n)
     );
     if (missing.length > 0) {
       await db.close();
