@@ -249,6 +249,8 @@ export class PostgresDriver implements Driver {
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       for (; piece < cuts.length - 1; piece++) {
+        // Between pieces no query is running to cancel: stop before the next one.
+        if (signal.aborted) throw signal.reason;
         const from = cuts[piece]!, to = cuts[piece + 1]!;
         const head = piece === 0 ? prefix : "";
         const content = this.#contentSql(file.text, control, from, to, head.length);
