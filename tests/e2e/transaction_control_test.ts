@@ -121,6 +121,22 @@ Deno.test("a unique violation inside the file's own BEGIN ... COMMIT commits not
   });
 });
 
+Deno.test("a file that uses dblink is not replayed: its error is reported without a position", async () => {
+  await withPgDatabase(async (url) => {
+    // The replay would repeat what dblink did on another server, which no rollback here undoes.
+    const text = "-- copies rows with dblink in the real file\n" +
+      "CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1), (1);\n";
+    await twice(url, { "V1__remote.sql": text }, async (runs) => {
+      for (const r of runs) {
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /cannot apply "V1__remote\.sql" to "postgres": duplicate key value/);
+        assert.match(r.stderr, /not located: the file uses dblink/);
+      }
+      assert.equal(await tableExists(url, "t"), false);
+    });
+  });
+});
+
 Deno.test("a refused ROLLBACK exits 2 naming file, line and column, before any change", async () => {
   await withPgDatabase(async (url) => {
     const files = {
