@@ -26,6 +26,10 @@ export interface Options {
   resolveUnknown: Map<string, Resolution>;
   repair: boolean;
   embedded: boolean;
+  /** The largest SQL file to read, in MB (it is held in memory while it runs). */
+  maxFileMb: number;
+  /** The largest PostgreSQL statement to send, in MB (it is copied about 3 times on its way). */
+  maxStatementMb: number;
   migrationsDir: string;
   seedsDir: string;
   configFile: string;
@@ -56,6 +60,9 @@ Options:
                          applied, or run it again; QUERY_ID is the one the error names
   --repair               record the current checksums of changed files, forget missing ones, go on
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
+  --max-file-size=MB     refuse larger SQL files (default 64, env DB_MIGRATE_MAX_FILE_SIZE)
+  --max-statement-size=MB  refuse larger PostgreSQL statements (default 16,
+                         env DB_MIGRATE_MAX_STATEMENT_SIZE)
   --migrations=DIR       where the migration folders are (default ./migrations, env MIGRATIONS_DIR)
   --seeds=DIR            where the seed folders are (default ./seeds, env SEEDS_DIR)
   --config=FILE          config file (default ./db-migrate.yaml when present, env DB_MIGRATE_CONFIG)
@@ -67,6 +74,16 @@ Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME
 
 Exit codes: 0 ok, 1 a migration or seed failed, 2 usage or configuration error, 3 drift,
 4 database unreachable, lock not taken or connection lost, 130/143 stopped by SIGINT/SIGTERM.`;
+
+function megabytes(flag: string, value: string, envName: string, fromEnv: boolean): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(
+      `--${flag} takes a size in MB, not "${value}"${fromEnv ? ` (from ${envName})` : ""}`,
+    );
+  }
+  return n;
+}
 
 function seconds(flag: string, value: string): number {
   const n = Number(value);
@@ -97,6 +114,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         "resolve-unknown": { type: "string", multiple: true },
         repair: { type: "boolean" },
         embedded: { type: "boolean" },
+        "max-file-size": { type: "string" },
+        "max-statement-size": { type: "string" },
         migrations: { type: "string" },
         seeds: { type: "string" },
         config: { type: "string" },
@@ -172,6 +191,18 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     resolveUnknown,
     repair: values.repair ?? false,
     embedded: values.embedded ?? false,
+    maxFileMb: megabytes(
+      "max-file-size",
+      values["max-file-size"] ?? env("DB_MIGRATE_MAX_FILE_SIZE") ?? "64",
+      "DB_MIGRATE_MAX_FILE_SIZE",
+      values["max-file-size"] === undefined,
+    ),
+    maxStatementMb: megabytes(
+      "max-statement-size",
+      values["max-statement-size"] ?? env("DB_MIGRATE_MAX_STATEMENT_SIZE") ?? "16",
+      "DB_MIGRATE_MAX_STATEMENT_SIZE",
+      values["max-statement-size"] === undefined,
+    ),
     migrationsDir: (values.migrations ?? env("MIGRATIONS_DIR") ?? "./migrations").replace(
       /\/+$/,
       "",

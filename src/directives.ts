@@ -2,13 +2,18 @@
 // half done. Some PostgreSQL statements refuse to run in a transaction block; a file holding one
 // must run outside, and says so with `-- db-migrate: no-transaction` or is recognised here.
 
-import { lineColumn, splitStatements, stripComments } from "./split.ts";
+import { eachStatement, lineColumn, stripComments } from "./split.ts";
+import { TransactionControlReader, type TransactionPlan } from "./transaction_control.ts";
 
 /** How a migration file must be run. */
 export interface Directives {
   transaction: boolean;
   /** Why the file runs outside a transaction: `"directive at line 1"`, `"VACUUM at line 4"`. */
   reason?: string;
+  /** The file's own BEGIN/COMMIT and how they run (see transaction_control.ts). */
+  control: TransactionPlan;
+  /** The longest statement, in UTF-16 code units, and where it starts (null for a file without any). */
+  largest: { length: number; line: number; column: number } | null;
 }
 
 /** A `-- db-migrate:` comment that the program does not understand. */
@@ -137,16 +142,32 @@ function headerDirective(sql: string, headerEnd: number): number | null {
   return found;
 }
 
-/** Reads `-- db-migrate: no-transaction` from the file's leading comment lines and detects statements that PostgreSQL refuses to run in a transaction. */
+/**
+ * Reads `-- db-migrate: no-transaction` from the file's leading comment lines, detects statements
+ * that PostgreSQL refuses to run in a transaction, and checks the file's own transaction control
+ * (throws TransactionControlError). One pass over the statements; none is kept.
+ */
 export function fileDirectives(sql: string): Directives {
-  const statements = splitStatements(sql, "postgres");
-  const directiveLine = headerDirective(sql, statements[0]?.offset ?? sql.length);
-  if (directiveLine !== null) {
-    return { transaction: false, reason: `directive at line ${directiveLine}` };
-  }
-  for (const statement of statements) {
+  let firstOffset = -1;
+  let detected: string | null = null;
+  let largest: Directives["largest"] = null;
+  const control = new TransactionControlReader();
+  eachStatement(sql, "postgres", (statement) => {
+    if (firstOffset < 0) firstOffset = statement.offset;
     const what = refusesTransaction(statement.text);
-    if (what !== null) return { transaction: false, reason: `${what} at line ${statement.line}` };
-  }
-  return { transaction: true };
+    if (what !== null) detected ??= `${what} at line ${statement.line}`;
+    if (statement.text.length > (largest?.length ?? 0)) {
+      largest = { length: statement.text.length, line: statement.line, column: statement.column };
+    }
+    control.add(statement, what);
+  });
+  const directiveLine = headerDirective(sql, firstOffset < 0 ? sql.length : firstOffset);
+  const reason = directiveLine !== null ? `directive at line ${directiveLine}` : detected;
+  const transaction = reason === null;
+  return {
+    transaction,
+    ...(reason === null ? {} : { reason }),
+    control: control.finish(transaction),
+    largest,
+  };
 }

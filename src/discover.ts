@@ -8,6 +8,7 @@ import { suggestMigrationName } from "./versions.ts";
 
 const MIGRATION_NAME = /^V(\d+)__(.+)\.sql$/;
 const SEED_FORMATS = new Set(["sql", "yaml", "yml", "csv"]);
+const MB = 1024 * 1024;
 
 /** The version and description of a migration file name, or null when it does not match. */
 export function parseMigrationName(name: string): { version: number; description: string } | null {
@@ -212,12 +213,77 @@ function isRegularFile(dir: string, e: Deno.DirEntry): boolean {
   }
 }
 
+/** Limits on what is read; a larger SQL file is refused before it is read (exit 2). */
+export interface ReadLimits {
+  /** The largest SQL file, in MB (2^20 bytes); --max-file-size. */
+  maxFileMb?: number;
+}
+
+const TOO_LARGE_HINT = "split the file, or raise the limit with --max-file-size=MB (env " +
+  "DB_MIGRATE_MAX_FILE_SIZE) and give the job the memory for it (README: Memory)";
+
+/** Whether UTF-8 bytes hold a character beyond U+00FF (any lead byte from 0xC4 up). */
+function beyondLatin1(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0xc4) return true;
+  return false;
+}
+
+/**
+ * Reads a SQL file unless it is over the limit. Its text is held in memory while it runs, so a file
+ * too large for the job's memory is refused before it is read (and before any database is
+ * touched). The size comes from the open file, which costs no more than readFileSync() does.
+ */
+function readBounded(path: string, maxFileMb: number, database: string): Uint8Array {
+  const file = Deno.openSync(path);
+  try {
+    const size = file.statSync().size;
+    if (size > maxFileMb * MB) {
+      throw new ConfigError(
+        "FILE_TOO_LARGE",
+        `"${path}" of database "${database}" is ${(size / MB).toFixed(1)} MB, over the limit of ` +
+          `${maxFileMb} MB for one SQL file (--max-file-size)`,
+        {
+          database,
+          position: { file: path },
+          hint: TOO_LARGE_HINT,
+        },
+      );
+    }
+    // One buffer of the file's size: reading in slices and joining the decoded parts was tried,
+    // and left the parts for V8 to collect late, costing more than it saved.
+    const bytes = new Uint8Array(size);
+    let read = 0;
+    for (let n; read < size && (n = file.readSync(bytes.subarray(read)));) read += n;
+    // JavaScript keeps text with any character beyond Latin-1 in two bytes a character, and
+    // decoding such a file costs another copy: it counts twice against the limit.
+    if (size * 2 > maxFileMb * MB && beyondLatin1(bytes)) {
+      throw new ConfigError(
+        "FILE_TOO_LARGE",
+        `"${path}" of database "${database}" is ${(size / MB).toFixed(1)} MB of text with ` +
+          `characters beyond Latin-1, which takes twice its size in memory: over the limit of ` +
+          `${maxFileMb} MB for one SQL file (--max-file-size)`,
+        { database, position: { file: path }, hint: TOO_LARGE_HINT },
+      );
+    }
+    return read < size ? bytes.subarray(0, read) : bytes;
+  } finally {
+    file.close();
+  }
+}
+
 /** Reads, normalises and checksums one file; synchronous because a no-op run reads them all. */
-function readTracked(path: string, database: string): { text: string; sum: string } {
+function readTracked(
+  path: string,
+  database: string,
+  maxFileMb = Infinity,
+): { text: string; sum: string } {
   let bytes: Uint8Array;
   try {
-    bytes = Deno.readFileSync(path);
+    bytes = maxFileMb === Infinity
+      ? Deno.readFileSync(path)
+      : readBounded(path, maxFileMb, database);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const why = unreadable(path, err);
     throw new ConfigError(
       "UNREADABLE_FILE",
@@ -255,7 +321,11 @@ function withPosition<T>(path: string, database: string, decode: () => T): T {
 }
 
 /** Lists, reads and checksums the migrations of one database, sorted by version. */
-export function discoverMigrations(dir: string, database: string): TrackedFile[] {
+export function discoverMigrations(
+  dir: string,
+  database: string,
+  limits: ReadLimits = {},
+): TrackedFile[] {
   const entries: { name: string; version: number; description: string }[] = [];
   const badNames: string[] = [];
   try {
@@ -310,7 +380,7 @@ export function discoverMigrations(dir: string, database: string): TrackedFile[]
   }
   return entries.map((e) => {
     const path = `${dir}/${e.name}`;
-    const { text, sum } = readTracked(path, database);
+    const { text, sum } = readTracked(path, database, limits.maxFileMb);
     return {
       kind: "migration" as const,
       version: e.version,
@@ -329,6 +399,7 @@ export function discoverSeeds(
   dir: string,
   database: string,
   mode: SeedMode,
+  limits: ReadLimits = {},
 ): TrackedFile[] {
   const out: TrackedFile[] = [];
   for (const set of seedSets(mode)) {
@@ -363,7 +434,12 @@ export function discoverSeeds(
       const ext = name.slice(dot + 1).toLowerCase();
       if ((ext === "yaml" || ext === "yml") && csvStems.has(name.slice(0, dot))) continue;
       const path = `${setDir}/${name}`;
-      const { text, sum } = readTracked(path, database);
+      // Only SQL seeds: YAML and CSV seeds are loaded by their own code, with its own limits.
+      const { text, sum } = readTracked(
+        path,
+        database,
+        ext === "sql" ? limits.maxFileMb : Infinity,
+      );
       out.push({
         kind: "seed",
         version: null,

@@ -24,6 +24,9 @@ export type ErrorCode =
   | "NO_DATABASE"
   | "BAD_DIRECTIVE"
   | "BAD_SQL_TEXT"
+  | "TRANSACTION_CONTROL"
+  | "FILE_TOO_LARGE"
+  | "STATEMENT_TOO_LARGE"
   | "MISSING_URL"
   | "BAD_URL"
   | "UNKNOWN_DATABASE"
@@ -141,7 +144,10 @@ export class ApplyError extends MigrateError {
     const where = opts.line === undefined
       ? ""
       : `:${opts.line}${opts.column === undefined ? "" : `:${opts.column}`}`;
-    const stmt = opts.statement === undefined ? "" : `\n  statement: ${opts.statement}`;
+    // A statement of several lines keeps its shape, indented under the first.
+    const stmt = opts.statement === undefined
+      ? ""
+      : `\n  statement: ${opts.statement.replaceAll("\n", "\n    ")}`;
     super(
       "APPLY_FAILED",
       EXIT.failed,

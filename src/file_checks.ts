@@ -6,11 +6,11 @@ import { ConfigError } from "./errors.ts";
 import type { DataSeed } from "./seeds/types.ts";
 import {
   type Dialect,
+  eachStatement,
   lineColumn,
   nonCodeRanges,
   SplitError,
   splitStatements,
-  type Statement,
 } from "./split.ts";
 import type { TrackedFile } from "./types.ts";
 
@@ -58,18 +58,19 @@ function label(file: Pick<TrackedFile, "kind">): string {
 }
 
 /**
- * Checks a SQL migration or seed before anything runs and returns its statements: text that cannot
- * be split (BAD_SQL_TEXT), no statement at all (EMPTY_FILE), a psql meta-command (META_COMMAND).
- * Each is a ConfigError (exit 2) naming the file, line and column.
+ * Checks a SQL migration or seed before anything runs and returns how many statements it holds:
+ * text that cannot be split (BAD_SQL_TEXT), no statement at all (EMPTY_FILE), a psql meta-command
+ * (META_COMMAND). Each is a ConfigError (exit 2) naming the file, line and column. The statements
+ * are counted, not kept: a large file's statement list would cost more than its text.
  */
 export function checkSqlFile(
   file: Pick<TrackedFile, "kind" | "path" | "text">,
   dialect: Dialect,
   database: string,
-): Statement[] {
-  let statements: Statement[];
+): number {
+  let statements = 0;
   try {
-    statements = splitStatements(file.text, dialect);
+    eachStatement(file.text, dialect, () => statements++);
   } catch (err) {
     if (!(err instanceof SplitError)) throw err;
     throw new ConfigError(
@@ -82,7 +83,7 @@ export function checkSqlFile(
       },
     );
   }
-  if (statements.length === 0) throw emptyFileError(file, database);
+  if (statements === 0) throw emptyFileError(file, database);
   const meta = findMetaCommand(file.text, dialect);
   if (meta) {
     const client = dialect === "postgres" ? "psql" : "clickhouse-client";

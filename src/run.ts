@@ -28,7 +28,12 @@ import {
 } from "./report/summary.ts";
 import type { Reporter } from "./report/text.ts";
 import { isoTime } from "./report/time.ts";
-import { splitStatements } from "./split.ts";
+import { eachStatement } from "./split.ts";
+import {
+  type FileTransactionStatement,
+  TransactionControlError,
+  type TransactionPlan,
+} from "./transaction_control.ts";
 import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
 
 /** What the core needs from its caller. */
@@ -56,6 +61,8 @@ interface Session {
   plan?: DatabasePlan;
   /** Per pending file: whether it runs in a transaction (PostgreSQL). */
   transactional: Map<string, boolean>;
+  /** Per pending PostgreSQL file: its own BEGIN/COMMIT, checked (see transaction_control.ts). */
+  control: Map<string, TransactionPlan>;
   /** Pending YAML and CSV seeds, parsed before anything is applied (apply and dry-run only). */
   dataSeeds: Map<string, DataSeed>;
 }
@@ -147,6 +154,15 @@ function statusEntry(e: PlanEntry): StatusEntry {
   };
 }
 
+/** The warning for a file whose own BEGIN/COMMIT run inside db-migrate's transaction for it. */
+function joinedNotice(db: string, path: string, joined: FileTransactionStatement[]): string {
+  const where = joined.map((t) => `${t.label} at line ${t.line}`).join(", ");
+  return `"${path}" of "${db}" holds its own transaction control (${where}): db-migrate runs the ` +
+    "file in one transaction that commits with its tracking row, so these statements only join " +
+    'it (a COMMIT commits nothing early); mark the file "-- db-migrate: no-transaction" to ' +
+    "run them as written";
+}
+
 /** Connects to one database, reads its tracking rows, plans and checks what will run; changes nothing. */
 async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> {
   const { db } = s;
@@ -160,10 +176,13 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
     }
     const dataDir = `${deps.cwd}/.db-migrate/${db.name}`;
     const { startEmbedded } = await import("./drivers/embedded.ts");
+    const { extensionsNamedIn } = await import("./drivers/embedded_extensions.ts");
     const server = await startEmbedded(dataDir, {
       lockTimeoutMs: opts.lockTimeoutSeconds * 1000,
       signal: deps.signal,
       onWait: deps.reporter.notice,
+      // PGlite creates only the extensions it was started with: those the files create.
+      extensions: extensionsNamedIn([...s.migrations, ...s.seeds].map((f) => f.text)),
     });
     s.closeEmbedded = server.close;
     url = server.url;
@@ -172,7 +191,7 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
     url = db.url;
     s.result.target = redactUrl(url);
   }
-  const driver = await openDriver(db, url);
+  const driver = await openDriver(db, url, { embedded: db.url === null });
   s.driver = driver;
   await connectWithWait(driver, db, s.result.target!, opts, deps);
   // Read-only: the plan says what will run, and all of it is checked (split, directives,
@@ -181,7 +200,7 @@ async function prepare(s: Session, opts: Options, deps: RunDeps): Promise<void> 
   const detail = opts.mode === "status";
   const rows = driver.hasTrackingTable() ? await driver.readTracking(detail) : [];
   s.plan = planDatabase(s.migrations, s.seeds, rows);
-  await checkPending(s, driver, s.plan.pending, opts);
+  await checkPending(s, driver, s.plan.pending, opts, deps);
 }
 
 /**
@@ -209,7 +228,13 @@ async function lockAndReplan(s: Session, opts: Options, deps: RunDeps): Promise<
   // --repair, forgotten some); whatever is pending now and was not before is checked too.
   const checked = new Set(plan.pending.map((e) => e.file!.script));
   s.plan = planDatabase(s.migrations, s.seeds, await driver.readTracking());
-  await checkPending(s, driver, s.plan.pending.filter((e) => !checked.has(e.file!.script)), opts);
+  await checkPending(
+    s,
+    driver,
+    s.plan.pending.filter((e) => !checked.has(e.file!.script)),
+    opts,
+    deps,
+  );
 }
 
 /** Checks the pending files offline, before anything is applied; records how each runs. */
@@ -218,10 +243,12 @@ async function checkPending(
   driver: Driver,
   pending: PlanEntry[],
   opts: Options,
+  deps: RunDeps,
 ): Promise<void> {
   const { db } = s;
   for (const e of pending) {
     const f = e.file!;
+    if (s.transactional.has(f.script) || s.dataSeeds.has(f.script)) continue;
     if (f.format !== "sql") {
       if (opts.mode === "status") continue;
       if (!driver.applySeed) {
@@ -243,8 +270,38 @@ async function checkPending(
     if (driver.dialect === "postgres") {
       try {
         const d = fileDirectives(f.text);
+        if (d.largest && d.largest.length > opts.maxStatementMb * 1024 * 1024) {
+          throw new ConfigError(
+            "STATEMENT_TOO_LARGE",
+            `the statement at line ${d.largest.line}, column ${d.largest.column} of "${f.path}" ` +
+              `(database "${db.name}") is ${(d.largest.length / 1024 / 1024).toFixed(1)} MB, ` +
+              `over the limit of ${opts.maxStatementMb} MB for one statement ` +
+              "(--max-statement-size): PostgreSQL receives a statement as one message, which " +
+              "takes about 3 times its size in memory here",
+            {
+              database: db.name,
+              position: { file: f.path, line: d.largest.line, column: d.largest.column },
+              hint: "split it (an INSERT into several of a few thousand rows each), or raise " +
+                "the limit with --max-statement-size=MB (env DB_MIGRATE_MAX_STATEMENT_SIZE) " +
+                "and the job's memory",
+            },
+          );
+        }
         s.transactional.set(f.script, d.transaction);
+        s.control.set(f.script, d.control);
+        const joined = [...(d.control.opener ? [d.control.opener] : []), ...d.control.folded];
+        if (joined.length > 0 && opts.mode !== "status") {
+          deps.reporter.notice(`warning: ${joinedNotice(db.name, f.path, joined)}`);
+        }
       } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        if (err instanceof TransactionControlError) {
+          throw new ConfigError(
+            "TRANSACTION_CONTROL",
+            `cannot run "${f.path}" of database "${db.name}": ${err.message}`,
+            { database: db.name, position: { file: f.path, line: err.line, column: err.column } },
+          );
+        }
         const line = (err as { line?: number }).line;
         throw new ConfigError(
           "BAD_DIRECTIVE",
@@ -286,6 +343,7 @@ export async function run(
     migrations: [],
     seeds: [],
     transactional: new Map(),
+    control: new Map(),
     dataSeeds: new Map(),
   }));
   const result: RunResult = {
@@ -298,8 +356,9 @@ export async function run(
   try {
     // Every file of every database is read and checked before any database is touched.
     for (const s of sessions) {
-      s.migrations = discoverMigrations(s.db.migrationsDir, s.db.name);
-      s.seeds = discoverSeeds(s.db.seedsDir, s.db.name, opts.seed);
+      const limits = { maxFileMb: opts.maxFileMb };
+      s.migrations = discoverMigrations(s.db.migrationsDir, s.db.name, limits);
+      s.seeds = discoverSeeds(s.db.seedsDir, s.db.name, opts.seed, limits);
     }
     for (const s of sessions) await prepare(s, opts, deps);
     if (opts.mode === "apply") {
@@ -349,7 +408,8 @@ export async function run(
         for (const e of s.plan.pending) {
           const step = stepOf(s.db.name, e, "pending");
           const seed = s.dataSeeds.get(e.file!.script);
-          const count = seed ? 0 : splitStatements(e.file!.text, s.driver!.dialect).length;
+          let count = 0; // counted without an array: a large file is not held twice
+          if (!seed) eachStatement(e.file!.text, s.driver!.dialect, () => count++);
           // Data seeds show their tables and row counts, never a value.
           const what = seed
             ? (await import("./seeds/load.ts")).describeDataSeed(seed)
@@ -402,9 +462,11 @@ async function applyAll(sessions: Session[], opts: Options, deps: RunDeps): Prom
       }
       const step = stepOf(s.db.name, e, "applied");
       try {
+        const control = s.control.get(file.script);
         const req = {
           file,
           transactional: s.transactional.get(file.script) ?? true,
+          ...(control ? { control } : {}),
           previous: e.row,
           signal: deps.signal,
           graceOver: deps.graceOver ?? deps.signal,

@@ -194,6 +194,7 @@ function scan(
   dialect: Dialect,
   onComment?: (start: number, end: number) => void,
   onQuoted?: (start: number, end: number) => void,
+  onStatement?: (statement: Statement) => void,
 ): Statement[] {
   const pg = dialect === "postgres";
   const special = pg ? PG_SPECIAL : CLICKHOUSE_SPECIAL;
@@ -203,7 +204,9 @@ function scan(
   const locate = locator(sql);
   const push = (start: number, end: number) => {
     const { line, column } = locate(start);
-    statements.push({ text: sql.slice(start, end), offset: start, line, column });
+    const statement = { text: sql.slice(start, end), offset: start, line, column };
+    if (onStatement) onStatement(statement);
+    else statements.push(statement);
   };
 
   let i = sql.charCodeAt(0) === BOM ? 1 : 0;
@@ -367,6 +370,11 @@ export function splitStatements(sql: string, dialect: Dialect): Statement[] {
   return scan(sql, dialect);
 }
 
+/** Calls fn with each statement in order without keeping them, so a large file is not held twice. */
+export function eachStatement(sql: string, dialect: Dialect, fn: (s: Statement) => void): void {
+  scan(sql, dialect, undefined, undefined, fn);
+}
+
 /** The SQL text with every comment blanked out by spaces (line breaks kept), so offsets still match. */
 export function stripComments(sql: string, dialect: Dialect): string {
   const parts: string[] = [];
@@ -390,9 +398,49 @@ export function nonCodeRanges(sql: string, dialect: Dialect): [number, number][]
   return ranges;
 }
 
-/** The first significant line of a statement, shortened to 120 characters, for messages. */
+// A failing statement is shown whole when it is short; a long one keeps its first and last lines
+// (or characters, for one long line) around a note of what was left out.
+const SHOW_CHARS = 600;
+const SHOW_LINES = 12;
+const HEAD_LINES = 6;
+const TAIL_LINES = 3;
+const HEAD_CHARS = 360;
+const TAIL_CHARS = 160;
+
+function lineBreaksIn(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** The whole statement for messages, shortened in the middle when long; never its first line alone. */
 export function statementHead(stmt: Statement): string {
-  const line = stmt.text.split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("--")) ??
-    stmt.text;
-  return line.length > 120 ? `${line.slice(0, 117)}...` : line.trim();
+  const text = stmt.text;
+  if (text.length <= SHOW_CHARS && lineBreaksIn(text, 0, text.length) < SHOW_LINES) return text;
+  // Whole lines at both ends when they are short enough, else characters.
+  let headEnd = 0;
+  for (let n = 0; n < HEAD_LINES; n++) {
+    const next = text.indexOf("\n", headEnd + (n === 0 ? 0 : 1));
+    if (next < 0 || next > HEAD_CHARS) break;
+    headEnd = next;
+  }
+  if (headEnd === 0) headEnd = Math.min(HEAD_CHARS, text.length);
+  let tailStart = text.length;
+  for (let n = 0; n < TAIL_LINES; n++) {
+    const prev = text.lastIndexOf("\n", tailStart - 1);
+    if (prev < headEnd || text.length - prev > TAIL_CHARS) break;
+    tailStart = prev;
+  }
+  if (tailStart === text.length) tailStart = Math.max(headEnd, text.length - TAIL_CHARS);
+  // Never cut a surrogate pair in two.
+  if (/[\ud800-\udbff]/.test(text[headEnd - 1] ?? "")) headEnd--;
+  if (/[\udc00-\udfff]/.test(text[tailStart] ?? "")) tailStart++;
+  const byLine = text[headEnd] === "\n" && text[tailStart] === "\n";
+  const left = byLine
+    ? `${lineBreaksIn(text, headEnd, tailStart)} lines`
+    : `${(tailStart - headEnd).toLocaleString("en-US")} characters`;
+  const head = text.slice(0, headEnd).trimEnd();
+  const tail = text.slice(tailStart).replace(/^\n/, "").trimStart();
+  const sep = byLine ? "\n" : " ";
+  return `${head}${sep}... (${left} left out) ...${sep}${tail}`;
 }

@@ -3,6 +3,7 @@
 
 import type { DataSeed } from "../seeds/types.ts";
 import type { Dialect } from "../split.ts";
+import type { TransactionPlan } from "../transaction_control.ts";
 import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../types.ts";
 
 /** A file to apply and how. */
@@ -10,6 +11,8 @@ export interface ApplyRequest {
   file: TrackedFile;
   /** False for files that must run statement by statement outside a transaction. */
   transactional: boolean;
+  /** PostgreSQL: the file's own BEGIN/COMMIT as checked before the run (read again when absent). */
+  control?: TransactionPlan;
   /** The tracking row of an earlier failed attempt, if any (lets a driver resume). */
   previous: TrackedRow | null;
   /** Aborted when the run is asked to stop (SIGTERM, SIGINT): start nothing new. */
@@ -88,10 +91,14 @@ export interface Driver {
 }
 
 /** Opens the driver for a database's kind, importing its module only when needed. */
-export async function openDriver(db: DatabaseConfig, url: string): Promise<Driver> {
+export async function openDriver(
+  db: DatabaseConfig,
+  url: string,
+  opts: { embedded?: boolean } = {},
+): Promise<Driver> {
   if (db.kind === "postgres") {
     const { PostgresDriver } = await import("./postgres.ts");
-    return new PostgresDriver(db.name, url);
+    return new PostgresDriver(db.name, url, { ...opts, urlVariable: db.urlVariable });
   }
   const { ClickHouseDriver } = await import("./clickhouse.ts");
   return new ClickHouseDriver(db.name, url);

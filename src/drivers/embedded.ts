@@ -21,14 +21,14 @@
 //   CancelRequest is ignored, so a runaway statement can only be stopped by ending the process.
 // - CREATE INDEX CONCURRENTLY works (outside a transaction block, as on a server): there are no
 //   other sessions to wait for.
+// - Extensions: PGlite creates only those whose bundle it was given at start (embedded_extensions.ts
+//   lists the package's), and one created earlier must be given again at every start.
 
 import { PGlite } from "@electric-sql/pglite";
-import { citext } from "@electric-sql/pglite/contrib/citext";
-import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
-import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { basename, dirname, join } from "node:path";
 import { ConfigError, UnreachableError } from "../errors.ts";
+import { isEmbeddedExtension, loadExtensions } from "./embedded_extensions.ts";
 
 /** A running embedded PostgreSQL and how to reach it. */
 export interface EmbeddedServer {
@@ -42,11 +42,12 @@ export interface EmbeddedOptions {
   lockTimeoutMs?: number;
   signal?: AbortSignal;
   onWait?: (message: string) => void;
+  /**
+   * Extensions the run may create (see extensionsNamedIn()); those already in the database are
+   * loaded too, found at start.
+   */
+  extensions?: Iterable<string>;
 }
-
-// The project's example migrations run CREATE EXTENSION for these; PGlite can only create
-// extensions whose bundle was loaded at start. Each adds a few ms, the files ship with the package.
-const extensions = { pgcrypto, citext, uuid_ossp };
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -130,6 +131,21 @@ async function ensureCluster(dataDir: string, scratch: string): Promise<void> {
   await Deno.rename(scratch, dataDir);
 }
 
+/**
+ * Extensions the cluster's configuration preloads. PGlite writes pg_stat_statements into
+ * shared_preload_libraries once it was loaded, and then cannot start without it.
+ */
+async function preloaded(dataDir: string): Promise<string[]> {
+  let conf: string;
+  try {
+    conf = await Deno.readTextFile(join(dataDir, "postgresql.conf"));
+  } catch {
+    return [];
+  }
+  const line = /^\s*shared_preload_libraries\s*=\s*'?([^'#\n]*)/m.exec(conf)?.[1] ?? "";
+  return line.split(",").map((n) => n.trim()).filter(isEmbeddedExtension);
+}
+
 /** Starts PGlite on dataDir behind a socket server on 127.0.0.1 and returns a postgres:// URL for it. */
 export async function startEmbedded(
   dataDir: string,
@@ -143,7 +159,19 @@ export async function startEmbedded(
   let db: PGlite | undefined;
   try {
     await ensureCluster(dataDir, join(parent, `.${name}.init`));
-    db = await PGlite.create(dataDir, { extensions });
+    const wanted = new Set([...(opts.extensions ?? []), ...await preloaded(dataDir)]);
+    db = await PGlite.create(dataDir, { extensions: await loadExtensions(wanted) });
+    // An extension created by an earlier run needs its bundle now too, or its functions (and the
+    // indexes using them) fail; rare enough (the files usually name it) to pay a second start.
+    const installed = await db.query<{ name: string }>("select extname as name from pg_extension");
+    const missing = installed.rows.map((r) => r.name).filter((n) =>
+      isEmbeddedExtension(n) && !wanted.has(n)
+    );
+    if (missing.length > 0) {
+      await db.close();
+      for (const n of missing) wanted.add(n);
+      db = await PGlite.create(dataDir, { extensions: await loadExtensions(wanted) });
+    }
     // maxConnections 1 is the default; said here because the limits above depend on it.
     const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 });
     await server.start();

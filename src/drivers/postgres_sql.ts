@@ -22,7 +22,8 @@ export function trackingTable(schema: string): string {
 }
 
 /**
- * The first query of a connection: where the tracking table lives and whether it exists. It also
+ * The first query of a connection: where the tracking table lives and whether it exists, and
+ * whether the server counts characters as bytes (SQL_ASCII, which converts nothing). It also
  * asks the server (14+) to notice a vanished client within a second: a job killed with SIGKILL in a
  * long migration must not leave its session running, holding the lock and committing later.
  */
@@ -31,7 +32,8 @@ export const CONNECT_SQL = `do $$ begin
 exception when others then null; -- older servers and platforms without the check
 end $$;
 select coalesce(current_schema(), 'public') as schema,
-  to_regclass(format('%I._schema_migrations', coalesce(current_schema(), 'public'))) is not null as has_table`;
+  to_regclass(format('%I._schema_migrations', coalesce(current_schema(), 'public'))) is not null as has_table,
+  current_setting('server_encoding') = 'SQL_ASCII' as bytes`;
 
 /** Creates the tracking table (idempotent). */
 export function createTrackingSql(schema: string): string {
@@ -72,21 +74,76 @@ export function selectContentsSql(schema: string): string {
   } where script in (select jsonb_array_elements_text($1::text::jsonb))`;
 }
 
-/** The statement that starts timing a transactional file; the INSERT reads it back. */
+// now() is when the file's transaction started, so this is how long the file has run: no timer
+// statement of ours runs before the file, where it would break a leading SET TRANSACTION.
+const ELAPSED_SQL = "(extract(epoch from clock_timestamp() - now()) * 1000)::integer";
+
+/** The statement that starts an explicit timer (the data-seed path); the INSERT reads it back with ms "timer". */
 export const TIMER_START_SQL = "select set_config('db_migrate.t0', clock_timestamp()::text, true)";
 
-const ELAPSED_SQL =
+const TIMER_SQL =
   "(extract(epoch from clock_timestamp() - current_setting('db_migrate.t0')::timestamptz) * 1000)::integer";
+
+/** The custom setting that holds piece k of a large file's text until its tracking row is written. */
+export function contentPieceName(k: number): string {
+  return `db_migrate.content_${k}`;
+}
+
+/**
+ * Keeps a piece of the file's text in a setting ($1-free, so it can share a simple query): local to
+ * the transaction for a file run in one, else for the session until it is cleared.
+ */
+export function stashContentSql(k: number, expr: string, local: boolean): string {
+  return `select from set_config('${contentPieceName(k)}', ${expr}, ${local})`;
+}
+
+/** The expression that reassembles the stashed pieces 0..n-1 and a last one (any n). */
+export function contentFromPiecesSql(n: number, last: string): string {
+  if (n === 0) return last;
+  return `(select string_agg(current_setting('${
+    contentPieceName(0).replace(/0$/, "")
+  }' || k), '' order by k) from generate_series(0, ${n - 1}) k) || ${last}`;
+}
+
+/**
+ * The file's text as the server received it within the current query: `start` and `length` in the
+ * server's characters, then the original text put back over each blanked range (`from` 1-based
+ * within the piece). It saves sending the text twice: once to run, once to store.
+ */
+export function queryTextSql(
+  start: number,
+  length: number,
+  restore: { from: number; length: number; text: string }[] = [],
+): string {
+  let expr = `substr(current_query(), ${start}, ${length})`;
+  // Last first, so a restored text of another length does not move the ranges before it.
+  for (const r of [...restore].sort((a, b) => b.from - a.from)) {
+    expr = `overlay(${expr} placing ${quoteLiteral(r.text)} from ${r.from} for ${r.length})`;
+  }
+  return expr;
+}
 
 /** Upserts the tracking row of a file; literals inline so it can share a round trip with the file. */
 export function recordSql(
   schema: string,
   file: TrackedFile,
-  outcome: { success: boolean; ms: number | "timer"; error?: string; statementsDone?: number },
+  outcome: {
+    success: boolean;
+    /** Milliseconds; "elapsed": since the transaction started; "timer": since TIMER_START_SQL. */
+    ms: number | "elapsed" | "timer";
+    error?: string;
+    statementsDone?: number;
+    /** An SQL expression for the stored text; the file's text as a literal when absent. */
+    content?: string;
+  },
 ): string {
   const t = trackingTable(schema);
   const lit = (v: string | null | undefined) => (v == null ? "null" : quoteLiteral(v));
-  const ms = outcome.ms === "timer" ? ELAPSED_SQL : String(Math.round(outcome.ms));
+  const ms = outcome.ms === "elapsed"
+    ? ELAPSED_SQL
+    : outcome.ms === "timer"
+    ? TIMER_SQL
+    : String(Math.round(outcome.ms));
   const cols = "version, description, script, checksum, kind, applied_at, execution_ms, success, " +
     "applied_by, content, error, statements_done";
   const values = [
@@ -99,7 +156,7 @@ export function recordSql(
     ms,
     String(outcome.success),
     "current_user",
-    lit(file.text),
+    outcome.content ?? lit(file.text),
     lit(outcome.error),
     outcome.statementsDone === undefined ? "null" : String(outcome.statementsDone),
   ].join(", ");

@@ -95,7 +95,9 @@ Deno.test("an embedded database serves postgres.js and keeps its data across res
     );
 
     await t.step("pgcrypto, citext and uuid-ossp can be created", async () => {
-      const server = await startEmbedded(dataDir);
+      const server = await startEmbedded(dataDir, {
+        extensions: ["pgcrypto", "citext", "uuid-ossp"],
+      });
       const sql = connect(server.url);
       try {
         await sql.unsafe(`create extension if not exists pgcrypto;
@@ -116,6 +118,39 @@ Deno.test("an embedded database serves postgres.js and keeps its data across res
         await server.close();
       }
     });
+
+    await t.step(
+      "pg_trgm, btree_gin and ltree can be created, and work after a restart",
+      async () => {
+        let server = await startEmbedded(dataDir, {
+          extensions: ["pg_trgm", "btree_gin", "ltree"],
+        });
+        let sql = connect(server.url);
+        try {
+          await sql.unsafe(`create extension if not exists pg_trgm;
+          create extension if not exists btree_gin;
+          create extension if not exists ltree;
+          create table words (w text, n int, path ltree);
+          create index words_trgm on words using gin (w gin_trgm_ops);
+          create index words_n on words using gin (n)`).simple();
+        } finally {
+          await sql.end();
+          await server.close();
+        }
+        // Started without naming them: the extensions in the database are loaded anyway.
+        server = await startEmbedded(dataDir);
+        sql = connect(server.url);
+        try {
+          await sql`insert into words values ('hello', 1, 'a.b.c')`;
+          const [row] = await sql`select similarity(w, 'hallo') > 0.2 as close,
+          nlevel(path) as levels from words where n = 1`;
+          assert.deepEqual({ ...row }, { close: true, levels: 3 });
+        } finally {
+          await sql.end();
+          await server.close();
+        }
+      },
+    );
 
     await t.step(
       "a directory already open elsewhere fails with LOCK_TIMEOUT after the wait",

@@ -93,3 +93,21 @@ Deno.test("parseOptions() reads --resolve-unknown as decisions by query_id", () 
     ]
   ) assert.throws(() => parseOptions(bad, noEnv), UsageError, bad.join(" "));
 });
+
+Deno.test("parseOptions() reads the size limits from flags or env, 64 and 16 MB by default", () => {
+  const d = parseOptions([], noEnv);
+  assert.deepEqual([d.maxFileMb, d.maxStatementMb], [64, 16]);
+  const f = parseOptions(["--max-file-size=200", "--max-statement-size=0.5"], noEnv);
+  assert.deepEqual([f.maxFileMb, f.maxStatementMb], [200, 0.5]);
+  const env = (n: string) =>
+    ({ DB_MIGRATE_MAX_FILE_SIZE: "100", DB_MIGRATE_MAX_STATEMENT_SIZE: "32" })[n];
+  const e = parseOptions([], env);
+  assert.deepEqual([e.maxFileMb, e.maxStatementMb], [100, 32]);
+  for (const bad of ["--max-file-size=0", "--max-file-size=big", "--max-statement-size=-1"]) {
+    assert.throws(() => parseOptions([bad], noEnv), UsageError, bad);
+  }
+  assert.throws(
+    () => parseOptions([], (n) => (n === "DB_MIGRATE_MAX_FILE_SIZE" ? "x" : undefined)),
+    /from DB_MIGRATE_MAX_FILE_SIZE/,
+  );
+});

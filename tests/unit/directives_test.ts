@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
 import { DirectiveError, fileDirectives, refusesTransaction } from "../../src/directives.ts";
+
+// How the file runs, without the transaction-control plan (tested in transaction_control_test.ts).
+function mode(sql: string): { transaction: boolean; reason?: string } {
+  const { transaction, reason } = fileDirectives(sql);
+  return reason === undefined ? { transaction } : { transaction, reason };
+}
 import { SplitError } from "../../src/split.ts";
 
 function throwsDirective(sql: string, message: RegExp, line: number) {
@@ -14,13 +20,13 @@ function throwsDirective(sql: string, message: RegExp, line: number) {
 // --- the directive ---------------------------------------------------------------------------
 
 Deno.test("fileDirectives() runs a plain file in a transaction", () => {
-  assert.deepEqual(fileDirectives("-- users\nCREATE TABLE users (id int);\n"), {
+  assert.deepEqual(mode("-- users\nCREATE TABLE users (id int);\n"), {
     transaction: true,
   });
 });
 
 Deno.test("fileDirectives() reads the no-transaction directive on the first line", () => {
-  assert.deepEqual(fileDirectives("-- db-migrate: no-transaction\nSELECT 1;\n"), {
+  assert.deepEqual(mode("-- db-migrate: no-transaction\nSELECT 1;\n"), {
     transaction: false,
     reason: "directive at line 1",
   });
@@ -41,12 +47,12 @@ Deno.test("fileDirectives() reads the directive with any case and spacing", () =
 Deno.test("fileDirectives() reads the directive after other leading comments and blank lines", () => {
   const sql =
     "/* header\n   block */\n\n-- why: big table\n  -- db-migrate: no-transaction\nSELECT 1;";
-  assert.deepEqual(fileDirectives(sql), { transaction: false, reason: "directive at line 5" });
+  assert.deepEqual(mode(sql), { transaction: false, reason: "directive at line 5" });
 });
 
 Deno.test("fileDirectives() counts directive lines right in a CRLF file with a BOM", () => {
   const sql = "\uFEFF-- note\r\n-- db-migrate: no-transaction\r\nSELECT 1;\r\n";
-  assert.deepEqual(fileDirectives(sql), { transaction: false, reason: "directive at line 2" });
+  assert.deepEqual(mode(sql), { transaction: false, reason: "directive at line 2" });
 });
 
 Deno.test("fileDirectives() reads the directive in a file with no statement", () => {
@@ -54,7 +60,7 @@ Deno.test("fileDirectives() reads the directive in a file with no statement", ()
 });
 
 Deno.test("fileDirectives() ignores a directive after the first statement", () => {
-  assert.deepEqual(fileDirectives("SELECT 1;\n-- db-migrate: no-transaction\nSELECT 2;"), {
+  assert.deepEqual(mode("SELECT 1;\n-- db-migrate: no-transaction\nSELECT 2;"), {
     transaction: true,
   });
 });
@@ -95,7 +101,7 @@ Deno.test("fileDirectives() passes on a SplitError for text it cannot split", ()
 
 Deno.test("fileDirectives() detects CREATE INDEX CONCURRENTLY with its line", () => {
   const sql = "-- index\nSET lock_timeout = '5s';\n\ncreate  index\n  concurrently idx ON t (a);\n";
-  assert.deepEqual(fileDirectives(sql), {
+  assert.deepEqual(mode(sql), {
     transaction: false,
     reason: "CREATE INDEX CONCURRENTLY at line 4",
   });
@@ -103,7 +109,7 @@ Deno.test("fileDirectives() detects CREATE INDEX CONCURRENTLY with its line", ()
 
 Deno.test("fileDirectives() prefers the directive's reason over a detected statement", () => {
   const sql = "-- db-migrate: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);";
-  assert.deepEqual(fileDirectives(sql), { transaction: false, reason: "directive at line 1" });
+  assert.deepEqual(mode(sql), { transaction: false, reason: "directive at line 1" });
 });
 
 Deno.test("fileDirectives() detects the statements PostgreSQL refuses in a transaction", () => {
@@ -135,7 +141,7 @@ Deno.test("fileDirectives() detects the statements PostgreSQL refuses in a trans
     ["ALTER SUBSCRIPTION s REFRESH PUBLICATION", "ALTER SUBSCRIPTION ... PUBLICATION"],
   ];
   for (const [statement, label] of cases) {
-    assert.deepEqual(fileDirectives(`SELECT 1;\n${statement};`), {
+    assert.deepEqual(mode(`SELECT 1;\n${statement};`), {
       transaction: false,
       reason: `${label} at line 2`,
     }, statement);
@@ -160,7 +166,7 @@ Deno.test("fileDirectives() leaves statements that run in a transaction alone", 
     "COMMENT ON TABLE t IS 'run VACUUM; DROP DATABASE x'",
   ];
   for (const statement of statements) {
-    assert.deepEqual(fileDirectives(`${statement};`), { transaction: true }, statement);
+    assert.deepEqual(mode(`${statement};`), { transaction: true }, statement);
   }
 });
 
@@ -172,12 +178,12 @@ Deno.test("fileDirectives() does not count matches inside strings or comments", 
     "SELECT $$ DROP DATABASE x; $$;",
     "DO $body$ BEGIN EXECUTE 'VACUUM'; END $body$;",
   ].join("\n");
-  assert.deepEqual(fileDirectives(sql), { transaction: true });
+  assert.deepEqual(mode(sql), { transaction: true });
 });
 
 Deno.test("fileDirectives() reads through comments inside a statement", () => {
   const sql = "CREATE /* unique? */ INDEX -- why\n CONCURRENTLY i ON t (a);";
-  assert.deepEqual(fileDirectives(sql), {
+  assert.deepEqual(mode(sql), {
     transaction: false,
     reason: "CREATE INDEX CONCURRENTLY at line 1",
   });

@@ -152,6 +152,25 @@ Deno.test("discoverMigrations() proposes the next free version in the folder's p
   }
 });
 
+Deno.test("discoverMigrations() refuses a SQL file over --max-file-size before reading it", async () => {
+  const dir = await folder({
+    "V1__big.sql": "x".repeat(1024 * 1024 + 1),
+    "V2__ok.sql": "select 1;",
+  });
+  try {
+    assert.throws(
+      () => discoverMigrations(dir, "postgres", { maxFileMb: 1 }),
+      (e: unknown) =>
+        e instanceof ConfigError && e.code === "FILE_TOO_LARGE" && e.exitCode === 2 &&
+        /V1__big\.sql" of database "postgres" is 1\.0 MB, over the limit of 1 MB/.test(e.message) &&
+        /--max-file-size=MB/.test(e.hint ?? ""),
+    );
+    assert.equal(discoverMigrations(dir, "postgres", { maxFileMb: 2 }).length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("discoverMigrations() refuses a directory named like a migration", async () => {
   const dir = await folder({ "V1__ok.sql": "select 1;", "V2__dir.sql/inner.sql": "select 2;" });
   try {
@@ -199,6 +218,25 @@ Deno.test("discoverMigrations() gives each unreadable file the hint of its cause
     assert.deepEqual(discoverMigrations(dir, "postgres").map((f) => f.text), [
       "select 1;",
       "select 2;",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() reads a file larger than a slice to the same text and checksum", async () => {
+  // Over 1 MB, with a BOM, CRLF line ends and characters of every UTF-8 length across slices.
+  const body = Array.from({ length: 60_000 }, (_, i) => `SELECT ${i}, 'é€😀';`).join("\r\n");
+  const dir = await folder({ "V1__large.sql": `\uFEFF${body}\r\n`, "V2__same.sql": "" });
+  try {
+    await Deno.writeTextFile(`${dir}/V2__same.sql`, `${body.replaceAll("\r\n", "\n")}\n`);
+    const [large, same] = discoverMigrations(dir, "postgres", { maxFileMb: 64 });
+    assert.ok(large!.text.length > 1024 * 1024);
+    assert.equal(large!.text, same!.text);
+    assert.equal(large!.checksum, same!.checksum);
+    assert.deepEqual(discoverMigrations(dir, "postgres").map((f) => f.checksum), [
+      large!.checksum,
+      same!.checksum,
     ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -308,5 +346,27 @@ Deno.test("noDatabaseError() says whether the folder is missing or holds no data
     assert.match(noDatabaseError(`${dir}/README.md`).message, /it is not a folder/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() counts text beyond Latin-1 twice against --max-file-size", async () => {
+  // 0.6 MB either way: Latin-1 (é) passes a 1 MB limit, Cyrillic (two bytes a character in
+  // JavaScript) does not.
+  const latin = "SELECT 'é';\n".repeat(50_000);
+  const cyrillic = "SELECT 'ж';\n".repeat(50_000);
+  const dir = await folder({ "V1__latin.sql": latin });
+  const wide = await folder({ "V1__wide.sql": cyrillic });
+  try {
+    assert.equal(discoverMigrations(dir, "postgres", { maxFileMb: 1 })[0]!.text, latin);
+    assert.throws(
+      () => discoverMigrations(wide, "postgres", { maxFileMb: 1 }),
+      (e: unknown) =>
+        e instanceof ConfigError && e.code === "FILE_TOO_LARGE" &&
+        /characters beyond Latin-1, which takes twice its size/.test(e.message),
+    );
+    assert.equal(discoverMigrations(wide, "postgres", { maxFileMb: 2 })[0]!.text, cyrillic);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(wide, { recursive: true });
   }
 });

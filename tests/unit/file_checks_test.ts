@@ -81,5 +81,5 @@ Deno.test("checkSqlFile() names the file, line and column of what stops it, with
       `${code}: ${JSON.stringify(text)}`,
     );
   }
-  assert.equal(checkSqlFile(file("select 1;\nselect 2;"), "postgres", "app").length, 2);
+  assert.equal(checkSqlFile(file("select 1;\nselect 2;"), "postgres", "app"), 2);
 });

@@ -4,6 +4,7 @@ import {
   lineColumn,
   SplitError,
   splitStatements,
+  statementHead,
   stripComments,
 } from "../../src/split.ts";
 
@@ -418,4 +419,34 @@ Deno.test("splitStatements() stays linear on a file that is one long line", () =
   assert.equal(statements.length, 20_000);
   assert.deepEqual([statements[19_999]?.line, statements[19_999]?.column], [1, 639_969]);
   assert.ok(ms < 500, `took ${ms.toFixed(2)} ms`);
+});
+
+// --- statementHead() ------------------------------------------------------------------------
+
+Deno.test("statementHead() shows a short statement whole, all its lines", () => {
+  const [stmt] = splitStatements("-- why\nINSERT INTO t (id)\nSELECT id\n  FROM u;", "postgres");
+  assert.equal(statementHead(stmt!), "INSERT INTO t (id)\nSELECT id\n  FROM u");
+});
+
+Deno.test("statementHead() shortens a long statement in the middle, by lines", () => {
+  const lines = Array.from({ length: 40 }, (_, i) => `  (${i}, 'row ${i}'),`);
+  const sql = `INSERT INTO t (id, name) VALUES\n${lines.join("\n")}\n  (40, 'last');`;
+  const [stmt] = splitStatements(sql, "postgres");
+  const shown = statementHead(stmt!).split("\n");
+  assert.deepEqual(shown.slice(0, 2), ["INSERT INTO t (id, name) VALUES", "  (0, 'row 0'),"]);
+  assert.match(shown.join("\n"), /\n\.\.\. \(\d+ lines left out\) \.\.\.\n/);
+  assert.equal(shown.at(-1), "  (40, 'last')");
+  const left = Number(/\((\d+) lines left out\)/.exec(shown.join("\n"))![1]);
+  // Every line of the statement is either shown or counted.
+  assert.equal(shown.length - 1 + left, 42);
+});
+
+Deno.test("statementHead() shortens one long line by characters, keeping both ends", () => {
+  const sql = `INSERT INTO t VALUES ${"(1, 'x'), ".repeat(1000)}(2, 'end');`;
+  const [stmt] = splitStatements(sql, "postgres");
+  const shown = statementHead(stmt!);
+  assert.ok(shown.length < 600, `${shown.length} characters`);
+  assert.match(shown, /^INSERT INTO t VALUES \(1, 'x'\)/);
+  assert.match(shown, / \.\.\. \([\d,]+ characters left out\) \.\.\. /);
+  assert.match(shown, /\(2, 'end'\)$/);
 });
