@@ -3,6 +3,7 @@
 
 import { checksum, decodeFile } from "./checksum.ts";
 import { ConfigError } from "./errors.ts";
+import { checksumFileSync } from "./seeds/csv_file.ts";
 import type { SeedMode, SeedSet, TrackedFile } from "./types.ts";
 
 const MIGRATION_NAME = /^V(\d+)__(.+)\.sql$/;
@@ -59,6 +60,19 @@ function readTracked(path: string, database: string): { text: string; sum: strin
   }
   const text = decodeFile(bytes);
   return { text, sum: checksum(text) };
+}
+
+/** Checksums a CSV seed in chunks, keeping none of its text. */
+function readCsvTracked(path: string, database: string): { text: string; sum: string } {
+  try {
+    return { text: "", sum: checksumFileSync(path) };
+  } catch (err) {
+    throw new ConfigError(
+      "UNREADABLE_FILE",
+      `cannot read "${path}" of database "${database}": ${(err as Error).message}`,
+      { database, position: { file: path }, hint: "check the file's permissions" },
+    );
+  }
 }
 
 /** Lists, reads and checksums the migrations of one database, sorted by version. */
@@ -160,7 +174,11 @@ export function discoverSeeds(
       const ext = name.slice(dot + 1).toLowerCase();
       if ((ext === "yaml" || ext === "yml") && csvStems.has(name.slice(0, dot))) continue;
       const path = `${setDir}/${name}`;
-      const { text, sum } = readTracked(path, database);
+      // A CSV seed may be larger than the job's memory: it is checksummed in chunks and read again
+      // from disk, in chunks, when it is checked and loaded (src/seeds/csv_file.ts).
+      const { text, sum } = ext === "csv"
+        ? readCsvTracked(path, database)
+        : readTracked(path, database);
       out.push({
         kind: "seed",
         version: null,

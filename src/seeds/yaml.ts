@@ -3,7 +3,9 @@
 
 import type { Document, LineCounter, Node as YamlNode, ParsedNode } from "yaml";
 import { bcryptCost, checkBcryptText } from "./bcrypt.ts";
+import { FastYaml, Unsupported } from "./yaml_fast.ts";
 import { seedError } from "./errors.ts";
+import { parseRef, splitTableName } from "./yaml_names.ts";
 import type { Pos, SeedRow, SeedTable, SeedValue, YamlSeed } from "./types.ts";
 
 type Yaml = typeof import("yaml");
@@ -20,6 +22,10 @@ export interface YamlSource {
   text: string;
   /** BCRYPT_COST as set (default: the environment's). */
   bcryptCost?: string | undefined;
+  /** DB_MIGRATE_YAML_DOCUMENT_MB as set (default: the environment's). */
+  documentLimitMb?: string | undefined;
+  /** For tests: "document" reads with the document API only, "fast" with the fast reader only. */
+  reader?: "fast" | "document";
 }
 
 let yamlModule: Promise<Yaml> | null = null;
@@ -30,45 +36,176 @@ export function loadYaml(): Promise<Yaml> {
   return yamlModule;
 }
 
-/** Splits `audit.events` into schema and table; a plain name has no schema. */
-export function splitTableName(name: string): { schema: string | null; table: string } | null {
-  const parts = name.split(".");
-  if (parts.length > 2 || parts.some((p) => p === "")) return null;
-  return parts.length === 2
-    ? { schema: parts[0]!, table: parts[1]! }
-    : { schema: null, table: name };
-}
+export { parseRef, splitTableName } from "./yaml_names.ts";
 
-/** Parses `TABLE.COLUMN=VALUE` (TABLE may be schema-qualified; VALUE may hold anything). */
-export function parseRef(text: string): { table: string; column: string; value: string } | null {
-  const eq = text.indexOf("=");
-  if (eq < 0) return null;
-  const left = text.slice(0, eq).trim();
-  const dot = left.lastIndexOf(".");
-  if (dot <= 0 || dot === left.length - 1) return null;
-  const table = left.slice(0, dot), column = left.slice(dot + 1);
-  if (!splitTableName(table)) return null;
-  return { table, column, value: text.slice(eq + 1) };
+/**
+ * Files up to this size whose YAML the fast reader does not follow are read with the `yaml`
+ * package's document API, which takes about 70 bytes of memory per byte of YAML; a larger one is
+ * refused, naming the setting that raises the limit (DB_MIGRATE_YAML_DOCUMENT_MB).
+ */
+export const DOCUMENT_LIMIT_MB = 2;
+
+/**
+ * Rows of files up to this many characters are kept from the check to the load; a larger file's
+ * rows are read again, a batch at a time, while it loads (keeping them costs memory and, in
+ * garbage collection, more time than reading them twice).
+ */
+export const KEEP_ROWS_CHARS = 64 << 10;
+
+/** The document API's size limit in characters: DB_MIGRATE_YAML_DOCUMENT_MB or the default. */
+function documentLimit(raw: string | undefined): number {
+  const mb = Number(raw);
+  return (raw && Number.isFinite(mb) && mb > 0 ? mb : DOCUMENT_LIMIT_MB) * (1 << 20);
 }
 
 /** Parses and checks the shape of a YAML seed: tables → rows, tags, keys (no database needed). */
 export async function parseYamlSeed(src: YamlSource): Promise<YamlSeed> {
-  const yaml = await loadYaml();
-  const lineCounter = new yaml.LineCounter();
-  const doc = yaml.parseDocument(src.text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    customTags: [
-      { tag: "!bcrypt", resolve: (s: string) => s },
-      { tag: "!ref", resolve: (s: string) => s },
-    ],
-  });
-  return new YamlReader(yaml, doc, lineCounter, src).read();
+  const where = { path: src.path, database: src.database };
+  let seed: YamlSeed;
+  let bcrypt: boolean;
+  try {
+    if (src.reader === "document") throw new Unsupported(0, { line: 1, column: 1 }, "asked");
+    const r = readFast(src);
+    seed = r.seed;
+    bcrypt = r.bcrypt;
+  } catch (err) {
+    if (!(err instanceof Unsupported) || src.reader === "fast") throw err;
+    const raw = src.documentLimitMb ?? Deno.env.get("DB_MIGRATE_YAML_DOCUMENT_MB");
+    const limit = documentLimit(raw);
+    if (src.text.length > limit) {
+      throw seedError(
+        { ...where, pos: err.pos },
+        `${err.message}: a YAML seed over ${
+          limit / (1 << 20)
+        } MB must be written as plain rows (scalars, quoted texts on one line, flow and block lists and maps, !bcrypt, !ref), which are read row by row`,
+        "write the rows plainly (no anchors, aliases, block scalars or texts over several lines), " +
+          "split the file, or raise DB_MIGRATE_YAML_DOCUMENT_MB (about 70 MB of memory per MB of YAML)",
+      );
+    }
+    const yaml = await loadYaml();
+    const lineCounter = new yaml.LineCounter();
+    const doc = yaml.parseDocument(src.text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      customTags: [
+        { tag: "!bcrypt", resolve: (s: string) => s },
+        { tag: "!ref", resolve: (s: string) => s },
+      ],
+    });
+    const reader = new YamlReader(yaml, doc, lineCounter, src);
+    seed = reader.read();
+    bcrypt = reader.bcrypt;
+  }
+  if (bcrypt) {
+    const parsed = bcryptCost(src.bcryptCost ?? Deno.env.get("BCRYPT_COST"));
+    if (typeof parsed === "string") {
+      throw seedError({ ...where, pos: null }, parsed, "set BCRYPT_COST to 4..31");
+    }
+    seed.bcryptCost = parsed;
+  }
+  return seed;
 }
 
+/** Reads a file with the fast reader (throws Unsupported where it cannot). */
+function readFast(src: YamlSource): { seed: YamlSeed; bcrypt: boolean } {
+  const where = { path: src.path, database: src.database };
+  const r = new FastYaml(src.text, where);
+  const keep = src.text.length <= KEEP_ROWS_CHARS;
+  const tables: SeedTable[] = [];
+  const names = new Set<string>();
+  const refs = new Set<string>();
+  let table: SeedTable | null = null, shapes = new Set<string>();
+  let last: SeedRow | null = null;
+  r.tables((head, cursor) => {
+    if (names.has(head.name)) throw new Unsupported(0, head.pos, "a table twice");
+    names.add(head.name);
+    if (!splitTableName(head.name)) {
+      throw seedError(
+        { ...where, pos: head.pos },
+        `"${head.name}" is not a table name`,
+        "write `table` or `schema.table`",
+      );
+    }
+    shapes = new Set();
+    last = null;
+    table = { ...head, rows: keep ? [] : null, count: 0, shapes: [], at: cursor };
+    tables.push(table);
+  }, (row) => {
+    const t = table!;
+    t.count++;
+    t.rows?.push(row);
+    if (!last || !sameColumns(last, row)) addShape(t, shapes, row);
+    last = row;
+    for (const c of row.cells) if (c.value.kind === "ref") refs.add(c.value.table);
+  });
+  return {
+    seed: {
+      format: "yaml",
+      path: src.path,
+      tables,
+      refTables: [...refs],
+      bcryptCost: 10,
+      text: src.text,
+    },
+    bcrypt: r.bcrypt,
+  };
+}
+
+function sameColumns(a: SeedRow, b: SeedRow): boolean {
+  if (a.cells.length !== b.cells.length) return false;
+  for (let i = 0; i < a.cells.length; i++) {
+    if (a.cells[i]!.column !== b.cells[i]!.column) return false;
+  }
+  return true;
+}
+
+/** Records a row's column list among the table's shapes. */
+function addShape(t: SeedTable, seen: Set<string>, row: SeedRow): void {
+  const columns = row.cells.map((c) => c.column);
+  const id = columns.join("\0");
+  if (seen.has(id)) return;
+  seen.add(id);
+  t.shapes.push(columns);
+}
+
+/**
+ * Calls `batch` with the rows of a table in file order, up to `size` at a time: the kept rows, or
+ * rows read again from the text, so that only one batch of a large file's rows lives at once.
+ */
+export async function eachRowBatch(
+  seed: YamlSeed,
+  table: SeedTable,
+  database: string,
+  size: number,
+  batch: (rows: SeedRow[]) => Promise<void>,
+): Promise<void> {
+  if (table.rows) {
+    for (let i = 0; i < table.rows.length; i += size) await batch(table.rows.slice(i, i + size));
+    return;
+  }
+  const r = new FastYaml(seed.text, { path: seed.path, database });
+  let cursor = table.at;
+  while (cursor) {
+    const rows: SeedRow[] = [];
+    cursor = r.rowsFrom(cursor, size, (row) => rows.push(row));
+    if (rows.length > 0) await batch(rows);
+  }
+}
+
+/**
+ * How many values aliases may stand for in one file. Each `*name` repeats the anchored value, so
+ * nested aliases grow exponentially (ten levels of ten references: ten billion values from a few
+ * hundred bytes); a file that needs more should write its values out.
+ */
+export const MAX_ALIAS_VALUES = 100_000;
+
+/** The document API's reader: all of YAML, for files the fast reader does not follow. */
 class YamlReader {
-  #bcrypt = false;
+  bcrypt = false;
+  /** Values built so far through aliases, and the outermost alias being expanded. */
+  #aliasValues = 0;
+  #alias: YamlNode | null = null;
 
   constructor(
     readonly yaml: Yaml,
@@ -97,9 +234,15 @@ class YamlReader {
     }
     const root = this.doc.contents;
     const tables: SeedTable[] = [];
-    if (root === null || (this.yaml.isScalar(root) && root.value === null)) {
-      return { format: "yaml", path: this.src.path, tables, bcryptCost: 10 };
-    }
+    const seed: YamlSeed = {
+      format: "yaml",
+      path: this.src.path,
+      tables,
+      refTables: [],
+      bcryptCost: 10,
+      text: this.src.text,
+    };
+    if (root === null || (this.yaml.isScalar(root) && root.value === null)) return seed;
     if (!this.yaml.isMap(root)) {
       this.fail(
         this.nodePos(root),
@@ -113,13 +256,16 @@ class YamlReader {
     // Tags the walk did not reject (and any other warning) still stop the file.
     const warning = this.doc.warnings[0];
     if (warning) this.fail(this.pos(warning.pos[0]), warning.message.split("\n")[0]!);
-    let cost = 10;
-    if (this.#bcrypt) {
-      const parsed = bcryptCost(this.src.bcryptCost ?? Deno.env.get("BCRYPT_COST"));
-      if (typeof parsed === "string") this.fail(null, parsed, "set BCRYPT_COST to 4..31");
-      cost = parsed;
+    const refs = new Set<string>();
+    for (const t of tables) {
+      const seen = new Set<string>();
+      for (const row of t.rows!) {
+        addShape(t, seen, row);
+        for (const c of row.cells) if (c.value.kind === "ref") refs.add(c.value.table);
+      }
     }
-    return { format: "yaml", path: this.src.path, tables, bcryptCost: cost };
+    seed.refTables = [...refs];
+    return seed;
   }
 
   name(node: ParsedNode | null, what: string): string {
@@ -173,7 +319,7 @@ class YamlReader {
     const rows: SeedRow[] = rowsNode.items.map((item, i) =>
       this.row(item as ParsedNode, i + 1, name)
     );
-    return { name, pos, key, rows };
+    return { name, pos, key, rows, count: rows.length, shapes: [], at: null };
   }
 
   keyList(node: ParsedNode | null): { columns: string[]; pos: Pos } {
@@ -189,6 +335,17 @@ class YamlReader {
   }
 
   row(node: ParsedNode | null, index: number, table: string): SeedRow {
+    const outer = this.#alias === null && this.yaml.isAlias(node);
+    if (outer) this.#alias = node;
+    try {
+      return this.plainRow(node, index, table);
+    } finally {
+      if (outer) this.#alias = null;
+    }
+  }
+
+  plainRow(node: ParsedNode | null, index: number, table: string): SeedRow {
+    this.countAliased();
     const n = this.deref(node);
     const pos = this.nodePos(node);
     if (!this.yaml.isMap(n)) {
@@ -239,6 +396,27 @@ class YamlReader {
   }
 
   value(node: ParsedNode | null, top: boolean, rowPos: Pos): SeedValue {
+    const outer = this.#alias === null && this.yaml.isAlias(node);
+    if (outer) this.#alias = node;
+    try {
+      return this.plainValue(node, top, rowPos);
+    } finally {
+      if (outer) this.#alias = null;
+    }
+  }
+
+  /** Counts a value built through an alias; too many is an error at the alias. */
+  countAliased(): void {
+    if (this.#alias === null || ++this.#aliasValues <= MAX_ALIAS_VALUES) return;
+    this.fail(
+      this.nodePos(this.#alias),
+      `aliases here and before stand for more than ${MAX_ALIAS_VALUES.toLocaleString("en")} values`,
+      "write the values out instead of nesting aliases",
+    );
+  }
+
+  plainValue(node: ParsedNode | null, top: boolean, rowPos: Pos): SeedValue {
+    this.countAliased();
     const n = this.deref(node);
     // `column:` with nothing after it is null, positioned at the row.
     if (n === null) return { kind: "null", pos: node ? this.nodePos(node) : rowPos };
@@ -268,7 +446,7 @@ class YamlReader {
       if (tag === "!bcrypt") {
         const problem = checkBcryptText(text);
         if (problem) this.fail(pos, problem, "use a shorter password");
-        this.#bcrypt = true;
+        this.bcrypt = true;
         return { kind: "bcrypt", text, pos };
       }
       const ref = parseRef(text);

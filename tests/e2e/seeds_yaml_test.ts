@@ -394,3 +394,36 @@ Deno.test("--dry-run lists each YAML seed's tables and row counts, never a value
     });
   });
 });
+
+Deno.test("a large YAML file (rows read again while loading) names the line and column of a late mistake, exit 2, rolled back", async () => {
+  const rows = (bad: (i: number) => string | null) =>
+    Array.from({ length: 3000 }, (_, i) => bad(i) ?? `  - { id: ${i + 1}, action: user.login }`);
+  const cases: [string, RegExp][] = [
+    [
+      `audit.events:\n${
+        rows((i) => (i === 2899 ? "  - { id: x2900, action: user.login }" : null)).join("\n")
+      }\n`,
+      /010_example\.yaml:2903:11" of "postgres": column "id" of "audit\.events": "x2900" is not an integer/,
+    ],
+    [
+      `audit.events:\n${
+        rows((i) => (i === 2989 ? "  - { id: 17, action: user.login }" : null)).join("\n")
+      }\n`,
+      /010_example\.yaml:2993:5" of "postgres": rows 17 \(line 20\) and 2990 of "audit\.events" have the same key/,
+    ],
+  ];
+  for (const [seed, want] of cases) {
+    await withPgDatabase(async (url) => {
+      await withProject(project(`notes:\n  - { id: 1, body: first }\n${seed}`), async (dir) => {
+        const r = await apply(dir, url);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, want);
+        const [n] = await pgQuery(
+          url,
+          "SELECT (SELECT count(*) FROM audit.events)::int + (SELECT count(*) FROM notes)::int AS n",
+        );
+        assert.equal(n?.n, 0);
+      });
+    });
+  }
+});
