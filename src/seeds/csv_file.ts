@@ -135,7 +135,7 @@ export async function eachRecord(
       const opened = scan.openedAt >= 0 ? bytePos(buf, scan.openedAt, pos, line) : null;
       throw new CsvSyntaxError(scan.error, at, opened);
     }
-    const bad = invalidUtf8At(buf, pos, scan.end);
+    const bad = scan.high ? invalidUtf8At(buf, pos, scan.end) : -1;
     if (bad >= 0) {
       throw new CsvSyntaxError(
         `invalid UTF-8: byte 0x${buf[bad]!.toString(16).padStart(2, "0")}`,

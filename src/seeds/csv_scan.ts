@@ -32,6 +32,8 @@ export class RecordScanner {
   newlines = 0;
   /** Whether the record ended with CR LF (else LF, or the end of the data). */
   crlf = false;
+  /** Whether the record has a byte over 0x7F (only then is its UTF-8 checked). */
+  high = false;
   /** For Scan.Error: what is wrong, where, and where the quoted field it is in opened (or -1). */
   error = "";
   errorAt = 0;
@@ -66,7 +68,7 @@ export class RecordScanner {
   scan(buf: Uint8Array, from: number, limit: number, final: boolean): Scan {
     this.count = 0;
     this.newlines = 0;
-    let i = from;
+    let i = from, hi = 0;
     for (;;) {
       const fieldStart = i;
       if (i < limit && buf[i] === QUOTE) {
@@ -85,6 +87,7 @@ export class RecordScanner {
             i++;
             break;
           }
+          hi |= c;
           if (c === LF) this.newlines++;
           else if (c === NUL) {
             return this.#fail("a NUL character (PostgreSQL text cannot hold it)", fieldStart);
@@ -115,6 +118,7 @@ export class RecordScanner {
           if (c === NUL) {
             return this.#fail("a NUL character (PostgreSQL text cannot hold it)", fieldStart);
           }
+          hi |= c;
           i++;
         }
       }
@@ -123,6 +127,7 @@ export class RecordScanner {
         if (!final) return Scan.More;
         this.end = this.next = i;
         this.crlf = false;
+        this.high = hi > 0x7f;
         return Scan.Record;
       }
       const c = buf[i]!;
@@ -130,6 +135,7 @@ export class RecordScanner {
         this.end = i;
         this.crlf = c === CR;
         this.next = i + (c === CR ? 2 : 1);
+        this.high = hi > 0x7f;
         return Scan.Record;
       }
       i++; // the comma

@@ -395,21 +395,21 @@ Deno.test("--dry-run lists each YAML seed's tables and row counts, never a value
   });
 });
 
-Deno.test("a large YAML file (rows read again while loading) names the line and column of a late mistake, exit 2, rolled back", async () => {
+Deno.test("a YAML file over 2 MB (rows read again while loading) names the line and column of a late mistake, exit 2, rolled back", async () => {
   const rows = (bad: (i: number) => string | null) =>
-    Array.from({ length: 3000 }, (_, i) => bad(i) ?? `  - { id: ${i + 1}, action: user.login }`);
+    Array.from({ length: 50_000 }, (_, i) => bad(i) ?? `  - { id: ${i + 1}, action: user.login }`);
   const cases: [string, RegExp][] = [
     [
       `audit.events:\n${
-        rows((i) => (i === 2899 ? "  - { id: x2900, action: user.login }" : null)).join("\n")
+        rows((i) => (i === 48_999 ? "  - { id: x49000, action: user.login }" : null)).join("\n")
       }\n`,
-      /010_example\.yaml:2903:11" of "postgres": column "id" of "audit\.events": "x2900" is not an integer/,
+      /010_example\.yaml:49003:11" of "postgres": column "id" of "audit\.events": "x49000" is not an integer/,
     ],
     [
       `audit.events:\n${
-        rows((i) => (i === 2989 ? "  - { id: 17, action: user.login }" : null)).join("\n")
+        rows((i) => (i === 49_989 ? "  - { id: 17, action: user.login }" : null)).join("\n")
       }\n`,
-      /010_example\.yaml:2993:5" of "postgres": rows 17 \(line 20\) and 2990 of "audit\.events" have the same key/,
+      /010_example\.yaml:49993:5" of "postgres": rows 17 \(line 20\) and 49990 of "audit\.events" have the same key/,
     ],
   ];
   for (const [seed, want] of cases) {
