@@ -7,7 +7,7 @@ import type postgres from "postgres";
 import { ApplyError, MigrateError } from "../errors.ts";
 import type { Pos, TableInfo } from "../seeds/types.ts";
 import type { ApplyOutcome, SeedRequest } from "./driver.ts";
-import { CATALOG_SQL, parseCatalog, regclassName } from "./postgres_seed_sql.ts";
+import { CATALOG_SQL, IS_PGLITE_SQL, parseCatalog, regclassName } from "./postgres_seed_sql.ts";
 import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres_sql.ts";
 import { type PgError, serverMessage } from "./postgres_errors.ts";
 
@@ -112,6 +112,14 @@ export class SeedRun {
       serverMessage: serverMessage(err) + (context ? `\n  at ${context}` : ""),
       ...(pos ? { line: pos.line, column: pos.column } : {}),
     });
+  }
+
+  #pglite: Promise<boolean> | null = null;
+
+  /** Whether the server is PGlite, whose socket server cannot take COPY FROM STDIN (asked once). */
+  pglite(): Promise<boolean> {
+    this.#pglite ??= this.q(IS_PGLITE_SQL).then(([r]) => r?.pglite === true);
+    return this.#pglite;
   }
 
   async catalog(names: string[]): Promise<Map<string, TableInfo>> {

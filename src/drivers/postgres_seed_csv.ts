@@ -19,7 +19,6 @@ import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts"
 import {
   copyCsvSql,
   duplicateKeySql,
-  IS_PGLITE_SQL,
   isEmptySql,
   lockForLoadSql,
   mergeSql,
@@ -33,8 +32,7 @@ export async function loadCsv(run: SeedRun, seed: CsvSeed): Promise<string> {
   const { info, columns, key } = await checkTarget(run, seed);
   const label = `(CSV into "${seed.table}")`;
   if (seed.records === 0) return `${note(run.counts, 1)} ${label}`;
-  const [server] = await run.q(IS_PGLITE_SQL);
-  const pglite = server?.pglite === true;
+  const pglite = await run.pglite();
   if (!pglite && await emptyAndLocked(run, info)) {
     // Nothing to merge with: COPY straight into the table. Two rows with one key then collide as a
     // unique violation, which the merge below treats by the seed's rules instead.

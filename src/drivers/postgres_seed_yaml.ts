@@ -32,6 +32,7 @@ import {
   existingSql,
   mergeSql,
   refLookupSql,
+  stageInsertSql,
   stagingSql,
 } from "./postgres_seed_sql.ts";
 import { quoteIdent } from "./postgres_sql.ts";
@@ -132,6 +133,7 @@ class TableLoad {
     const hashes = await this.resolveBcrypt(rows, refs, this.seed.bcryptCost);
     const valueOf = (cell: Cell): string | null =>
       cell.kind === "value" ? cell.text : cell.kind === "ref" ? refs.get(cell)! : hashes.get(cell)!;
+    if (await this.run.pglite()) return await this.insert(rows, valueOf);
     const width = this.stage.length;
     const lines: string[] = [];
     const fields = new Array<string>(width);
@@ -152,6 +154,37 @@ class TableLoad {
     } catch (err) {
       if (this.run.req.signal.aborted) throw err;
       throw this.copyFailure(err, rows, valueOf);
+    }
+  }
+
+  /** Stages rows with parameterised INSERTs (PGlite, which takes no COPY FROM STDIN). */
+  async insert(rows: PlannedRow[], valueOf: (c: Cell) => string | null): Promise<void> {
+    const width = this.stage.length;
+    const values = rows.map((row) => {
+      const fields = new Array<string | null>(width).fill(null);
+      const at: number[] = [];
+      row.columns.forEach((c, i) => {
+        const k = this.#stageAt.get(c.name)!;
+        at.push(k);
+        fields[k] = valueOf(row.cells[i]!);
+      });
+      this.#addToRun(row, at);
+      return fields;
+    });
+    const per = Math.max(1, Math.floor(30000 / width));
+    for (let i = 0; i < rows.length; i += per) {
+      const part = values.slice(i, i + per);
+      const write = (lo: number, hi: number) =>
+        this.run.q(stageInsertSql(this.stage, hi - lo), part.slice(lo, hi).flat()).then(() => {});
+      const err = await this.run.attempt(() => write(0, part.length));
+      if (err === null) continue;
+      const found = await this.run.bisect(part.length, write);
+      const row = rows[i + (found?.index ?? 0)]!;
+      throw this.run.applyError(
+        found?.error ?? err,
+        cellPos(row, found?.error ?? err, valueOf),
+        `row ${row.index} of "${this.table.name}" (line ${row.pos.line})`,
+      );
     }
   }
 

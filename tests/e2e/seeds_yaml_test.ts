@@ -427,3 +427,39 @@ Deno.test("a YAML file over 2 MB (rows read again while loading) names the line 
     });
   }
 });
+
+Deno.test("a YAML seed loads on the embedded PostgreSQL too (PGlite takes no COPY FROM STDIN)", async () => {
+  const items = Array.from(
+    { length: 1500 },
+    (_, i) => `  - { id: ${i + 1}, tags: [a, b], meta: { n: ${i} } }`,
+  );
+  const files = {
+    "migrations/postgres/V1__schema.sql": `CREATE TABLE IF NOT EXISTS users (
+  id serial PRIMARY KEY, email text NOT NULL UNIQUE, password_hash text NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+  id integer PRIMARY KEY, owner integer REFERENCES users (id), tags text[], meta jsonb);
+`,
+    [SEED]: `users:
+  key: [email]
+  rows:
+    - { email: a@x.y, password_hash: !bcrypt secret }
+items:
+  - { id: 0, owner: !ref users.email=a@x.y }
+${items.join("\n")}
+`,
+  };
+  await withProject(files, async (dir) => {
+    const run = () =>
+      runCli(["--embedded"], {
+        cwd: dir,
+        env: { BCRYPT_COST: "4" },
+        signal: AbortSignal.timeout(120_000),
+      });
+    const r = await run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(lineWith(r.stdout, "010_example.yaml"), /1502 rows in 2 tables: 1502 inserted/);
+    const again = await run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(lastLine(again.stdout), /^0 applied, 2 skipped, 0 failed/);
+  });
+});
