@@ -7,7 +7,14 @@ import type postgres from "postgres";
 import { ApplyError, MigrateError } from "../errors.ts";
 import type { Pos, TableInfo } from "../seeds/types.ts";
 import type { ApplyOutcome, SeedRequest } from "./driver.ts";
-import { CATALOG_SQL, IS_PGLITE_SQL, parseCatalog, regclassName } from "./postgres_seed_sql.ts";
+import {
+  CATALOG_SQL,
+  IS_PGLITE_SQL,
+  isEmptySql,
+  lockForLoadSql,
+  parseCatalog,
+  regclassName,
+} from "./postgres_seed_sql.ts";
 import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres_sql.ts";
 import { type PgError, serverMessage } from "./postgres_errors.ts";
 
@@ -120,6 +127,18 @@ export class SeedRun {
   pglite(): Promise<boolean> {
     this.#pglite ??= this.q(IS_PGLITE_SQL).then(([r]) => r?.pglite === true);
     return this.#pglite;
+  }
+
+  /**
+   * Whether a table is empty, then locked against other writers until the transaction ends: its
+   * rows can then be copied straight into it, with no merge.
+   */
+  async emptyAndLocked(info: TableInfo): Promise<boolean> {
+    const [before] = await this.q(isEmptySql(info));
+    if (before?.empty !== true) return false;
+    await this.q(lockForLoadSql(info));
+    const [after] = await this.q(isEmptySql(info));
+    return after?.empty === true;
   }
 
   async catalog(names: string[]): Promise<Map<string, TableInfo>> {

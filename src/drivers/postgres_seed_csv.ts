@@ -19,8 +19,6 @@ import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts"
 import {
   copyCsvSql,
   duplicateKeySql,
-  isEmptySql,
-  lockForLoadSql,
   mergeSql,
   STAGE,
   stageInsertSql,
@@ -33,7 +31,7 @@ export async function loadCsv(run: SeedRun, seed: CsvSeed): Promise<string> {
   const label = `(CSV into "${seed.table}")`;
   if (seed.records === 0) return `${note(run.counts, 1)} ${label}`;
   const pglite = await run.pglite();
-  if (!pglite && await emptyAndLocked(run, info)) {
+  if (!pglite && await run.emptyAndLocked(info)) {
     // Nothing to merge with: COPY straight into the table. Two rows with one key then collide as a
     // unique violation, which the merge below treats by the seed's rules instead.
     let copied = 0;
@@ -110,15 +108,6 @@ async function checkTarget(
     );
   }
   return { info, columns, key: seed.key.columns };
-}
-
-/** Whether the table is empty, then locked against other writers until the transaction ends. */
-async function emptyAndLocked(run: SeedRun, info: TableInfo): Promise<boolean> {
-  const [before] = await run.q(isEmptySql(info));
-  if (before?.empty !== true) return false;
-  await run.q(lockForLoadSql(info));
-  const [after] = await run.q(isEmptySql(info));
-  return after?.empty === true;
 }
 
 /**

@@ -250,6 +250,11 @@ export function copyRowsSql(n: number): string {
   return `copy ${STAGE} (${cols}) from stdin`;
 }
 
+/** The COPY (text format) of YAML rows straight into some columns of an empty table. */
+export function copyIntoSql(table: TableInfo, columns: ColumnInfo[]): string {
+  return `copy ${table.sql} (${columns.map((c) => quoteIdent(c.name)).join(", ")}) from stdin`;
+}
+
 /** Drops the staging table of the previous table of a file. */
 export const DROP_STAGE_SQL = `drop table if exists ${STAGE}`;
 

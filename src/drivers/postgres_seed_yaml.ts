@@ -27,6 +27,7 @@ import { copyIn } from "./postgres_copy.ts";
 import type { PgError } from "./postgres_errors.ts";
 import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts";
 import {
+  copyIntoSql,
   copyRowsSql,
   DROP_STAGE_SQL,
   existingSql,
@@ -75,6 +76,12 @@ export function copyField(v: string | null): string {
     : v;
 }
 
+function sameColumns(a: ColumnInfo[], b: ColumnInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** One table of the file: its staging table, the rows staged and not yet merged. */
 class TableLoad {
   readonly info: TableInfo;
@@ -104,10 +111,16 @@ class TableLoad {
     this.#stageAt = new Map(this.stage.map((c, i) => [c.name, i]));
   }
 
+  /** Whether rows are copied straight into the table (it was empty; it is locked). */
+  #direct = false;
+
   async load(): Promise<void> {
     if (this.table.count === 0) return;
-    await this.run.q(DROP_STAGE_SQL);
-    await this.run.q(stagingSql(this.stage));
+    this.#direct = !(await this.run.pglite()) && await this.run.emptyAndLocked(this.info);
+    if (!this.#direct) {
+      await this.run.q(DROP_STAGE_SQL);
+      await this.run.q(stagingSql(this.stage));
+    }
     const database = this.run.target.database;
     await eachRowBatch(this.seed, this.table, database, BATCH, async (rows) => {
       const planned = rows.map((r) => this.planner.plan(r));
@@ -133,6 +146,7 @@ class TableLoad {
     const hashes = await this.resolveBcrypt(rows, refs, this.seed.bcryptCost);
     const valueOf = (cell: Cell): string | null =>
       cell.kind === "value" ? cell.text : cell.kind === "ref" ? refs.get(cell)! : hashes.get(cell)!;
+    if (this.#direct) return await this.copyInto(rows, valueOf);
     if (await this.run.pglite()) return await this.insert(rows, valueOf);
     const width = this.stage.length;
     const lines: string[] = [];
@@ -154,6 +168,31 @@ class TableLoad {
     } catch (err) {
       if (this.run.req.signal.aborted) throw err;
       throw this.copyFailure(err, rows, valueOf);
+    }
+  }
+
+  /**
+   * Copies rows straight into the empty table, one COPY per run of rows with the same columns (a
+   * later !ref to the table sees them, as it would see merged rows). A duplicate key the client
+   * could not see (one given by a !ref) is the unique violation, at its row.
+   */
+  async copyInto(rows: PlannedRow[], valueOf: (c: Cell) => string | null): Promise<void> {
+    for (let from = 0; from < rows.length;) {
+      const columns = rows[from]!.columns;
+      let to = from + 1;
+      while (to < rows.length && sameColumns(rows[to]!.columns, columns)) to++;
+      const group = rows.slice(from, to);
+      const lines = group.map((r) => r.cells.map((c) => copyField(valueOf(c))).join("\t"));
+      const data = new TextEncoder().encode(lines.join("\n") + "\n");
+      try {
+        const sql = copyIntoSql(this.info, columns);
+        await copyIn(this.run.sql, sql, (write) => write(data), this.run.req.signal);
+      } catch (err) {
+        if (this.run.req.signal.aborted) throw err;
+        throw this.copyFailure(err, group, valueOf);
+      }
+      this.run.counts.inserted += group.length;
+      from = to;
     }
   }
 
@@ -201,6 +240,7 @@ class TableLoad {
 
   /** Merges the staged rows that are not merged yet, run by run, in file order. */
   async merge(): Promise<void> {
+    if (this.#direct) return;
     for (const r of this.#runs) {
       const sql = mergeSql(this.info, r.columns, this.key, true, r.at);
       const write = async (lo: number, hi: number) => {
@@ -221,10 +261,15 @@ class TableLoad {
 
   /** A COPY error: `line N` is the Nth row of the batch. */
   copyFailure(err: unknown, rows: PlannedRow[], valueOf: (c: Cell) => string | null): MigrateError {
-    const m = /^COPY [^,]+, line (\d+)(?:, column c(\d+))?/.exec((err as PgError).where ?? "");
+    const m = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec((err as PgError).where ?? "");
     const row = m ? rows[Number(m[1]) - 1] : undefined;
     if (!row) return this.run.applyError(err);
-    const column = m?.[2] ? this.stage[Number(m[2]) - 1]?.name : undefined;
+    const named = m?.[2];
+    const column = named === undefined
+      ? undefined
+      : this.#direct
+      ? named
+      : this.stage[Number(/^c(\d+)$/.exec(named)?.[1] ?? 0) - 1]?.name;
     const i = column === undefined ? -1 : row.columns.findIndex((c) => c.name === column);
     const pos = i >= 0 ? row.cells[i]!.pos : cellPos(row, err, valueOf);
     return this.run.applyError(
