@@ -277,7 +277,13 @@ export function csvBody(
         });
         await flush();
         controller.close();
-      })().catch((err) => controller.error(err));
+      })().catch((err) => {
+        try {
+          controller.error(err);
+        } catch {
+          // The request was cancelled (interrupted): nobody reads the body any more.
+        }
+      });
     },
     pull() {
       wake?.();
