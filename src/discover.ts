@@ -3,7 +3,7 @@
 
 import { checksum, decodeFile } from "./checksum.ts";
 import { ConfigError } from "./errors.ts";
-import { checksumFileSync } from "./seeds/csv_file.ts";
+import { checksumFileSync, InvalidUtf8 } from "./seeds/csv_file.ts";
 import type { SeedMode, SeedSet, TrackedFile } from "./types.ts";
 
 const MIGRATION_NAME = /^V(\d+)__(.+)\.sql$/;
@@ -67,6 +67,17 @@ function readCsvTracked(path: string, database: string): { text: string; sum: st
   try {
     return { text: "", sum: checksumFileSync(path) };
   } catch (err) {
+    if (err instanceof InvalidUtf8) {
+      throw new ConfigError(
+        "INVALID_SEED",
+        `"${path}" of database "${database}" is not UTF-8: ${err.message}`,
+        {
+          database,
+          position: { file: path, line: err.line, column: err.column },
+          hint: "save the file as UTF-8",
+        },
+      );
+    }
     throw new ConfigError(
       "UNREADABLE_FILE",
       `cannot read "${path}" of database "${database}": ${(err as Error).message}`,

@@ -15,18 +15,41 @@ function hasBom(buf: Uint8Array, len: number): boolean {
   return len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
 }
 
+/** A byte that is not UTF-8: where it is (line and column as an editor counts) and what it is. */
+export class InvalidUtf8 extends Error {
+  constructor(
+    readonly offset: number,
+    readonly byte: number,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(
+      `invalid UTF-8 at line ${line}, column ${column}: byte 0x${
+        byte.toString(16).padStart(2, "0")
+      } at offset ${offset}`,
+    );
+  }
+}
+
 /**
  * SHA-256 of a file with a leading BOM removed and CR LF turned into LF, as the contract takes
  * every tracked file's checksum, read in chunks (synchronously: discovery reads every file so).
+ * A file that is not UTF-8 throws InvalidUtf8.
  */
 export function checksumFileSync(path: string): string {
   const hash = createHash("sha256");
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
   using file = Deno.openSync(path);
   const buf = new Uint8Array(CHUNK);
   let first = true, heldCr = false;
   for (;;) {
     const got = file.readSync(buf);
     if (got === null) break;
+    try {
+      utf8.decode(buf.subarray(0, got), { stream: true });
+    } catch {
+      throw locateInvalidUtf8(path);
+    }
     let from = 0;
     if (first && hasBom(buf, got)) from = 3;
     first = false;
@@ -45,7 +68,50 @@ export function checksumFileSync(path: string): string {
     if (from < end) hash.update(buf.subarray(from, end));
   }
   if (heldCr) hash.update(new Uint8Array([CR]));
+  try {
+    utf8.decode();
+  } catch {
+    throw locateInvalidUtf8(path);
+  }
   return hash.digest("hex");
+}
+
+/** Reads the file again, in chunks, for where its first byte that is not UTF-8 is. */
+function locateInvalidUtf8(path: string): InvalidUtf8 {
+  using file = Deno.openSync(path);
+  let line = 1, column = 1, offset = 0, pending = new Uint8Array(0);
+  for (;;) {
+    const chunk = new Uint8Array(CHUNK);
+    const got = file.readSync(chunk);
+    const eof = got === null;
+    const data = concatBytes([pending, chunk.subarray(0, got ?? 0)], pending.length + (got ?? 0));
+    let i = 0;
+    while (i < data.length) {
+      const c = data[i]!;
+      if (c < 0x80) {
+        if (c === LF) (line++, column = 1);
+        else column++;
+        i++;
+        continue;
+      }
+      const n = c >= 0xc2 && c <= 0xdf
+        ? 1
+        : c >= 0xe0 && c <= 0xef
+        ? 2
+        : c >= 0xf0 && c <= 0xf4
+        ? 3
+        : 0;
+      if (n > 0 && i + n >= data.length && !eof) break; // the rest of it is in the next chunk
+      if (n === 0 || invalidUtf8At(data, i, Math.min(data.length, i + n + 1)) === i) {
+        return new InvalidUtf8(offset + i, c, line, column);
+      }
+      column++;
+      i += n + 1;
+    }
+    if (eof) return new InvalidUtf8(offset, 0, line, column); // the decoder saw what this did not
+    offset += i;
+    pending = data.slice(i);
+  }
 }
 
 /** One record as a visitor sees it; valid only during the call. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { parseCsvSeed, tableFromFileName, withRecord } from "../../src/seeds/csv.ts";
-import { checksumFileSync, eachRecord } from "../../src/seeds/csv_file.ts";
+import { checksumFileSync, eachRecord, InvalidUtf8 } from "../../src/seeds/csv_file.ts";
 import { invalidUtf8At, RecordScanner, Scan } from "../../src/seeds/csv_scan.ts";
 import { ConfigError } from "../../src/errors.ts";
 
@@ -103,6 +103,22 @@ Deno.test("checksumFileSync() hashes the file as the contract says: no BOM, CR L
     checksumFileSync(path),
     createHash("sha256").update(big.replaceAll("\r\n", "\n")).digest("hex"),
   );
+});
+
+Deno.test("checksumFileSync() refuses a file that is not UTF-8, naming the line, column and byte", async () => {
+  const path = `${DIR}/bad.csv`;
+  await Deno.writeFile(path, new Uint8Array([...bytes("id,name\n1,é"), 0xff, 0x0a]));
+  assert.throws(() => checksumFileSync(path), (err: unknown) => {
+    assert.ok(err instanceof InvalidUtf8);
+    assert.deepEqual([err.line, err.column, err.byte, err.offset], [2, 4, 0xff, 12]);
+    return true;
+  });
+  // A sequence cut by the end of the file, and one cut between two chunks that is valid.
+  await Deno.writeFile(path, new Uint8Array([...bytes("a\nb"), 0xc3]));
+  assert.throws(() => checksumFileSync(path), /line 2, column 2: byte 0xc3/);
+  const big = "x".repeat((1 << 20) - 1) + "é\n";
+  await Deno.writeFile(path, bytes(big));
+  assert.equal(checksumFileSync(path), createHash("sha256").update(big).digest("hex"));
 });
 
 Deno.test("eachRecord() reads records across chunk boundaries with their lines", async () => {
