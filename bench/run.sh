@@ -11,7 +11,7 @@
 #   FAST_RUNS   timed runs of each NOOP, --status, --dry-run, +1 and floor measurement (default 10)
 #   PEERS_ON    1 (default) times dbmate, postgrator and node-pg-migrate too; 0 skips them
 #   SEEDS       1 (default) runs the seed section; 0 skips it
-#   SEED_YAML_ROWS / SEED_CSV_ROWS   seed sizes (default 10000 / 100000)
+#   SEED_*      the seed section's settings (see bench/seeds.sh)
 #   SCRATCH     installs and workloads (default ${TMPDIR:-/tmp}/db-migrate-bench)
 #   RESULTS     hyperfine JSON files, versions.txt and results.md (default bench/out)
 #   PGHOST / PGPORT / PGUSER (default 127.0.0.1 / 5432 / postgres), PGPASSWORD if needed
@@ -30,8 +30,6 @@ RUNS=${RUNS:-5}
 FAST_RUNS=${FAST_RUNS:-10}
 PEERS_ON=${PEERS_ON:-1}
 SEEDS=${SEEDS:-1}
-SEED_YAML_ROWS=${SEED_YAML_ROWS:-10000}
-SEED_CSV_ROWS=${SEED_CSV_ROWS:-100000}
 
 install_all
 mkdir -p "$RESULTS"
@@ -223,51 +221,11 @@ for n in $NS; do
   for d in "$T" "$DMDB" "$EMPTY" "$MATE" "$PGR" "$NPGM"; do drop_db "$d"; done
 done
 
-# Seeds: YAML rows/s and CSV rows/s through db-migrate --seed=full, against psql \copy of the same rows.
+# Seeds: YAML and CSV seeds against psql and clickhouse-client, and their peak memory (bench/seeds.sh,
+# which also runs alone).
 if [[ $SEEDS == 1 ]]; then
-  echo; echo "### seeds (YAML $SEED_YAML_ROWS rows, CSV $SEED_CSV_ROWS rows)"
-  S=$SCRATCH/seeds
-  SDB=${DB}_seeds
-  "$DENO" run --quiet --allow-read --allow-write "$BENCH/lib/gen-seeds.ts" "$S" "$SEED_YAML_ROWS" "$SEED_CSV_ROWS"
-  printf 'yaml_rows=%s\ncsv_rows=%s\n' "$SEED_YAML_ROWS" "$SEED_CSV_ROWS" > "$RESULTS/seeds.txt"
-  DMS="$DM --migrations=$S/migrations"
-  fresh "$SDB"
-  prime "$SDB" "$DMS --seed=none"          # the two empty tables (and the tracking table)
-  copy_cols="(id, name, email, score, active)"
-  echo "\\copy bench_yaml_rows $copy_cols from '$S/psql/yaml_rows.csv' with (format csv, header true)" > "$S/psql/copy-yaml.sql"
-  echo "\\copy bench_csv_rows $copy_cols from '$S/seeds-csv/postgres/full/010_bench_csv_rows.csv' with (format csv, header true)" > "$S/psql/copy-csv.sql"
-  seed_kinds=()
-  for kind in yaml csv; do
-    rows=$([[ $kind == yaml ]] && echo "$SEED_YAML_ROWS" || echo "$SEED_CSV_ROWS")
-    echo "TRUNCATE bench_${kind}_rows; DELETE FROM _schema_migrations WHERE kind = 'seed';" > "$S/psql/reset-$kind.sql"
-    # Does this db-migrate load $kind seeds? A dry run must describe the file as "<table> N rows".
-    if out=$(POSTGRES_URL=$(url "$SDB") bash -c "$DMS --seed=full --seeds=$S/seeds-$kind --dry-run" 2>&1) &&
-      grep -q "bench_${kind}_rows $rows rows" <<<"$out"; then
-      seed_kinds+=("$kind")
-    else
-      why=$(grep -m1 -iE 'error|not supported' <<<"$out" || tail -1 <<<"$out")
-      echo "db-migrate cannot load $kind seeds here: $why"
-      echo "$why" > "$RESULTS/seed.$kind.unavailable.txt"
-    fi
-  done
-  seed_round() {
-    local kind
-    one seed.noop.db-migrate "$SDB" "$DMS --seed=none"
-    for kind in yaml csv; do
-      if [[ " ${seed_kinds[*]} " == *" $kind "* ]]; then
-        one "seed.$kind.db-migrate" "$SDB" "$DMS --seed=full --seeds=$S/seeds-$kind" "$(psql_on "$SDB") -f $S/psql/reset-$kind.sql"
-      fi
-      one "seed.$kind.psql-copy" "$SDB" "$(psql_on "$SDB") -f $S/psql/copy-$kind.sql" "$(psql_on "$SDB") -f $S/psql/reset-$kind.sql"
-    done
-  }
-  rounds "seeds" "$RUNS" seed_round
-  for kind in "${seed_kinds[@]}"; do
-    rows=$([[ $kind == yaml ]] && echo "$SEED_YAML_ROWS" || echo "$SEED_CSV_ROWS")
-    POSTGRES_URL=$(url "$SDB") bash -c "$(psql_on "$SDB") -f $S/psql/reset-$kind.sql && $DMS --seed=full --seeds=$S/seeds-$kind" >/dev/null
-    got=$(psql -X -Atc "select count(*) from bench_${kind}_rows" -d "$SDB")
-    [[ $got == "$rows" ]] || { echo "bench: db-migrate loaded $got of $rows $kind rows" >&2; exit 1; }
-  done
-  drop_db "$SDB"
+  echo; echo "### seeds (bench/seeds.sh)"
+  RUNS=$RUNS RESULTS=$RESULTS DENO=$DENO bash "$BENCH/seeds.sh" >/dev/null
 fi
 
 drop_db "$FLOOR_DB"

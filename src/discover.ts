@@ -3,6 +3,7 @@
 
 import { decodeFile, fileContent, Utf8Error } from "./checksum.ts";
 import { ConfigError } from "./errors.ts";
+import { checksumFileSync, InvalidUtf8 } from "./seeds/csv_file.ts";
 import type { SeedMode, SeedSet, TrackedFile } from "./types.ts";
 import { suggestMigrationName } from "./versions.ts";
 
@@ -320,6 +321,30 @@ function withPosition<T>(path: string, database: string, decode: () => T): T {
   }
 }
 
+/** Checksums a CSV seed in chunks, keeping none of its text. */
+function readCsvTracked(path: string, database: string): { text: string; sum: string } {
+  try {
+    return { text: "", sum: checksumFileSync(path) };
+  } catch (err) {
+    if (err instanceof InvalidUtf8) {
+      throw new ConfigError(
+        "INVALID_UTF8",
+        `"${path}" of database "${database}" is not UTF-8: ${err.message}`,
+        {
+          database,
+          position: { file: path, line: err.line, column: err.column },
+          hint: "save the file as UTF-8",
+        },
+      );
+    }
+    throw new ConfigError(
+      "UNREADABLE_FILE",
+      `cannot read "${path}" of database "${database}": ${(err as Error).message}`,
+      { database, position: { file: path }, hint: "check the file's permissions" },
+    );
+  }
+}
+
 /** Lists, reads and checksums the migrations of one database, sorted by version. */
 export function discoverMigrations(
   dir: string,
@@ -434,12 +459,12 @@ export function discoverSeeds(
       const ext = name.slice(dot + 1).toLowerCase();
       if ((ext === "yaml" || ext === "yml") && csvStems.has(name.slice(0, dot))) continue;
       const path = `${setDir}/${name}`;
-      // Only SQL seeds: YAML and CSV seeds are loaded by their own code, with its own limits.
-      const { text, sum } = readTracked(
-        path,
-        database,
-        ext === "sql" ? limits.maxFileMb : Infinity,
-      );
+      // A CSV seed may be larger than the job's memory: it is checksummed in chunks and read again
+      // from disk, in chunks, when it is checked and loaded (src/seeds/csv_file.ts). Only SQL
+      // seeds take the SQL file limit: YAML seeds have their own (src/seeds/yaml.ts).
+      const { text, sum } = ext === "csv"
+        ? readCsvTracked(path, database)
+        : readTracked(path, database, ext === "sql" ? limits.maxFileMb : Infinity);
       out.push({
         kind: "seed",
         version: null,

@@ -24,7 +24,7 @@ export interface TrackedFile {
   script: string;
   /** Absolute or cwd-relative path on disk. */
   path: string;
-  /** Normalised text (no BOM, LF). */
+  /** Normalised text (no BOM, LF); empty for a CSV seed, which is read from `path` in chunks. */
   text: string;
   checksum: string;
   format: "sql" | "yaml" | "csv";

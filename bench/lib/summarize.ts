@@ -3,6 +3,8 @@
 // ratios within the run, the targets with PASS/FAIL, and the seed rates. Nothing here is asserted:
 // performance is read by people, never checked by `deno test`.
 
+import { seedSection } from "./seeds-summary.ts";
+
 interface R {
   median: number;
   min: number;
@@ -287,53 +289,7 @@ if (readGrowth.length) {
 }
 
 // ---------------------------------------------------------------------------------------------
-const seedMeta = text("seeds.txt");
-if (seedMeta) {
-  const rowsOf = (k: string) => Number(new RegExp(`${k}_rows=(\\d+)`).exec(seedMeta)?.[1] ?? 0);
-  const base = m.get("seed.noop.db-migrate"), psqlBase = m.get("floor.psql-select1");
-  out.push("\n### Seeds: rows loaded per second\n");
-  out.push(
-    "Each run loads the file into an empty table (the table is truncated and the seed's tracking " +
-      "row deleted before each run, untimed). *net* subtracts the tool's start-up: db-migrate's run " +
-      "with `--seed=none` on the same database" + (base ? ` (${s(base.median)} s)` : "") +
-      ", and psql's connect + select 1" + (psqlBase ? ` (${s(psqlBase.median)} s)` : "") + ".\n",
-  );
-  out.push("| seed | rows | s | rows/s | net rows/s | ÷ psql \\copy |");
-  out.push("| --- | ---: | --- | ---: | ---: | ---: |");
-  const rate = (rows: number, r?: R, b?: R) => {
-    if (!r) return ["—", "—"];
-    const whole = Math.round(rows / r.median).toLocaleString("en-US");
-    const net = b && r.median > b.median
-      ? Math.round(rows / (r.median - b.median)).toLocaleString("en-US")
-      : "—";
-    return [whole, net];
-  };
-  for (const [k, label] of [["yaml", "YAML"], ["csv", "CSV"]] as const) {
-    const rows = rowsOf(k);
-    const dm = m.get(`seed.${k}.db-migrate`), pc = m.get(`seed.${k}.psql-copy`);
-    const why = text(`seed.${k}.unavailable.txt`);
-    if (dm) {
-      const [w, n] = rate(rows, dm, base);
-      out.push(
-        `| **db-migrate** \`--seed=full\`, ${label} | ${rows} | ${cell(dm)} | ${w} | ${n} | ${
-          ratio(dm, pc)
-        } |`,
-      );
-    } else {
-      out.push(
-        `| **db-migrate** \`--seed=full\`, ${label} | ${rows} | not available${
-          why ? `: ${why.replaceAll("|", "\\|")}` : ""
-        } | — | — | — |`,
-      );
-    }
-    if (pc) {
-      const [w, n] = rate(rows, pc, psqlBase);
-      out.push(
-        `| psql \\copy of the same rows as CSV | ${rows} | ${cell(pc)} | ${w} | ${n} | 1.00× |`,
-      );
-    }
-  }
-}
+out.push(...seedSection(dir));
 
 // ---------------------------------------------------------------------------------------------
 out.push("\n### Floors (independent of N)\n");

@@ -41,15 +41,17 @@ import type {
   RepairItem,
   SeedRequest,
 } from "./driver.ts";
+import { SeedCheck } from "./clickhouse_seed.ts";
 import {
+  checkCsvFields,
   checkCsvTarget,
   CSV_INSERT_SETTINGS,
   csvBody,
   csvErrorMessage,
   csvErrorPosition,
   csvTable,
-  SeedCheck,
-} from "./clickhouse_seed.ts";
+  needsFieldCheck,
+} from "./clickhouse_seed_csv.ts";
 import {
   addQueryIdColumnSql,
   byteToIndex,
@@ -742,8 +744,8 @@ export class ClickHouseDriver implements Driver {
       engine: engine ? String(engine.engine) : null,
       columns,
     });
-    const body = csvBody(seed, header, where);
-    const n = seed.records.length;
+    if (needsFieldCheck(header)) await checkCsvFields(seed, header, where);
+    const n = seed.records;
     const rows = `${n} ${n === 1 ? "row" : "rows"}`;
 
     const row = this.#rowBuilder(file, 1, [], started);
@@ -764,6 +766,7 @@ export class ClickHouseDriver implements Driver {
     const queryId = crypto.randomUUID();
     try {
       if (n > 0) {
+        const body = csvBody(seed, header);
         await this.#insertBody(csvInsertSql(table, header.map((c) => c.name)), body, {
           signal,
           queryId,
@@ -799,7 +802,7 @@ export class ClickHouseDriver implements Driver {
       }
       const text = csvErrorMessage(e.message);
       const serverMessage = e.code === null ? text : `${text} (code ${e.code})`;
-      const pos = csvErrorPosition(seed, header, e.message);
+      const pos = await csvErrorPosition(seed, header, e.message);
       await fail(`loading failed: ${serverMessage}`);
       throw new ApplyError({
         database: this.database,
@@ -836,7 +839,7 @@ export class ClickHouseDriver implements Driver {
    */
   async #insertBody(
     query: string,
-    body: string[],
+    body: ReadableStream<Uint8Array>,
     opts: { signal: AbortSignal; queryId: string; settings: Readonly<Record<string, string>> },
   ): Promise<void> {
     const url = new URL("/", this.#target.endpoint);
@@ -854,7 +857,7 @@ export class ClickHouseDriver implements Driver {
           Authorization: `Basic ${btoa(String.fromCharCode(...credentials))}`,
           "Content-Type": "text/csv; charset=utf-8",
         },
-        body: new Blob(body),
+        body,
         signal: opts.signal,
       });
     } catch (err) {

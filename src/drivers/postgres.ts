@@ -1,6 +1,7 @@
 // PostgreSQL through postgres.js on one reserved connection (max: 1): the session advisory lock,
 // the tracking table and every file run on the same session, so the lock covers all of them.
 
+import "./postgres_socket.ts"; // TCP_NODELAY, before postgres.js opens a socket
 import postgres from "postgres";
 import { fileDirectives } from "../directives.ts";
 import {

@@ -1,101 +1,14 @@
-// CSV seeds (`NNN_<table>.csv`, header row = columns): a strict RFC 4180 reader that finds every
-// malformed line before anything is written, and the COPY stream built from the records it found.
-// An unquoted empty field is NULL and `""` is the empty text, as PostgreSQL's CSV format reads them.
+// CSV seeds (`NNN_<table>.csv`, header row = columns): the file is checked from end to end before
+// anything is written (shape, quotes, UTF-8), holding only the header and a count; the drivers read
+// its records again when they load it. An unquoted empty field is NULL and `""` the empty text, as
+// PostgreSQL's CSV format reads them; a quoted field keeps its bytes (a CR LF inside stays).
 
 import type { Node as YamlNode, Scalar, YAMLMap } from "yaml";
+import { bytePos, isEndMarker } from "./csv_scan.ts";
+import { type CsvRecordView, CsvSyntaxError, eachRecord } from "./csv_file.ts";
 import { seedError } from "./errors.ts";
 import { loadYaml, splitTableName } from "./yaml.ts";
-import type { CsvRecord, CsvSeed, Pos } from "./types.ts";
-
-/** One field of a record: its text (null for an unquoted empty field) and where it starts. */
-export interface CsvField {
-  value: string | null;
-  offset: number;
-}
-
-/** A record read from `start`, or the offset and reason it is malformed. */
-export type ScanResult =
-  | { fields: CsvField[]; end: number; next: number }
-  /** `quoted`: where the quoted field the error is in starts, when it spans lines. */
-  | { error: string; offset: number; quoted?: number };
-
-/** Reads one record starting at `start` (which must not be past the end of text). */
-export function scanRecord(text: string, start: number): ScanResult {
-  const fields: CsvField[] = [];
-  let i = start;
-  for (;;) {
-    const fieldStart = i;
-    let value: string | null;
-    if (text.charCodeAt(i) === 34 /* " */) {
-      let out = "";
-      let from = ++i;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        if (q < 0) return { error: "a quoted field is not closed", offset: fieldStart };
-        if (text.charCodeAt(q + 1) === 34) {
-          out += text.slice(from, q + 1);
-          i = from = q + 2;
-          continue;
-        }
-        out += text.slice(from, q);
-        i = q + 1;
-        break;
-      }
-      const c = text.charCodeAt(i);
-      if (i < text.length && c !== 44 && c !== 10) {
-        const spans = text.lastIndexOf("\n", i) > fieldStart;
-        return {
-          error: "text after the closing quote of a field",
-          offset: i,
-          ...(spans ? { quoted: fieldStart } : {}),
-        };
-      }
-      value = out;
-    } else {
-      let j = i;
-      while (j < text.length) {
-        const c = text.charCodeAt(j);
-        if (c === 44 || c === 10) break;
-        if (c === 34) return { error: "a quote inside an unquoted field", offset: j };
-        if (c === 13) return { error: "a carriage return inside an unquoted field", offset: j };
-        j++;
-      }
-      value = j === i ? null : text.slice(i, j);
-      i = j;
-    }
-    if (value !== null && value.includes("\0")) {
-      return { error: "a NUL character (PostgreSQL text cannot hold it)", offset: fieldStart };
-    }
-    fields.push({ value, offset: fieldStart });
-    if (i >= text.length) return { fields, end: i, next: i };
-    if (text.charCodeAt(i) === 10) return { fields, end: i, next: i + 1 };
-    i++; // the comma
-  }
-}
-
-/** Line and column (1-based) of offset, counting from a known line start. */
-export function posAt(text: string, offset: number, from = 0, line = 1): Pos {
-  let lineStart = from;
-  for (let i = text.indexOf("\n", from); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
-/** The table a CSV file loads: `010_audit.events.csv` → `audit.events`. */
-export function tableFromFileName(name: string): string {
-  const base = name.slice(name.lastIndexOf("/") + 1).replace(/\.csv$/i, "");
-  return base.replace(/^\d+_/, "");
-}
-
-/** Where a CSV file is, and its sidecar if there is one. */
-export interface CsvSource {
-  path: string;
-  database: string;
-  text: string;
-  sidecar: { path: string; text: string } | null;
-}
+import type { CsvSeed, Pos } from "./types.ts";
 
 /** Reads the sidecar `NNN_<table>.yaml`: `key: [columns]` and optionally `table: schema.name`. */
 async function readSidecar(
@@ -152,9 +65,27 @@ async function readSidecar(
   return { key, table };
 }
 
-/** Parses a CSV seed: header, records (each checked for shape) and the sidecar's key. */
+/** The table a CSV file loads: `010_audit.events.csv` → `audit.events`. */
+export function tableFromFileName(name: string): string {
+  const base = name.slice(name.lastIndexOf("/") + 1).replace(/\.csv$/i, "");
+  return base.replace(/^\d+_/, "");
+}
+
+/** Where a CSV file is, and its sidecar if there is one. */
+export interface CsvSource {
+  path: string;
+  database: string;
+  sidecar: { path: string; text: string } | null;
+}
+
+/** Line and column of field k of a record. */
+export function fieldPos(r: CsvRecordView, k: number): Pos {
+  return bytePos(r.buf, r.scan.starts[k]!, r.start, r.line);
+}
+
+/** Parses a CSV seed: the header, every record checked for shape, and the sidecar's key. */
 export async function parseCsvSeed(src: CsvSource): Promise<CsvSeed> {
-  const { text, path, database } = src;
+  const { path, database } = src;
   const fail = (pos: Pos, msg: string, hint?: string): never => {
     throw seedError({ path, database, pos }, msg, hint);
   };
@@ -163,82 +94,94 @@ export async function parseCsvSeed(src: CsvSource): Promise<CsvSeed> {
   if (!splitTableName(table)) {
     fail({ line: 1, column: 1 }, `"${table}" is not a table name`, "name the file NNN_<table>.csv");
   }
-  if (text.trim() === "") {
-    fail({ line: 1, column: 1 }, "the file is empty", "start with a header row");
-  }
-  const header = scanRecord(text, 0);
-  if ("error" in header) return fail(posAt(text, header.offset), `bad header: ${header.error}`);
   const columns: CsvSeed["columns"] = [];
-  const seen = new Set<string>();
-  for (const f of header.fields) {
-    const pos = posAt(text, f.offset);
-    const name = f.value?.trim() ?? "";
-    if (name === "") fail(pos, "a header field is empty", "name every column in the first row");
-    if (seen.has(name)) fail(pos, `column "${name}" appears twice in the header`);
-    seen.add(name);
-    columns.push({ name, pos });
-  }
-  const records: CsvRecord[] = [];
-  let line = 1 + countNewlines(text, 0, header.next);
-  let i = header.next;
-  while (i < text.length) {
-    if (text.charCodeAt(i) === 10) { // blank lines carry no record
-      i++;
-      line++;
-      continue;
-    }
-    const r = scanRecord(text, i);
-    if ("error" in r) {
-      if (r.quoted !== undefined) {
-        // A quote left open swallows the line break: point at the quote, where the mistake is.
-        const open = posAt(text, r.quoted, i, line);
-        fail(
-          open,
-          `bad CSV line: the quoted field opened here runs on to line ${
-            posAt(text, r.offset, i, line).line
-          }`,
-          'close the quote, or write a quote inside a quoted field as ""',
-        );
+  let records = 0, endMarker = false;
+  const visit = (r: CsvRecordView) => {
+    const { scan, buf } = r;
+    if (r.index === 0) {
+      const seen = new Set<string>();
+      for (let k = 0; k < scan.count; k++) {
+        const pos = fieldPos(r, k);
+        const name = scan.value(buf, k)?.trim() ?? "";
+        if (name === "") fail(pos, "a header field is empty", "name every column in the first row");
+        if (seen.has(name)) fail(pos, `column "${name}" appears twice in the header`);
+        seen.add(name);
+        columns.push({ name, pos });
       }
-      return fail(posAt(text, r.offset, i, line), `bad CSV line: ${r.error}`);
+      return;
     }
-    if (r.fields.length !== columns.length) {
-      const pos = r.fields.length > columns.length
-        ? posAt(text, r.fields[columns.length]!.offset, i, line)
-        : posAt(text, r.end, i, line);
+    if (scan.count !== columns.length) {
+      const pos = scan.count > columns.length
+        ? fieldPos(r, columns.length)
+        : bytePos(buf, scan.end, r.start, r.line);
       fail(
         pos,
-        `bad CSV line: ${r.fields.length} ${
-          r.fields.length === 1 ? "field" : "fields"
+        `bad CSV line: ${scan.count} ${
+          scan.count === 1 ? "field" : "fields"
         }, the header has ${columns.length}`,
         "quote fields that contain commas",
       );
     }
-    records.push({ line, start: i, end: r.end });
-    line += countNewlines(text, i, r.next);
-    i = r.next;
+    if (isEndMarker(buf, r.start, scan.end)) endMarker = true;
+    records++;
+  };
+  let shape;
+  try {
+    shape = await eachRecord(path, visit);
+  } catch (err) {
+    if (!(err instanceof CsvSyntaxError)) throw err;
+    if (err.opened) {
+      // A quote left open swallows the line break: point at the quote, where the mistake is.
+      fail(
+        err.opened,
+        `bad CSV line: the quoted field opened here runs on to line ${err.pos.line}`,
+        'close the quote, or write a quote inside a quoted field as ""',
+      );
+    }
+    if (err.message === "a quoted field is not closed") {
+      fail(
+        err.pos,
+        `bad CSV line: ${err.message}`,
+        'close the quote, or write a quote inside a quoted field as ""',
+      );
+    }
+    return fail(
+      err.pos,
+      `${err.message.startsWith("invalid UTF-8") ? "" : "bad CSV line: "}${err.message}`,
+    );
   }
-  return { format: "csv", path, table, columns, records, key: sidecar.key, text };
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) n++;
-  return n;
+  if (columns.length === 0) {
+    fail({ line: 1, column: 1 }, "the file is empty", "start with a header row");
+  }
+  const plain = shape.blankLines === 0 && !endMarker &&
+    (shape.lfRecords === 0 || shape.crlfRecords === 0);
+  return {
+    format: "csv",
+    path,
+    table,
+    columns,
+    records,
+    key: sidecar.key,
+    bom: shape.bom,
+    plain,
+  };
 }
 
 /**
- * The COPY data for a seed: each record as written, after its line number as an extra first field,
- * so a value the database rejects can be traced back to its line. Yields chunks of about `size`.
+ * Finds record `index` (1-based, blank lines not counted) and calls fn with it; false when the
+ * file has fewer records.
  */
-export function* copyChunks(seed: CsvSeed, size = 1 << 18): Generator<string> {
-  let buf = "";
-  for (const r of seed.records) {
-    buf += `${r.line},${seed.text.slice(r.start, r.end)}\n`;
-    if (buf.length >= size) {
-      yield buf;
-      buf = "";
-    }
-  }
-  if (buf) yield buf;
+export async function withRecord(
+  seed: CsvSeed,
+  index: number,
+  fn: (r: CsvRecordView) => void,
+): Promise<boolean> {
+  let found = false;
+  await eachRecord(seed.path, (r) => {
+    if (r.index < index) return true;
+    fn(r);
+    found = true;
+    return false;
+  });
+  return found;
 }

@@ -36,7 +36,6 @@ export async function parseDataSeed(file: TrackedFile, database: string): Promis
     return await parseCsvSeed({
       path: file.path,
       database,
-      text: file.text,
       sidecar: await readSidecar(file.path, database),
     });
   }
@@ -51,10 +50,10 @@ const rows = (n: number) => `${n} ${n === 1 ? "row" : "rows"}`;
 /** `organizations 1 row, users 3 rows`: the tables a seed writes and how many rows, no values. */
 export function describeDataSeed(seed: DataSeed): string {
   if (seed.format === "csv") {
-    return `${seed.table} ${rows(seed.records.length)} (CSV${
+    return `${seed.table} ${rows(seed.records)} (CSV${
       seed.key ? `, key ${seed.key.columns.join(", ")}` : ""
     })`;
   }
   if (seed.tables.length === 0) return "no tables";
-  return seed.tables.map((t) => `${t.name} ${rows(t.rows.length)}`).join(", ");
+  return seed.tables.map((t) => `${t.name} ${rows(t.count)}`).join(", ");
 }

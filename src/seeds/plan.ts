@@ -1,10 +1,20 @@
 // A parsed YAML seed checked against the database's catalog: tables and columns exist, each table
 // has a conflict key, every value fits its column. The result says exactly what to write, except
-// what only the database can answer during the apply (!ref ids, existing bcrypt hashes). Pure.
+// what only the database can answer during the apply (!ref ids, existing bcrypt hashes). Rows are
+// planned a batch at a time (RowPlanner, KeyCheck), so a large file's rows never all live at once.
+// Pure.
 
 import { seedError } from "./errors.ts";
 import { checkText, encodeValue } from "./values.ts";
-import type { ColumnInfo, Pos, SeedTable, TableInfo, YamlSeed } from "./types.ts";
+import type {
+  ColumnInfo,
+  Pos,
+  SeedRow,
+  SeedTable,
+  SeedValue,
+  TableInfo,
+  YamlSeed,
+} from "./types.ts";
 
 /** What a column of a row gets. */
 export type Cell =
@@ -43,14 +53,7 @@ export interface SeedContext {
 
 /** Every table name a seed needs from the catalog: its tables and the tables its !refs read. */
 export function tablesNeeded(seed: YamlSeed): string[] {
-  const names = new Set<string>();
-  for (const t of seed.tables) {
-    names.add(t.name);
-    for (const r of t.rows) {
-      for (const c of r.cells) if (c.value.kind === "ref") names.add(c.value.table);
-    }
-  }
-  return [...names];
+  return [...new Set([...seed.tables.map((t) => t.name), ...seed.refTables])];
 }
 
 /** Whether the columns are exactly (in any order) one of the table's unique keys. */
@@ -64,56 +67,92 @@ function columnList(info: TableInfo): string {
   return names.length > 12 ? `${names.slice(0, 12).join(", ")}, ...` : names.join(", ");
 }
 
-/** Checks a YAML seed against the catalog (keyed by the names the seed wrote) and plans it. */
+/** Reports a mistake at a position (throws). */
+export type Fail = (pos: Pos | null, msg: string, hint?: string) => never;
+
+/** The catalog entry of a seed's table; an unknown table is an error at its name. */
+export function tableInfo(t: SeedTable, catalog: Map<string, TableInfo>, fail: Fail): TableInfo {
+  return catalog.get(t.name) ??
+    fail(
+      t.pos,
+      `unknown table "${t.name}"`,
+      "check the name (write schema.table outside the search path) and that a migration creates it",
+    );
+}
+
+/** Plans the rows of one table: checks columns and values against the catalog, in table order. */
+export class RowPlanner {
+  readonly #byName: Map<string, ColumnInfo>;
+  readonly #order: Map<string, number>;
+
+  constructor(
+    readonly table: SeedTable,
+    readonly info: TableInfo,
+    readonly catalog: Map<string, TableInfo>,
+    readonly fail: Fail,
+  ) {
+    this.#byName = new Map(info.columns.map((c) => [c.name, c]));
+    this.#order = new Map(info.columns.map((c, i) => [c.name, i]));
+  }
+
+  plan(row: SeedRow): PlannedRow {
+    const t = this.table, info = this.info, fail = this.fail;
+    const columns: ColumnInfo[] = [], cells: Cell[] = [];
+    let sorted = true, last = -1;
+    for (const { column, keyPos, value } of row.cells) {
+      const col = this.#byName.get(column) ??
+        fail(
+          keyPos,
+          `unknown column "${column}" in table "${t.name}"`,
+          `its columns are ${columnList(info)}`,
+        );
+      if (col.generated) {
+        fail(keyPos, `column "${column}" of "${t.name}" is generated and cannot be written`);
+      }
+      const at = this.#order.get(column)!;
+      if (at < last) sorted = false;
+      last = at;
+      columns.push(col);
+      cells.push(cellOf(value, col, t.name, this.catalog, fail));
+    }
+    if (!sorted) {
+      // Table order, whatever order the row lists them in.
+      const order = columns.map((_, i) => i).sort((a, b) =>
+        this.#order.get(columns[a]!.name)! - this.#order.get(columns[b]!.name)!
+      );
+      return {
+        pos: row.pos,
+        index: row.index,
+        columns: order.map((i) => columns[i]!),
+        cells: order.map((i) => cells[i]!),
+      };
+    }
+    return { pos: row.pos, index: row.index, columns, cells };
+  }
+}
+
+/** Checks a YAML seed with kept rows against the catalog and plans it whole (small files, tests). */
 export function planYamlSeed(
   seed: YamlSeed,
   catalog: Map<string, TableInfo>,
   ctx: SeedContext,
 ): PlannedTable[] {
-  const fail = (pos: Pos | null, msg: string, hint?: string): never => {
+  const fail: Fail = (pos, msg, hint) => {
     throw seedError({ ...ctx, pos }, msg, hint);
   };
-  const tableOf = (name: string, pos: Pos): TableInfo =>
-    catalog.get(name) ??
-      fail(
-        pos,
-        `unknown table "${name}"`,
-        "check the name (write schema.table outside the search path) and that a migration creates it",
-      );
-
   return seed.tables.map((t): PlannedTable => {
-    const info = tableOf(t.name, t.pos);
-    const byName = new Map(info.columns.map((c) => [c.name, c]));
-    const order = new Map(info.columns.map((c, i) => [c.name, i]));
-    const rows = t.rows.map((row): PlannedRow => {
-      const cells = row.cells.map(({ column, keyPos, value }) => {
-        const col = byName.get(column) ??
-          fail(
-            keyPos,
-            `unknown column "${column}" in table "${t.name}"`,
-            `its columns are ${columnList(info)}`,
-          );
-        if (col.generated) {
-          fail(keyPos, `column "${column}" of "${t.name}" is generated and cannot be written`);
-        }
-        return { col, cell: cellOf(value, col, t.name, catalog, fail) };
-      });
-      cells.sort((a, b) => order.get(a.col.name)! - order.get(b.col.name)!);
-      return {
-        pos: row.pos,
-        index: row.index,
-        columns: cells.map((c) => c.col),
-        cells: cells.map((c) => c.cell),
-      };
-    });
-    const key = conflictKey(t, info, rows, fail);
-    checkKeys(t, key, rows, fail);
+    const info = tableInfo(t, catalog, fail);
+    const planner = new RowPlanner(t, info, catalog, fail);
+    const rows = (t.rows ?? []).map((r) => planner.plan(r));
+    const key = conflictKey(t, info, fail);
+    const check = new KeyCheck(t, key, fail);
+    for (const r of rows) check.add(r);
     return { info, source: t, key, rows };
   });
 }
 
 function cellOf(
-  value: YamlSeed["tables"][number]["rows"][number]["cells"][number]["value"],
+  value: SeedValue,
   col: ColumnInfo,
   table: string,
   catalog: Map<string, TableInfo>,
@@ -164,13 +203,8 @@ function cellOf(
   return { kind: "value", text: (enc as { text: string | null }).text, pos: value.pos };
 }
 
-/** The declared key, else the primary key, else the one unique key every row gives. */
-function conflictKey(
-  t: SeedTable,
-  info: TableInfo,
-  rows: PlannedRow[],
-  fail: (pos: Pos | null, msg: string, hint?: string) => never,
-): string[] {
+/** The declared key, else the primary key, else the first unique key every row gives. */
+export function conflictKey(t: SeedTable, info: TableInfo, fail: Fail): string[] {
   if (t.key) {
     for (const c of t.key.columns) {
       if (!info.columns.some((x) => x.name === c)) {
@@ -194,9 +228,8 @@ function conflictKey(
     }
     return t.key.columns;
   }
-  const given = (k: string[]) =>
-    rows.every((r) => k.every((c) => r.columns.some((x) => x.name === c)));
-  if (info.primaryKey && (rows.length === 0 || given(info.primaryKey))) return info.primaryKey;
+  const given = (k: string[]) => t.shapes.every((s) => k.every((c) => s.includes(c)));
+  if (info.primaryKey && given(info.primaryKey)) return info.primaryKey;
   const found = info.uniqueKeys.find(given);
   if (found) return found;
   return fail(
@@ -212,15 +245,19 @@ function conflictKey(
   );
 }
 
-/** Every row gives the key, not null; two rows with the same plain key would collide. */
-function checkKeys(
-  t: SeedTable,
-  key: string[],
-  rows: PlannedRow[],
-  fail: (pos: Pos | null, msg: string, hint?: string) => never,
-): void {
-  const seen = new Map<string, PlannedRow>();
-  for (const row of rows) {
+/**
+ * Checks rows as they are planned: every row gives the key, not null; two rows with the same plain
+ * key would collide. Holds one short text per row.
+ */
+export class KeyCheck {
+  /** Plain keys seen → row index; each row's line by index (small integers, no object per row). */
+  readonly #seen = new Map<string, number>();
+  readonly #lines: number[] = [];
+
+  constructor(readonly table: SeedTable, readonly key: string[], readonly fail: Fail) {}
+
+  add(row: PlannedRow): void {
+    const t = this.table, key = this.key, fail = this.fail;
     const parts: string[] = [];
     let plain = true;
     for (const k of key) {
@@ -239,59 +276,24 @@ function checkKeys(
       if (cell.kind === "value") parts.push(cell.text!);
       else plain = false;
     }
-    if (!plain) continue;
-    const id = JSON.stringify(parts);
-    const before = seen.get(id);
-    if (before) {
+    this.#lines[row.index] = row.pos.line;
+    if (!plain) return;
+    const id = parts.length === 1 ? parts[0]! : JSON.stringify(parts);
+    const before = this.#seen.get(id);
+    if (before !== undefined) {
       fail(
         row.pos,
-        `rows ${before.index} (line ${before.pos.line}) and ${row.index} of "${t.name}" have the same key (${
-          key.join(", ")
-        })`,
+        `rows ${before} (line ${
+          this.#lines[before]
+        }) and ${row.index} of "${t.name}" have the same key (${key.join(", ")})`,
         "remove or merge one of them",
       );
     }
-    seen.set(id, row);
+    this.#seen.set(id, row.index);
   }
 }
 
-/** Consecutive rows with the same columns, at most `max` rows each: one statement per batch. */
-export function batches(rows: PlannedRow[], maxParams = 30000, maxRows = 1000): PlannedRow[][] {
-  const out: PlannedRow[][] = [];
-  let cur: PlannedRow[] = [];
-  let sig = "";
-  for (const r of rows) {
-    const s = r.columns.map((c) => c.name).join("\0");
-    const limit = Math.max(
-      1,
-      Math.min(maxRows, Math.floor(maxParams / Math.max(1, r.columns.length))),
-    );
-    if (cur.length > 0 && (s !== sig || cur.length >= limit)) {
-      out.push(cur);
-      cur = [];
-    }
-    sig = s;
-    cur.push(r);
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
-/**
- * Splits a table's rows where a row refers to its own table, so the rows before it are written
- * (and visible to the lookup) first.
- */
-export function segments(table: PlannedTable): PlannedRow[][] {
-  const out: PlannedRow[][] = [];
-  let cur: PlannedRow[] = [];
-  for (const r of table.rows) {
-    const selfRef = r.cells.some((c) => c.kind === "ref" && c.ref.table.sql === table.info.sql);
-    if (selfRef && cur.length) {
-      out.push(cur);
-      cur = [];
-    }
-    cur.push(r);
-  }
-  if (cur.length) out.push(cur);
-  return out;
+/** Whether a row refers to its own table (then the rows before it must be written first). */
+export function refersToItself(row: PlannedRow, info: TableInfo): boolean {
+  return row.cells.some((c) => c.kind === "ref" && c.ref.table.sql === info.sql);
 }

@@ -1,6 +1,8 @@
 // Plain data for YAML and CSV seeds: what the parsers produce and what a driver loads. Nothing here
 // knows a database; column types arrive from the driver's catalog as `ColumnType`.
 
+import type { RowCursor } from "./yaml_fast.ts";
+
 /** A 1-based line and column in a seed file. */
 export interface Pos {
   line: number;
@@ -36,7 +38,17 @@ export interface SeedTable {
   pos: Pos;
   /** The declared conflict columns, or null for the default key. */
   key: { columns: string[]; pos: Pos } | null;
-  rows: SeedRow[];
+  /**
+   * The rows, when the file is small enough to keep them; else null, and eachRow() reads them
+   * again from the text when they are loaded, so that a large file's rows never all live at once.
+   */
+  rows: SeedRow[] | null;
+  /** How many rows the table has. */
+  count: number;
+  /** The distinct column lists of its rows, as written, for choosing the default key. */
+  shapes: string[][];
+  /** Where its first row is in the text (for reading the rows again), or null. */
+  at: RowCursor | null;
 }
 
 /** A parsed YAML seed: tables in file order. */
@@ -45,30 +57,32 @@ export interface YamlSeed {
   /** Path of the file, for messages. */
   path: string;
   tables: SeedTable[];
+  /** Every table a `!ref` reads. */
+  refTables: string[];
   /** BCRYPT_COST, read when the file has a `!bcrypt` value. */
   bcryptCost: number;
+  /** The file's text (the tracked file's, not a copy), for reading rows again. */
+  text: string;
 }
 
-/** One CSV record: where it starts and its raw text (without the line break), as COPY reads it. */
-export interface CsvRecord {
-  line: number;
-  /** Offsets of the record in the file text. */
-  start: number;
-  end: number;
-}
-
-/** A parsed CSV seed: the header, the records and the sidecar's key. */
+/** A CSV seed, checked from end to end but not held: its records are read again from the file. */
 export interface CsvSeed {
   format: "csv";
   path: string;
   /** From the file name `NNN_<table>.csv` (or the sidecar's `table`). */
   table: string;
   columns: { name: string; pos: Pos }[];
-  records: CsvRecord[];
+  /** How many records follow the header (blank lines are not records). */
+  records: number;
   /** Conflict columns from the sidecar `NNN_<table>.yaml`, or null for ON CONFLICT DO NOTHING. */
   key: { columns: string[]; pos: Pos; path: string } | null;
-  /** The file's text, which the records point into. */
-  text: string;
+  /** Length of the byte order mark the file starts with (0 or 3), which is not data. */
+  bom: number;
+  /**
+   * Whether PostgreSQL's COPY reads the file, from `bom` on, as this parser does: every line ends
+   * the same way (LF, or CR LF), no blank line, no record that is `\.` alone.
+   */
+  plain: boolean;
 }
 
 /** A YAML or CSV seed, parsed and checked before anything is applied. */

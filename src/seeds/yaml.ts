@@ -1,17 +1,15 @@
 // YAML seeds through the `yaml` package's document API, so every value keeps its line and column.
 // The package is imported on first use: a run without YAML seeds never loads it.
 
-import type { Document, LineCounter, Node as YamlNode, ParsedNode } from "yaml";
-import { bcryptCost, checkBcryptText } from "./bcrypt.ts";
+import { bcryptCost } from "./bcrypt.ts";
+import { YamlReader } from "./yaml_document.ts";
+import { FastYaml, Unsupported } from "./yaml_fast.ts";
 import { seedError } from "./errors.ts";
-import type { Pos, SeedRow, SeedTable, SeedValue, YamlSeed } from "./types.ts";
+import { splitTableName } from "./yaml_names.ts";
+import type { SeedRow, SeedTable, YamlSeed } from "./types.ts";
 
-type Yaml = typeof import("yaml");
-
-/** Tags a value may carry besides !bcrypt and !ref: the core schema's own. */
-const CORE_TAGS = new Set(
-  ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`),
-);
+/** The `yaml` package. */
+export type Yaml = typeof import("yaml");
 
 /** Where a file is and how to reach the environment, for the parser. */
 export interface YamlSource {
@@ -20,6 +18,12 @@ export interface YamlSource {
   text: string;
   /** BCRYPT_COST as set (default: the environment's). */
   bcryptCost?: string | undefined;
+  /** DB_MIGRATE_YAML_DOCUMENT_MB as set (default: the environment's). */
+  documentLimitMb?: string | undefined;
+  /** For tests: the size up to which rows are kept (default KEEP_ROWS_CHARS). */
+  keepRowsChars?: number;
+  /** For tests: "document" reads with the document API only, "fast" with the fast reader only. */
+  reader?: "fast" | "document";
 }
 
 let yamlModule: Promise<Yaml> | null = null;
@@ -30,265 +34,159 @@ export function loadYaml(): Promise<Yaml> {
   return yamlModule;
 }
 
-/** Splits `audit.events` into schema and table; a plain name has no schema. */
-export function splitTableName(name: string): { schema: string | null; table: string } | null {
-  const parts = name.split(".");
-  if (parts.length > 2 || parts.some((p) => p === "")) return null;
-  return parts.length === 2
-    ? { schema: parts[0]!, table: parts[1]! }
-    : { schema: null, table: name };
-}
+export { parseRef, splitTableName } from "./yaml_names.ts";
 
-/** Parses `TABLE.COLUMN=VALUE` (TABLE may be schema-qualified; VALUE may hold anything). */
-export function parseRef(text: string): { table: string; column: string; value: string } | null {
-  const eq = text.indexOf("=");
-  if (eq < 0) return null;
-  const left = text.slice(0, eq).trim();
-  const dot = left.lastIndexOf(".");
-  if (dot <= 0 || dot === left.length - 1) return null;
-  const table = left.slice(0, dot), column = left.slice(dot + 1);
-  if (!splitTableName(table)) return null;
-  return { table, column, value: text.slice(eq + 1) };
+/**
+ * Files up to this size whose YAML the fast reader does not follow are read with the `yaml`
+ * package's document API, which takes about 70 bytes of memory per byte of YAML; a larger one is
+ * refused, naming the setting that raises the limit (DB_MIGRATE_YAML_DOCUMENT_MB).
+ */
+export const DOCUMENT_LIMIT_MB = 2;
+
+/**
+ * Rows of files up to this many characters (about 20,000 rows) are kept from the check to the
+ * load; a larger file's rows are read again, a batch at a time, while it loads: kept, 100,000 rows
+ * took twice the memory (300 MB) and more time (in garbage collection) than reading them twice.
+ */
+export const KEEP_ROWS_CHARS = 2 << 20;
+
+/** The document API's size limit in characters: DB_MIGRATE_YAML_DOCUMENT_MB or the default. */
+function documentLimit(raw: string | undefined): number {
+  const mb = Number(raw);
+  return (raw && Number.isFinite(mb) && mb > 0 ? mb : DOCUMENT_LIMIT_MB) * (1 << 20);
 }
 
 /** Parses and checks the shape of a YAML seed: tables → rows, tags, keys (no database needed). */
 export async function parseYamlSeed(src: YamlSource): Promise<YamlSeed> {
-  const yaml = await loadYaml();
-  const lineCounter = new yaml.LineCounter();
-  const doc = yaml.parseDocument(src.text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    customTags: [
-      { tag: "!bcrypt", resolve: (s: string) => s },
-      { tag: "!ref", resolve: (s: string) => s },
-    ],
-  });
-  return new YamlReader(yaml, doc, lineCounter, src).read();
+  const where = { path: src.path, database: src.database };
+  let seed: YamlSeed;
+  let bcrypt: boolean;
+  try {
+    if (src.reader === "document") throw new Unsupported(0, { line: 1, column: 1 }, "asked");
+    const r = readFast(src);
+    seed = r.seed;
+    bcrypt = r.bcrypt;
+  } catch (err) {
+    if (!(err instanceof Unsupported) || src.reader === "fast") throw err;
+    const raw = src.documentLimitMb ?? Deno.env.get("DB_MIGRATE_YAML_DOCUMENT_MB");
+    const limit = documentLimit(raw);
+    if (src.text.length > limit) {
+      throw seedError(
+        { ...where, pos: err.pos },
+        `${err.message}: a YAML seed over ${
+          limit / (1 << 20)
+        } MB must be written as plain rows (scalars, quoted texts on one line, flow and block lists and maps, !bcrypt, !ref), which are read row by row`,
+        "write the rows plainly (no anchors, aliases, block scalars or texts over several lines), " +
+          "split the file, or raise DB_MIGRATE_YAML_DOCUMENT_MB (about 70 MB of memory per MB of YAML)",
+      );
+    }
+    const yaml = await loadYaml();
+    const lineCounter = new yaml.LineCounter();
+    const doc = yaml.parseDocument(src.text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      customTags: [
+        { tag: "!bcrypt", resolve: (s: string) => s },
+        { tag: "!ref", resolve: (s: string) => s },
+      ],
+    });
+    const reader = new YamlReader(yaml, doc, lineCounter, src);
+    seed = reader.read();
+    bcrypt = reader.bcrypt;
+  }
+  if (bcrypt) {
+    const parsed = bcryptCost(src.bcryptCost ?? Deno.env.get("BCRYPT_COST"));
+    if (typeof parsed === "string") {
+      throw seedError({ ...where, pos: null }, parsed, "set BCRYPT_COST to 4..31");
+    }
+    seed.bcryptCost = parsed;
+  }
+  return seed;
 }
 
-class YamlReader {
-  #bcrypt = false;
-
-  constructor(
-    readonly yaml: Yaml,
-    readonly doc: Document.Parsed,
-    readonly lines: LineCounter,
-    readonly src: YamlSource,
-  ) {}
-
-  pos(offset: number | undefined): Pos {
-    const { line, col } = this.lines.linePos(offset ?? 0);
-    return { line: Math.max(line, 1), column: Math.max(col, 1) };
-  }
-
-  nodePos(node: YamlNode | null | undefined): Pos {
-    return this.pos(node?.range?.[0]);
-  }
-
-  fail(pos: Pos | null, message: string, hint?: string): never {
-    throw seedError({ path: this.src.path, database: this.src.database, pos }, message, hint);
-  }
-
-  read(): YamlSeed {
-    const first = this.doc.errors[0];
-    if (first) {
-      this.fail(this.pos(first.pos[0]), `invalid YAML: ${first.message.split("\n")[0]}`);
-    }
-    const root = this.doc.contents;
-    const tables: SeedTable[] = [];
-    if (root === null || (this.yaml.isScalar(root) && root.value === null)) {
-      return { format: "yaml", path: this.src.path, tables, bcryptCost: 10 };
-    }
-    if (!this.yaml.isMap(root)) {
-      this.fail(
-        this.nodePos(root),
-        "the file must map table names to rows",
-        "write `table_name:` followed by a list of rows",
+/** Reads a file with the fast reader (throws Unsupported where it cannot). */
+function readFast(src: YamlSource): { seed: YamlSeed; bcrypt: boolean } {
+  const where = { path: src.path, database: src.database };
+  const r = new FastYaml(src.text, where);
+  const keep = src.text.length <= (src.keepRowsChars ?? KEEP_ROWS_CHARS);
+  const tables: SeedTable[] = [];
+  const names = new Set<string>();
+  const refs = new Set<string>();
+  let table: SeedTable | null = null, shapes = new Set<string>();
+  let last: SeedRow | null = null;
+  r.tables((head, cursor) => {
+    if (names.has(head.name)) throw new Unsupported(0, head.pos, "a table twice");
+    names.add(head.name);
+    if (!splitTableName(head.name)) {
+      throw seedError(
+        { ...where, pos: head.pos },
+        `"${head.name}" is not a table name`,
+        "write `table` or `schema.table`",
       );
     }
-    for (const pair of root.items) {
-      tables.push(this.table(pair.key as ParsedNode | null, pair.value as ParsedNode | null));
-    }
-    // Tags the walk did not reject (and any other warning) still stop the file.
-    const warning = this.doc.warnings[0];
-    if (warning) this.fail(this.pos(warning.pos[0]), warning.message.split("\n")[0]!);
-    let cost = 10;
-    if (this.#bcrypt) {
-      const parsed = bcryptCost(this.src.bcryptCost ?? Deno.env.get("BCRYPT_COST"));
-      if (typeof parsed === "string") this.fail(null, parsed, "set BCRYPT_COST to 4..31");
-      cost = parsed;
-    }
-    return { format: "yaml", path: this.src.path, tables, bcryptCost: cost };
-  }
+    shapes = new Set();
+    last = null;
+    table = { ...head, rows: keep ? [] : null, count: 0, shapes: [], at: cursor };
+    tables.push(table);
+  }, (row) => {
+    const t = table!;
+    t.count++;
+    t.rows?.push(row);
+    if (!last || !sameColumns(last, row)) addShape(t, shapes, row);
+    last = row;
+    for (const c of row.cells) if (c.value.kind === "ref") refs.add(c.value.table);
+  });
+  return {
+    seed: {
+      format: "yaml",
+      path: src.path,
+      tables,
+      refTables: [...refs],
+      bcryptCost: 10,
+      text: src.text,
+    },
+    bcrypt: r.bcrypt,
+  };
+}
 
-  name(node: ParsedNode | null, what: string): string {
-    const n = this.deref(node);
-    if (!this.yaml.isScalar(n) || n.value === null || typeof n.value === "object") {
-      this.fail(this.nodePos(node), `${what} must be a plain name`);
-    }
-    this.checkTag(n, false);
-    return typeof n.value === "string" ? n.value : String(n.source ?? n.value);
+function sameColumns(a: SeedRow, b: SeedRow): boolean {
+  if (a.cells.length !== b.cells.length) return false;
+  for (let i = 0; i < a.cells.length; i++) {
+    if (a.cells[i]!.column !== b.cells[i]!.column) return false;
   }
+  return true;
+}
 
-  table(keyNode: ParsedNode | null, valueNode: ParsedNode | null): SeedTable {
-    const name = this.name(keyNode, "a table name");
-    const pos = this.nodePos(keyNode);
-    if (!splitTableName(name)) {
-      this.fail(pos, `"${name}" is not a table name`, "write `table` or `schema.table`");
-    }
-    const value = this.deref(valueNode);
-    let key: SeedTable["key"] = null;
-    let rowsNode: YamlNode | null = value;
-    if (this.yaml.isMap(value)) {
-      rowsNode = null;
-      for (const pair of value.items) {
-        const field = this.name(pair.key as ParsedNode, "a field of a table");
-        if (field === "key") key = this.keyList(pair.value as ParsedNode | null);
-        else if (field === "rows") rowsNode = this.deref(pair.value as ParsedNode | null);
-        else {
-          this.fail(
-            this.nodePos(pair.key as ParsedNode),
-            `unknown field "${field}" in table "${name}"`,
-            "a table is a list of rows, or `key:` and `rows:`",
-          );
-        }
-      }
-      if (rowsNode === null) {
-        this.fail(
-          this.nodePos(value),
-          `table "${name}" has no \`rows:\``,
-          "add `rows:` with a list",
-        );
-      }
-    }
-    if (!this.yaml.isSeq(rowsNode)) {
-      this.fail(
-        this.nodePos(rowsNode ?? valueNode ?? keyNode),
-        `table "${name}" must be a list of rows or \`{key, rows}\``,
-        "write each row as `- column: value`",
-      );
-    }
-    this.checkTag(rowsNode, true);
-    const rows: SeedRow[] = rowsNode.items.map((item, i) =>
-      this.row(item as ParsedNode, i + 1, name)
-    );
-    return { name, pos, key, rows };
+/** Records a row's column list among the table's shapes. */
+export function addShape(t: SeedTable, seen: Set<string>, row: SeedRow): void {
+  const columns = row.cells.map((c) => c.column);
+  const id = columns.join("\0");
+  if (seen.has(id)) return;
+  seen.add(id);
+  t.shapes.push(columns);
+}
+
+/**
+ * Calls `batch` with the rows of a table in file order, up to `size` at a time: the kept rows, or
+ * rows read again from the text, so that only one batch of a large file's rows lives at once.
+ */
+export async function eachRowBatch(
+  seed: YamlSeed,
+  table: SeedTable,
+  database: string,
+  size: number,
+  batch: (rows: SeedRow[]) => Promise<void>,
+): Promise<void> {
+  if (table.rows) {
+    for (let i = 0; i < table.rows.length; i += size) await batch(table.rows.slice(i, i + size));
+    return;
   }
-
-  keyList(node: ParsedNode | null): { columns: string[]; pos: Pos } {
-    const n = this.deref(node);
-    const pos = this.nodePos(node);
-    if (this.yaml.isSeq(n)) {
-      const columns = n.items.map((c) => this.name(c as ParsedNode, "a key column"));
-      if (columns.length === 0) this.fail(pos, "`key` is empty", "list the conflict columns");
-      return { columns, pos };
-    }
-    if (this.yaml.isScalar(n) && typeof n.value === "string") return { columns: [n.value], pos };
-    this.fail(pos, "`key` must be a list of column names", "write `key: [slug]`");
-  }
-
-  row(node: ParsedNode | null, index: number, table: string): SeedRow {
-    const n = this.deref(node);
-    const pos = this.nodePos(node);
-    if (!this.yaml.isMap(n)) {
-      this.fail(pos, `row ${index} of "${table}" must map column names to values`);
-    }
-    this.checkTag(n, true);
-    const cells: SeedRow["cells"] = [];
-    for (const pair of n.items) {
-      const column = this.name(pair.key as ParsedNode, "a column name");
-      cells.push({
-        column,
-        keyPos: this.nodePos(pair.key as ParsedNode),
-        value: this.value(pair.value as ParsedNode | null, true, pos),
-      });
-    }
-    return { pos, index, cells };
-  }
-
-  /** Follows aliases (`*name`) to the anchored node. */
-  deref(node: ParsedNode | YamlNode | null | undefined): YamlNode | null {
-    let n: unknown = node ?? null;
-    for (let i = 0; i < 64 && this.yaml.isAlias(n); i++) n = n.resolve(this.doc) ?? null;
-    return n as YamlNode | null;
-  }
-
-  /** Where a node's tag is written: a node starts after its tag, but a reader looks for the tag. */
-  tagPos(node: YamlNode): Pos {
-    const start = node.range?.[0] ?? 0;
-    const at = node.tag ? this.src.text.lastIndexOf(node.tag, start) : -1;
-    return at >= 0 && !this.src.text.slice(at, start).includes("\n")
-      ? this.pos(at)
-      : this.pos(start);
-  }
-
-  checkTag(node: YamlNode, collection: boolean): void {
-    const tag = node.tag;
-    if (tag === undefined || CORE_TAGS.has(tag)) return;
-    if (tag === "!bcrypt" || tag === "!ref") {
-      this.fail(
-        this.tagPos(node),
-        collection ? `${tag} takes a text, not a list or map` : `${tag} is not allowed here`,
-        tag === "!bcrypt"
-          ? "write `column: !bcrypt TEXT`"
-          : "write `column: !ref TABLE.COLUMN=VALUE`",
-      );
-    }
-    this.fail(this.tagPos(node), `unknown tag "${tag}"`, "the tags are !bcrypt and !ref");
-  }
-
-  value(node: ParsedNode | null, top: boolean, rowPos: Pos): SeedValue {
-    const n = this.deref(node);
-    // `column:` with nothing after it is null, positioned at the row.
-    if (n === null) return { kind: "null", pos: node ? this.nodePos(node) : rowPos };
-    const pos = this.nodePos(node);
-    if (this.yaml.isSeq(n)) {
-      this.checkTag(n, true);
-      return {
-        kind: "list",
-        items: n.items.map((i) => this.value(i as ParsedNode, false, pos)),
-        pos,
-      };
-    }
-    if (this.yaml.isMap(n)) {
-      this.checkTag(n, true);
-      const entries: [string, SeedValue][] = n.items.map((p) => [
-        this.name(p.key as ParsedNode, "a key of a JSON object"),
-        this.value(p.value as ParsedNode | null, false, pos),
-      ]);
-      return { kind: "map", entries, pos };
-    }
-    if (!this.yaml.isScalar(n)) this.fail(pos, "unsupported YAML node");
-    const tag = n.tag;
-    if (tag === "!bcrypt" || tag === "!ref") {
-      if (!top) this.checkTag(n, false);
-      Object.assign(pos, this.tagPos(n));
-      const text = String(n.value ?? "");
-      if (tag === "!bcrypt") {
-        const problem = checkBcryptText(text);
-        if (problem) this.fail(pos, problem, "use a shorter password");
-        this.#bcrypt = true;
-        return { kind: "bcrypt", text, pos };
-      }
-      const ref = parseRef(text);
-      if (!ref) {
-        this.fail(
-          pos,
-          `!ref "${text}" is not TABLE.COLUMN=VALUE`,
-          "write `!ref users.email=admin@acme.test`",
-        );
-      }
-      return { kind: "ref", ...ref, source: text, pos };
-    }
-    this.checkTag(n, false);
-    const v = n.value;
-    if (v === null || v === undefined) return { kind: "null", pos };
-    if (typeof v === "boolean") return { kind: "bool", value: v, pos };
-    if (typeof v === "number") {
-      return { kind: "number", value: v, text: n.source ?? String(v), pos };
-    }
-    if (typeof v === "string") return { kind: "string", value: v, pos };
-    this.fail(pos, `unsupported value ${JSON.stringify(String(v))}`);
+  const r = new FastYaml(seed.text, { path: seed.path, database });
+  let cursor = table.at;
+  while (cursor) {
+    const rows: SeedRow[] = [];
+    cursor = r.rowsFrom(cursor, size, (row) => rows.push(row));
+    if (rows.length > 0) await batch(rows);
   }
 }

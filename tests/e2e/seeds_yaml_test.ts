@@ -394,3 +394,72 @@ Deno.test("--dry-run lists each YAML seed's tables and row counts, never a value
     });
   });
 });
+
+Deno.test("a YAML file over 2 MB (rows read again while loading) names the line and column of a late mistake, exit 2, rolled back", async () => {
+  const rows = (bad: (i: number) => string | null) =>
+    Array.from({ length: 50_000 }, (_, i) => bad(i) ?? `  - { id: ${i + 1}, action: user.login }`);
+  const cases: [string, RegExp][] = [
+    [
+      `audit.events:\n${
+        rows((i) => (i === 48_999 ? "  - { id: x49000, action: user.login }" : null)).join("\n")
+      }\n`,
+      /010_example\.yaml:49003:11" of "postgres": column "id" of "audit\.events": "x49000" is not an integer/,
+    ],
+    [
+      `audit.events:\n${
+        rows((i) => (i === 49_989 ? "  - { id: 17, action: user.login }" : null)).join("\n")
+      }\n`,
+      /010_example\.yaml:49993:5" of "postgres": rows 17 \(line 20\) and 49990 of "audit\.events" have the same key/,
+    ],
+  ];
+  for (const [seed, want] of cases) {
+    await withPgDatabase(async (url) => {
+      await withProject(project(`notes:\n  - { id: 1, body: first }\n${seed}`), async (dir) => {
+        const r = await apply(dir, url);
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, want);
+        const [n] = await pgQuery(
+          url,
+          "SELECT (SELECT count(*) FROM audit.events)::int + (SELECT count(*) FROM notes)::int AS n",
+        );
+        assert.equal(n?.n, 0);
+      });
+    });
+  }
+});
+
+Deno.test("a YAML seed loads on the embedded PostgreSQL too (PGlite takes no COPY FROM STDIN)", async () => {
+  const items = Array.from(
+    { length: 1500 },
+    (_, i) => `  - { id: ${i + 1}, tags: [a, b], meta: { n: ${i} } }`,
+  );
+  const files = {
+    "migrations/postgres/V1__schema.sql": `CREATE TABLE IF NOT EXISTS users (
+  id serial PRIMARY KEY, email text NOT NULL UNIQUE, password_hash text NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+  id integer PRIMARY KEY, owner integer REFERENCES users (id), tags text[], meta jsonb);
+`,
+    [SEED]: `users:
+  key: [email]
+  rows:
+    - { email: a@x.y, password_hash: !bcrypt secret }
+items:
+  - { id: 0, owner: !ref users.email=a@x.y }
+${items.join("\n")}
+`,
+  };
+  await withProject(files, async (dir) => {
+    const run = () =>
+      runCli(["--embedded"], {
+        cwd: dir,
+        env: { BCRYPT_COST: "4" },
+        signal: AbortSignal.timeout(120_000),
+      });
+    const r = await run();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(lineWith(r.stdout, "010_example.yaml"), /1502 rows in 2 tables: 1502 inserted/);
+    const again = await run();
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(lastLine(again.stdout), /^0 applied, 2 skipped, 0 failed/);
+  });
+});

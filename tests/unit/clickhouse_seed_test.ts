@@ -3,6 +3,7 @@
 // server's "(at row N)" back to the file's line and field.
 import assert from "node:assert/strict";
 import {
+  checkCsvFields,
   checkCsvTarget,
   csvBody,
   type CsvColumn,
@@ -10,9 +11,10 @@ import {
   csvErrorMessage,
   csvErrorPosition,
   csvTable,
+  needsFieldCheck,
   type TableColumn,
   unwrapType,
-} from "../../src/drivers/clickhouse_seed.ts";
+} from "../../src/drivers/clickhouse_seed_csv.ts";
 import { csvInsertSql, tableColumnsSql } from "../../src/drivers/clickhouse_sql.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { parseCsvSeed } from "../../src/seeds/csv.ts";
@@ -21,13 +23,27 @@ import type { CsvSeed } from "../../src/seeds/types.ts";
 const PATH = "seeds/clickhouse/full/010_items.csv";
 const WHERE = { database: "clickhouse", script: "full/010_items.csv" };
 
-async function seed(text: string, sidecar: string | null = null): Promise<CsvSeed> {
+const DIR = await Deno.makeTempDir({ prefix: "dbm-ch-csv-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(DIR, { recursive: true }));
+
+/** Writes text as a CSV file (named for table `items`) and parses it. */
+async function seed(
+  text: string,
+  sidecar: string | null = null,
+  name = "010_items.csv",
+): Promise<CsvSeed> {
+  const path = `${DIR}/${name}`;
+  await Deno.writeTextFile(path, text);
   return await parseCsvSeed({
-    path: PATH,
+    path,
     database: "clickhouse",
-    text,
     sidecar: sidecar === null ? null : { path: PATH.replace(".csv", ".yaml"), text: sidecar },
   });
+}
+
+/** The whole request body as text. */
+async function bodyText(s: CsvSeed, cols: CsvColumn[]): Promise<string> {
+  return await new Response(csvBody(s, cols)).text();
 }
 
 function col(name: string, type: string, more: Partial<TableColumn> = {}): TableColumn {
@@ -97,12 +113,7 @@ Deno.test("csvTable() takes the URL's database unless the file name gives one", 
     database: "analytics",
     table: "items",
   });
-  const other = await parseCsvSeed({
-    path: "seeds/clickhouse/full/020_events.clicks.csv",
-    database: "clickhouse",
-    text: "id\n1\n",
-    sidecar: null,
-  });
+  const other = await seed("id\n1\n", null, "020_events.clicks.csv");
   assert.deepEqual(csvTable(other, "analytics"), { database: "events", table: "clicks" });
 });
 
@@ -147,7 +158,7 @@ Deno.test("checkCsvTarget() refuses a missing table and every engine but a Repla
       e.message,
       new RegExp(`loads into analytics\\.items \\(${engine}\\): .*no upsert`),
     );
-    assert.deepEqual(e.position, { file: PATH, line: 1, column: 1 });
+    assert.deepEqual(e.position, { file: s.path, line: 1, column: 1 });
     assert.match(e.hint ?? "", /ReplacingMergeTree/);
   }
 });
@@ -159,7 +170,7 @@ Deno.test("checkCsvTarget() names the header position of an unknown or unwritabl
     e.message,
     /010_items\.csv:1:4" of "clickhouse": unknown column "nmae" in table analytics\.items/,
   );
-  assert.deepEqual(e.position, { file: PATH, line: 1, column: 4 });
+  assert.deepEqual(e.position, { file: s.path, line: 1, column: 4 });
   const mat = await seed("id,hash\n1,2\n");
   const e2 = configError(() => checkCsvTarget(mat, WHERE, TARGET));
   assert.match(e2.message, /:1:4" .*column "hash" of analytics\.items is MATERIALIZED/);
@@ -189,9 +200,8 @@ Deno.test("csvBody() sends NULL as \\N in Nullable columns and leaves other fiel
   const s = await seed(
     'id,name,note,qty\n1,,,\n2,"","",""\n3,"a, ""b""",\\N,7\n\n4,x,"multi\nline",\n5,\\N,\\N,\\N\n',
   );
-  const body = csvBody(s, header(["id", "name", "note", "qty"]), WHERE).join("");
   assert.equal(
-    body,
+    await bodyText(s, header(["id", "name", "note", "qty"])),
     '"id","name","note","qty"\n' +
       "1,,\\N,\\N\n" + // unquoted empty: NULL where Nullable, else the type's zero value
       '2,"","",""\n' + // quoted empty: as written
@@ -203,25 +213,25 @@ Deno.test("csvBody() sends NULL as \\N in Nullable columns and leaves other fiel
 
 Deno.test("csvBody() quotes padded fields of String columns, whose spaces ClickHouse would trim", async () => {
   const s = await seed("id,name,code,note\n 1 , a ,\tb,c \n2,a b,abc,x\n");
-  const body = csvBody(s, header(["id", "name", "code", "note"]), WHERE).join("");
   assert.equal(
-    body,
+    await bodyText(s, header(["id", "name", "code", "note"])),
     '"id","name","code","note"\n' +
       ' 1 ," a ","\tb","c "\n' +
       "2,a b,abc,x\n",
   );
 });
 
-Deno.test("csvBody() ends the last record with a line break and splits into chunks", async () => {
-  const s = await seed("id,name\n1,a\n2,b\n3,c");
-  const chunks = csvBody(s, header(["id", "name"]), WHERE, 8);
-  // A chunk ends after the record that makes it reach the size.
-  assert.deepEqual(chunks, ['"id","name"\n1,a\n', "2,b\n3,c\n"]);
+Deno.test("csvBody() ends every record with LF and keeps a quoted CR LF as written", async () => {
+  const s = await seed('id,name\r\n1,"a\r\nb"\r\n2,b\r\n3,c');
+  assert.equal(await bodyText(s, header(["id", "name"])), '"id","name"\n1,"a\r\nb"\n2,b\n3,c\n');
 });
 
-Deno.test("csvBody() refuses, with its line and column, an empty field that the type cannot read", async () => {
+Deno.test("checkCsvFields() refuses, with its line and column, an empty field that the type cannot read", async () => {
   const s = await seed("id,name,seen_on\n1,a,2024-01-01\n2,b,\n");
-  const e = configError(() => csvBody(s, header(["id", "name", "seen_on"]), WHERE));
+  const cols = header(["id", "name", "seen_on"]);
+  assert.ok(needsFieldCheck(cols));
+  const e = await checkCsvFields(s, cols, WHERE).then(() => null, (x) => x);
+  assert.ok(e instanceof ConfigError, String(e));
   assert.equal(e.code, "INVALID_SEED");
   assert.match(
     e.message,
@@ -230,9 +240,12 @@ Deno.test("csvBody() refuses, with its line and column, an empty field that the 
   assert.match(e.hint ?? "", /Nullable\(Date\)/);
   // An Enum cannot read one either; a quoted "" is sent as written (and the server judges it).
   const q = await seed('id,kind\n1,""\n');
-  assert.equal(csvBody(q, header(["id", "kind"]), WHERE).join(""), '"id","kind"\n1,""\n');
+  await checkCsvFields(q, header(["id", "kind"]), WHERE);
+  assert.equal(await bodyText(q, header(["id", "kind"])), '"id","kind"\n1,""\n');
   const u = await seed("id,kind\n1,\n");
-  assert.match(configError(() => csvBody(u, header(["id", "kind"]), WHERE)).message, /:2:3"/);
+  const ue = await checkCsvFields(u, header(["id", "kind"]), WHERE).then(() => null, (x) => x);
+  assert.match(String(ue?.message), /:2:3"/);
+  assert.equal(needsFieldCheck(header(["id", "name", "note"])), false);
 });
 
 Deno.test('csvErrorPosition() maps "(at row N)" and the column the server was reading to the file', async () => {
@@ -247,25 +260,29 @@ Deno.test('csvErrorPosition() maps "(at row N)" and the column the server was re
     'Column 1,   name: name, type: String, parsed text: "b"\n' +
     "Column 2,   name: qty,  type: Nullable(Int32), parsed text: <EMPTY>\n" +
     'ERROR: garbage after Nullable(Int32): "x"\n';
-  assert.deepEqual(csvErrorPosition(s, cols, message), { line: 5, column: 5 });
+  assert.deepEqual(await csvErrorPosition(s, cols, message), { line: 5, column: 5 });
   // Without the row dump: the record's line.
-  assert.deepEqual(csvErrorPosition(s, cols, "Cannot parse datetime: (at row 3)"), {
+  assert.deepEqual(await csvErrorPosition(s, cols, "Cannot parse datetime: (at row 3)"), {
     line: 6,
     column: 1,
   });
-  assert.equal(csvErrorPosition(s, cols, "something: (at row 9)"), null);
-  assert.equal(csvErrorPosition(s, cols, "Too many digits in decimal value"), null);
+  assert.equal(await csvErrorPosition(s, cols, "something: (at row 9)"), null);
+  assert.equal(await csvErrorPosition(s, cols, "Too many digits in decimal value"), null);
 });
 
 Deno.test("csvErrorPosition() finds an unknown Enum value, which the server names without a row", async () => {
   const s = await seed("id,kind\n1,tool\n2,part\n3,gadget\n");
   const cols = header(["id", "kind"]);
   assert.deepEqual(
-    csvErrorPosition(s, cols, "Unknown element 'gadget' for type Enum8('tool' = 1, 'part' = 2)"),
+    await csvErrorPosition(
+      s,
+      cols,
+      "Unknown element 'gadget' for type Enum8('tool' = 1, 'part' = 2)",
+    ),
     { line: 4, column: 3 },
   );
   assert.equal(
-    csvErrorPosition(s, cols, "Unknown element 'gadget' for type Enum8('x' = 1)"),
+    await csvErrorPosition(s, cols, "Unknown element 'gadget' for type Enum8('x' = 1)"),
     null,
     "another Enum type",
   );

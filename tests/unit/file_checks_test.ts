@@ -22,7 +22,17 @@ Deno.test("isEmptySql() is true for empty, blank and comment-only text in both d
 });
 
 Deno.test("isEmptyDataSeed() is true for a YAML seed without tables only", () => {
-  assert.equal(isEmptyDataSeed({ format: "yaml", path: "x", tables: [], bcryptCost: 10 }), true);
+  assert.equal(
+    isEmptyDataSeed({
+      format: "yaml",
+      path: "x",
+      tables: [],
+      bcryptCost: 10,
+      refTables: [],
+      text: "",
+    }),
+    true,
+  );
 });
 
 Deno.test("findMetaCommand() finds psql meta-commands at the start of a line, in code only", () => {

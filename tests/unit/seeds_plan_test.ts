@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/errors.ts";
-import { batches, planYamlSeed, segments, tablesNeeded } from "../../src/seeds/plan.ts";
+import {
+  conflictKey,
+  KeyCheck,
+  planYamlSeed,
+  refersToItself,
+  RowPlanner,
+  tablesNeeded,
+} from "../../src/seeds/plan.ts";
 import type { ColumnInfo, TableInfo, ValueKind } from "../../src/seeds/types.ts";
 import { parseYamlSeed } from "../../src/seeds/yaml.ts";
 
@@ -158,22 +165,45 @@ Deno.test("tablesNeeded() lists the seed's tables and the tables its !refs read"
   assert.deepEqual(tablesNeeded(seed), ["memberships", "users", "audit.orgs"]);
 });
 
-Deno.test("batches() groups consecutive rows with the same columns, within the parameter limit", async () => {
-  const rows = Array.from({ length: 2500 }, (_, i) => `  - { slug: s${i}, name: n }`).join("\n");
-  const [t] = await plan(`organizations:\n${rows}\n  - { slug: last }\n`);
-  const b = batches(t!.rows);
-  assert.deepEqual(b.map((x) => x.length), [1000, 1000, 500, 1]);
-  assert.deepEqual(batches(t!.rows, 300).map((x) => x.length).slice(0, 2), [150, 150]);
+Deno.test("RowPlanner and KeyCheck plan rows a batch at a time and still find a key seen batches ago", async () => {
+  const seed = await parseYamlSeed({
+    ...ctx,
+    text: "organizations:\n  key: [slug]\n  rows:\n" +
+      Array.from({ length: 30 }, (_, i) => `    - { slug: s${i % 25}, name: n }`).join("\n") + "\n",
+  });
+  const t = seed.tables[0]!;
+  const fail = (pos: unknown, msg: string): never => {
+    throw new Error(`${JSON.stringify(pos)} ${msg}`);
+  };
+  const info = CATALOG.get("organizations")!;
+  const planner = new RowPlanner(t, info, CATALOG, fail);
+  const check = new KeyCheck(t, conflictKey(t, info, fail), fail);
+  const rows = t.rows!;
+  for (const r of rows.slice(0, 25)) check.add(planner.plan(r));
+  assert.throws(
+    () => check.add(planner.plan(rows[25]!)),
+    /"line":29.*rows 1 \(line 4\) and 26 of "organizations" have the same key/,
+  );
 });
 
-Deno.test("segments() starts a new segment at a row that refers to its own table", async () => {
+Deno.test("conflictKey() takes the primary key only when every shape of row gives it", async () => {
+  const fail = (_: unknown, msg: string): never => {
+    throw new Error(msg);
+  };
+  const seed = await parseYamlSeed({
+    ...ctx,
+    text:
+      "users:\n  - { id: 0b6a6f8e-8f5b-4c55-9a55-6d2f0f1b6a11, email: a@b.c }\n  - { email: d@e.f }\n",
+  });
+  assert.deepEqual(conflictKey(seed.tables[0]!, CATALOG.get("users")!, fail), ["email"]);
+});
+
+Deno.test("refersToItself() finds a row whose !ref reads its own table", async () => {
   const [t] = await plan(`users:
   key: [email]
   rows:
     - { email: a@x.y }
-    - { email: b@x.y }
     - { email: c@x.y, password_hash: !ref users.email=a@x.y }
-    - { email: d@x.y }
 `);
-  assert.deepEqual(segments(t!).map((s) => s.length), [2, 2]);
+  assert.deepEqual(t!.rows.map((r) => refersToItself(r, t!.info)), [false, true]);
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   conflictSql,
-  copySql,
+  copyCsvSql,
   existingSql,
   mergeSql,
   parseCatalog,
@@ -11,7 +11,7 @@ import {
   stagingSql,
   upsertSql,
   valueKind,
-} from "../../src/drivers/postgres_seed.ts";
+} from "../../src/drivers/postgres_seed_sql.ts";
 import type { ColumnInfo, TableInfo } from "../../src/seeds/types.ts";
 
 const col = (name: string, sql: string, kind: ColumnInfo["type"]["kind"] = "text"): ColumnInfo => ({
@@ -81,22 +81,24 @@ join "public"."users" as x on x."email" = (v.k->>0)::citext`,
   );
 });
 
-Deno.test("stagingSql(), copySql() and mergeSql() stage text and cast it on the way in", () => {
+Deno.test("stagingSql(), copyCsvSql() and mergeSql() stage typed rows in file order", () => {
+  const cols = USERS.columns.slice(1);
   assert.equal(
-    stagingSql(2),
-    "create temp table dbm_seed_stage (_line integer not null, c1 text, c2 text) on commit drop",
+    stagingSql(cols),
+    "create temp table dbm_seed_stage (_n bigint generated always as identity, c1 citext, c2 text) on commit drop",
   );
   assert.equal(
-    copySql(2),
-    "copy pg_temp.dbm_seed_stage (_line, c1, c2) from stdin with (format csv)",
+    copyCsvSql(cols),
+    "copy pg_temp.dbm_seed_stage (c1, c2) from stdin with (format csv, header true)",
   );
-  const merge = mergeSql(USERS, USERS.columns.slice(1), null);
-  assert.match(merge, /select s.c1::citext, s.c2::text from pg_temp.dbm_seed_stage as s\n/);
+  assert.equal(
+    copyCsvSql(cols, USERS),
+    'copy "public"."users" ("email", "name") from stdin with (format csv, header true)',
+  );
+  const merge = mergeSql(USERS, cols, null);
+  assert.match(merge, /select s.c1, s.c2 from pg_temp.dbm_seed_stage as s\n {2}order by s._n/);
   assert.match(merge, /on conflict do nothing/);
-  assert.match(
-    mergeSql(USERS, USERS.columns.slice(1), ["email"], true),
-    /where s._line >= \$1 and s._line < \$2/,
-  );
+  assert.match(mergeSql(USERS, cols, ["email"], true), /where s._n >= \$1 and s._n < \$2/);
 });
 
 Deno.test("valueKind() maps base types and categories onto value kinds", () => {
@@ -155,10 +157,10 @@ Deno.test("parseCatalog() keys tables by the requested name and skips names that
   });
 });
 
-Deno.test("stageInsertSql() stages records as text parameters where COPY is unavailable", () => {
+Deno.test("stageInsertSql() stages rows as text parameters where COPY is unavailable", () => {
   assert.equal(
-    stageInsertSql(2, 2),
-    `insert into pg_temp.dbm_seed_stage values ($1::text::integer, $2::text, $3::text),
-  ($4::text::integer, $5::text, $6::text)`,
+    stageInsertSql(USERS.columns.slice(1), 2),
+    `insert into pg_temp.dbm_seed_stage (c1, c2) values ($1::text::citext, $2::text::text),
+  ($3::text::citext, $4::text::text)`,
   );
 });

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/errors.ts";
-import { parseRef, parseYamlSeed, splitTableName } from "../../src/seeds/yaml.ts";
+import {
+  eachRowBatch,
+  KEEP_ROWS_CHARS,
+  parseRef,
+  parseYamlSeed,
+  splitTableName,
+} from "../../src/seeds/yaml.ts";
+import type { SeedRow, YamlSeed } from "../../src/seeds/types.ts";
 
 /** The contract's example, as a user writes it. */
 const CONTRACT_EXAMPLE = Deno.readTextFileSync(
@@ -27,17 +34,17 @@ Deno.test("parseYamlSeed() reads the contract's example: tables in order, keys, 
   const [orgs, users, members] = seed.tables;
   assert.deepEqual(orgs!.key?.columns, ["slug"]);
   assert.equal(members!.key, null, "a plain list has the default key");
-  assert.deepEqual(orgs!.rows[0]!.cells.map((c) => [c.column, c.value.kind]), [
+  assert.deepEqual(orgs!.rows![0]!.cells.map((c) => [c.column, c.value.kind]), [
     ["slug", "string"],
     ["name", "string"],
     ["plan", "string"],
   ]);
-  assert.deepEqual(orgs!.rows[0]!.pos, { line: 4, column: 7 });
-  const hash = users!.rows[0]!.cells.find((c) => c.column === "password_hash")!.value;
+  assert.deepEqual(orgs!.rows![0]!.pos, { line: 4, column: 7 });
+  const hash = users!.rows![0]!.cells.find((c) => c.column === "password_hash")!.value;
   assert.equal(hash.kind, "bcrypt");
   assert.equal(hash.kind === "bcrypt" && hash.text, "change-me");
   assert.equal(hash.pos.line, 10);
-  const ref = members!.rows[0]!.cells[0]!.value;
+  const ref = members!.rows![0]!.cells[0]!.value;
   assert.deepEqual(
     ref.kind === "ref" && [ref.table, ref.column, ref.value, ref.pos.line],
     ["users", "email", "admin@acme.test", 12],
@@ -49,7 +56,7 @@ Deno.test("parseYamlSeed() keeps a number's source text and reads lists and maps
   const seed = await parse(
     "t:\n  - { price: 1.10, big: 12345678901234567890, tags: [a, b], meta: { x: 1 }, none: null, ok: true }\n",
   );
-  const cells = Object.fromEntries(seed.tables[0]!.rows[0]!.cells.map((c) => [c.column, c.value]));
+  const cells = Object.fromEntries(seed.tables[0]!.rows![0]!.cells.map((c) => [c.column, c.value]));
   assert.deepEqual(cells.price?.kind === "number" && cells.price.text, "1.10");
   assert.deepEqual(cells.big?.kind === "number" && cells.big.text, "12345678901234567890");
   assert.equal(cells.tags?.kind, "list");
@@ -60,7 +67,7 @@ Deno.test("parseYamlSeed() keeps a number's source text and reads lists and maps
 
 Deno.test("parseYamlSeed() follows aliases and accepts an empty file", async () => {
   const seed = await parse("t:\n  - { a: &v hello }\n  - { a: *v }\n");
-  const v = seed.tables[0]!.rows[1]!.cells[0]!.value;
+  const v = seed.tables[0]!.rows![1]!.cells[0]!.value;
   assert.equal(v.kind === "string" && v.value, "hello");
   assert.deepEqual((await parse("")).tables, []);
   assert.deepEqual((await parse("# nothing yet\n")).tables, []);
@@ -136,4 +143,87 @@ Deno.test("splitTableName() takes table or schema.table and nothing else", () =>
   assert.deepEqual(splitTableName("audit.events"), { schema: "audit", table: "events" });
   assert.equal(splitTableName("a.b.c"), null);
   assert.equal(splitTableName("a."), null);
+});
+
+/** The seed without what differs between the readers by design (where rows restart, the text). */
+function comparable(seed: YamlSeed): unknown {
+  return JSON.parse(JSON.stringify(
+    { ...seed, text: undefined, tables: seed.tables.map((t) => ({ ...t, at: undefined })) },
+    (_, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v),
+  ));
+}
+
+const SAMPLES = [
+  CONTRACT_EXAMPLE,
+  "t:\n  - a: -5\n    b: 'it''s'\n    c: \"x\\ty\\u00e9\"\n    d: ~\n    e:\n    f: 0x1F\n    g: .inf\n" +
+  "    h: 1e3\n    i: TRUE\n    j: http://x.y/z?a=b#c\n    k: a #comment\n    l: yes\n    m: 012\n    n: .NaN\n",
+  "t:\n- a: 1\n- a: 2\nu:\n  key: a\n  rows:\n  - a: 3\n",
+  "t:\n  - id: 1\n    tags:\n      - x\n      - y\n    meta:\n      nested: { q: [1, 2] }\n      k: v\n  - id: 2\n    tags: []\n",
+  't: [{a: 1}, {a: 2, b: "x"}]\n',
+  "t:\n  key: [a, b]\n  rows:\n    - {a: 1, b: 2}\n    - {a: 3,\n       b: 4}\n",
+  "# c\n---\nt:\n  - {a: 1} # trailing\n\n  # mid\n  - {a: 2}\n",
+  't:\n  - p: !bcrypt secret\n    r: !ref users.email=a@b\n  - { p: !bcrypt "x y", r: !ref u.c=1 }\n',
+  "t:\n  - list:\n    - 1\n    - two\n    - {x: 3}\n    other: 5\n",
+  "t:\n  - { a: , b: }\n  - {}\n  - m:\n      - a: 1\n        b: 2\n      - a: 3\n",
+];
+
+Deno.test("the fast reader reads what the document reader reads: values, positions, keys", async () => {
+  for (const text of SAMPLES) {
+    const src = { path: "seeds/db/reference/010_x.yaml", database: "db", text };
+    const fast = await parseYamlSeed({ ...src, reader: "fast" });
+    const doc = await parseYamlSeed({ ...src, reader: "document" });
+    assert.deepEqual(comparable(fast), comparable(doc), text);
+  }
+});
+
+Deno.test("YAML the fast reader does not follow is read by the document reader, and its mistakes worded by it", async () => {
+  const seed = await parse("t:\n  - a: &x |\n      block\n  - a: *x\n");
+  assert.deepEqual(
+    seed.tables[0]!.rows!.map((r) =>
+      r.cells[0]!.value.kind === "string" && r.cells[0]!.value.value
+    ),
+    ["block\n", "block\n"],
+  );
+  assert.match((await parseError("t:\n  - {a: 1, a: 2}\n")).message, /:2:\d+".*invalid YAML/);
+});
+
+Deno.test("a large YAML file keeps no rows: they are read again, a batch at a time, with their positions", async () => {
+  const rows = Array.from({ length: 3000 }, (_, i) => `  - { id: ${i + 1}, name: "n ${i + 1}" }`);
+  const text = `t:\n${rows.join("\n")}\n`;
+  assert.ok(KEEP_ROWS_CHARS > 1 << 20, "files of about 20,000 rows keep theirs");
+  const seed = await parseYamlSeed({
+    path: "seeds/db/reference/010_x.yaml",
+    database: "db",
+    text,
+    keepRowsChars: 1000,
+  });
+  const t = seed.tables[0]!;
+  assert.equal(t.rows, null);
+  assert.equal(t.count, 3000);
+  assert.deepEqual(t.shapes, [["id", "name"]]);
+  const got: SeedRow[] = [];
+  const sizes: number[] = [];
+  await eachRowBatch(seed, t, "db", 1000, (batch) => {
+    sizes.push(batch.length);
+    got.push(...batch);
+    return Promise.resolve();
+  });
+  assert.deepEqual(sizes, [1000, 1000, 1000]);
+  assert.deepEqual([got[2999]!.index, got[2999]!.pos], [3000, { line: 3001, column: 5 }]);
+});
+
+Deno.test("a large YAML file the fast reader cannot follow is refused, naming the limit and the setting", async () => {
+  const text = "t:\n" + "  - { a: 1 }\n".repeat(20) + "  - a: |\n      x\n";
+  assert.equal((await parse(text)).tables[0]!.count, 21, "small enough for the document reader");
+  const big = await (async () => {
+    try {
+      await parseYamlSeed({ path: "x.yaml", database: "db", text, documentLimitMb: "0.0001" });
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      return e;
+    }
+    throw new Error("expected an error");
+  })();
+  assert.match(big.message, /x\.yaml:22:\d+".*over 0\.0001 MB must be written as plain rows/);
+  assert.match(big.hint ?? "", /DB_MIGRATE_YAML_DOCUMENT_MB/);
 });
