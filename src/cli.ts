@@ -2,8 +2,8 @@
 // swapped for @std/cli once JSR is reachable.
 
 import { parseArgs } from "node:util";
-import { UsageError } from "./errors.ts";
-import { type Resolution, SEED_MODES, type SeedMode } from "./types.ts";
+import { UsageError } from "./core/errors.ts";
+import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
 
 /** The ways progress lines can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;

@@ -1,10 +1,10 @@
 // Which databases a run covers, what kind each is and where its URL comes from, settled once and
 // validated before any database is touched.
 
-import { ConfigError } from "./errors.ts";
-import { listDatabaseFolders, noDatabaseError } from "./discover.ts";
-import { redactUrl, registerUrlSecrets } from "./redact.ts";
-import type { DatabaseConfig, DbKind } from "./types.ts";
+import { ConfigError } from "./core/errors.ts";
+import { listDatabaseFolders, noDatabaseError } from "./core/discover.ts";
+import { redactUrl, registerUrlSecrets } from "./core/redact.ts";
+import type { DatabaseConfig, DbKind } from "./core/types.ts";
 
 /** Options that decide the databases of a run. */
 export interface ConfigInput {

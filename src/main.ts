@@ -4,8 +4,8 @@
 import denoJson from "../deno.json" with { type: "json" };
 import { type LogFormat, type Options, parseOptions, USAGE } from "./cli.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
-import { ConfigError, InterruptedError } from "./errors.ts";
-import { scrub } from "./redact.ts";
+import { ConfigError, InterruptedError } from "./core/errors.ts";
+import { scrub } from "./core/redact.ts";
 import { jsonDocument, terminationMessage } from "./report/json.ts";
 import {
   errorEvent,
@@ -15,10 +15,12 @@ import {
   summaryEvent,
   writeEvent,
 } from "./report/log_json.ts";
-import { failureOf, type RunResult, summaryLine } from "./report/summary.ts";
+import { toErrorData } from "./core/errors.ts";
+import type { RunResult } from "./core/result.ts";
+import { summaryLine } from "./report/summary.ts";
 import { consoleReporter, statusTable, writeLine } from "./report/text.ts";
 import { run } from "./run.ts";
-import { writeTerminationMessage } from "./termination.ts";
+import { writeTerminationMessage } from "./report/termination.ts";
 
 const VERSION = denoJson.version;
 
@@ -62,11 +64,13 @@ function notice(logFormat: LogFormat, text: string): void {
 }
 
 function errorResult(err: unknown, opts: Partial<Options>, started: number): RunResult {
+  const error = toErrorData(err, (e) => scrub(String((e as Error)?.stack ?? e)));
   return {
     mode: opts.mode ?? "apply",
     seedMode: opts.seed ?? "reference",
     databases: [],
-    ...failureOf(err, (e) => scrub(String((e as Error)?.stack ?? e))),
+    exitCode: error.exitCode,
+    error,
     durationMs: performance.now() - started,
   };
 }

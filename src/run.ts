@@ -2,10 +2,10 @@
 // Only main.ts reads argv, prints the summary and sets the exit code.
 
 import type { Options } from "./cli.ts";
-import { unifiedDiff } from "./diff.ts";
-import { fileDirectives } from "./directives.ts";
-import { discoverMigrations, discoverSeeds } from "./discover.ts";
-import { checkSqlFile, emptyFileError, isEmptyDataSeed } from "./file_checks.ts";
+import { unifiedDiff } from "./core/diff.ts";
+import { fileDirectives } from "./sql/directives.ts";
+import { discoverMigrations, discoverSeeds } from "./core/discover.ts";
+import { checkSqlFile, emptyFileError, isEmptyDataSeed } from "./sql/checks.ts";
 import { type Driver, openDriver } from "./drivers/driver.ts";
 import {
   ApplyError,
@@ -15,26 +15,21 @@ import {
   InterruptedError,
   MigrateError,
   UnreachableError,
-} from "./errors.ts";
-import { acquireLock, sleep } from "./lock.ts";
-import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
-import { redactUrl, scrub } from "./redact.ts";
+} from "./core/errors.ts";
+import { acquireLock, sleep } from "./core/lock.ts";
+import { type DatabasePlan, planDatabase, type PlanEntry } from "./core/plan.ts";
+import { redactUrl, scrub } from "./core/redact.ts";
 import type { DataSeed } from "./seeds/types.ts";
-import {
-  type DatabaseResult,
-  failureOf,
-  type RunResult,
-  type StatusEntry,
-} from "./report/summary.ts";
+import { type DatabaseResult, failed, type RunResult, type StatusEntry } from "./core/result.ts";
 import type { Reporter } from "./report/text.ts";
 import { isoTime } from "./report/time.ts";
-import { eachStatement } from "./split.ts";
+import { eachStatement } from "./sql/split.ts";
 import {
   type FileTransactionStatement,
   TransactionControlError,
   type TransactionPlan,
-} from "./transaction_control.ts";
-import type { DatabaseConfig, Step, TrackedFile } from "./types.ts";
+} from "./sql/transaction.ts";
+import type { DatabaseConfig, Step, TrackedFile } from "./core/types.ts";
 
 /** What the core needs from its caller. */
 export interface RunDeps {
@@ -426,7 +421,7 @@ export async function run(
     }
     if (opts.mode === "apply") await applyAll(sessions, opts, deps);
   } catch (err) {
-    Object.assign(result, failureOf(err, message));
+    failed(result, err);
   } finally {
     for (const s of sessions) {
       await s.release?.().catch(() => {});

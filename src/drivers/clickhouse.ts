@@ -10,7 +10,7 @@
 // call), so --dry-run and --status change nothing on the server.
 
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client-web";
-import { checksum } from "../checksum.ts";
+import { checksum } from "../core/checksum.ts";
 import {
   ApplyError,
   ConfigError,
@@ -21,9 +21,9 @@ import {
   signalName,
   stay,
   UnreachableError,
-} from "../errors.ts";
-import { sleep } from "../lock.ts";
-import { redactUrl } from "../redact.ts";
+} from "../core/errors.ts";
+import { sleep } from "../core/lock.ts";
+import { redactUrl } from "../core/redact.ts";
 import {
   lineColumn,
   SplitError,
@@ -31,8 +31,8 @@ import {
   type Statement,
   statementHead,
   stripComments,
-} from "../split.ts";
-import type { TrackedFile, TrackedRow } from "../types.ts";
+} from "../sql/split.ts";
+import type { TrackedFile, TrackedRow } from "../core/types.ts";
 import type {
   ApplyOutcome,
   ApplyRequest,

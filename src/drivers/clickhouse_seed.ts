@@ -1,13 +1,13 @@
 // The ClickHouse seed rule, apart from the driver: ClickHouse has no upsert, so a seed may only
 // insert into tables that replace rows by key, or that it empties first.
 
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import { posAt, scanRecord } from "../seeds/csv.ts";
 import { seedError } from "../seeds/errors.ts";
 import type { CsvSeed, Pos } from "../seeds/types.ts";
 import { splitTableName } from "../seeds/yaml.ts";
-import { type Statement, stripComments } from "../split.ts";
-import type { TrackedFile } from "../types.ts";
+import { type Statement, stripComments } from "../sql/split.ts";
+import type { TrackedFile } from "../core/types.ts";
 import {
   insertTarget,
   isReplacingEngine,

@@ -4,7 +4,7 @@
 // oldest server the tests run on: no Nullable in a sorting key, DateTime rather than DateTime64, no
 // TTL, CODEC, LowCardinality, query parameters or `ADD COLUMN IF NOT EXISTS`.
 
-import { checksum } from "../checksum.ts";
+import { checksum } from "../core/checksum.ts";
 
 /** The tracking table, in the database the URL names. */
 export const TRACKING_TABLE = "_schema_migrations";

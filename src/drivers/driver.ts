@@ -2,9 +2,9 @@
 // database client. Drivers are loaded lazily by kind, so a PostgreSQL-only run never loads ClickHouse.
 
 import type { DataSeed } from "../seeds/types.ts";
-import type { Dialect } from "../split.ts";
-import type { TransactionPlan } from "../transaction_control.ts";
-import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../types.ts";
+import type { Dialect } from "../sql/split.ts";
+import type { TransactionPlan } from "../sql/transaction.ts";
+import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../core/types.ts";
 
 /** A file to apply and how. */
 export interface ApplyRequest {

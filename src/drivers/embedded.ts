@@ -27,7 +27,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { basename, dirname, join } from "node:path";
-import { ConfigError, UnreachableError } from "../errors.ts";
+import { ConfigError, UnreachableError } from "../core/errors.ts";
 import { isEmbeddedExtension, loadExtensions } from "./embedded_extensions.ts";
 
 /** A running embedded PostgreSQL and how to reach it. */

@@ -2,7 +2,7 @@
 // the tracking table and every file run on the same session, so the lock covers all of them.
 
 import postgres from "postgres";
-import { fileDirectives } from "../directives.ts";
+import { fileDirectives } from "../sql/directives.ts";
 import {
   ApplyError,
   ConfigError,
@@ -11,7 +11,7 @@ import {
   interruption,
   signalName,
   stay,
-} from "../errors.ts";
+} from "../core/errors.ts";
 import {
   eachStatement,
   lineColumn,
@@ -19,9 +19,9 @@ import {
   type Statement,
   statementHead,
   stripComments,
-} from "../split.ts";
-import { type TransactionPlan, transactionStatement } from "../transaction_control.ts";
-import type { TrackedRow } from "../types.ts";
+} from "../sql/split.ts";
+import { type TransactionPlan, transactionStatement } from "../sql/transaction.ts";
+import type { TrackedRow } from "../core/types.ts";
 import { humanTime } from "../report/time.ts";
 import type {
   ApplyOutcome,

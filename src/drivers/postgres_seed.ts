@@ -3,7 +3,7 @@
 // its tracking row in one transaction, rows as batched parameterised upserts or COPY + merge.
 
 import type postgres from "postgres";
-import { ApplyError, MigrateError } from "../errors.ts";
+import { ApplyError, MigrateError } from "../core/errors.ts";
 import { bcryptAll, type BcryptJob } from "../seeds/bcrypt.ts";
 import { copyChunks, posAt, scanRecord } from "../seeds/csv.ts";
 import { seedError } from "../seeds/errors.ts";

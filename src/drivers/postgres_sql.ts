@@ -1,7 +1,7 @@
 // The tracking-table SQL for PostgreSQL, kept apart from the code that runs it so it can be read and
 // unit-tested on its own.
 
-import type { TrackedFile } from "../types.ts";
+import type { TrackedFile } from "../core/types.ts";
 
 /** The advisory lock key: "dbmg" as a 31-bit integer, so pg_locks shows it as objid with classid 0. */
 export const LOCK_KEY = 0x64626d67;

@@ -2,8 +2,9 @@
 // same step records the text reporter prints (database, file, status, duration), and the last line on
 // standard output is the summary event, whose `message` is the text-mode summary line.
 
-import type { Step } from "../types.ts";
-import { countSteps, type DatabaseResult, type RunResult, summaryLine } from "./summary.ts";
+import type { Step } from "../core/types.ts";
+import type { DatabaseResult, RunResult } from "../core/result.ts";
+import { countSteps, summaryLine } from "./summary.ts";
 import { type Reporter, writeLine } from "./text.ts";
 import { isoTime } from "./time.ts";
 

@@ -1,9 +1,9 @@
 // Human lines: a progress line per file, a table per database for --status. In --json mode the same
 // lines go to stderr so stdout holds only the document.
 
-import { scrub } from "../redact.ts";
-import type { Step } from "../types.ts";
-import type { DatabaseResult } from "./summary.ts";
+import { scrub } from "../core/redact.ts";
+import type { Step } from "../core/types.ts";
+import type { DatabaseResult } from "../core/result.ts";
 import { humanTime } from "./time.ts";
 
 /** Where human lines go during a run. */

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { kindOfName, urlVariable } from "../../src/config.ts";
-import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/discover.ts";
-import type { SeedMode } from "../../src/types.ts";
+import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/core/discover.ts";
+import type { SeedMode } from "../../src/core/types.ts";
 import { ROOT, withClickHouseDatabase, withPgDatabase } from "../helpers.ts";
 import { at, isObj, kustomize, type Obj, readCompose, serviceEnv, theJob } from "./_deploy.ts";
 import { type ImageRun, runImage, type StagedImage, stageImage } from "./_image.ts";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import denoJson from "../../deno.json" with { type: "json" };
-import { listDatabaseFolders } from "../../src/discover.ts";
+import { listDatabaseFolders } from "../../src/core/discover.ts";
 import { urlVariable } from "../../src/config.ts";
 import { ROOT } from "../helpers.ts";
 import { KUBERNETES_MODELS, TEST_LOCK_FLAGS } from "./_packages.ts";

@@ -8,8 +8,8 @@ import {
   stepEvent,
   summaryEvent,
 } from "../../src/report/log_json.ts";
-import type { RunResult } from "../../src/report/summary.ts";
-import type { Step } from "../../src/types.ts";
+import type { RunResult } from "../../src/core/result.ts";
+import type { Step } from "../../src/core/types.ts";
 import { makeProject, runCli, withPgDatabase } from "../helpers.ts";
 
 const noEnv = () => undefined;

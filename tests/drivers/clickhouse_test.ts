@@ -2,16 +2,16 @@
 // empty → lock → apply → record → re-read → drift detected, then what ClickHouse adds: resume after
 // a failed statement, the lease lock between runs, and the seed rule.
 import assert from "node:assert/strict";
-import { checksum } from "../../src/checksum.ts";
+import { checksum } from "../../src/core/checksum.ts";
 import {
   ApplyError,
   ConfigError,
   InterruptedError,
   OutcomeUnknownError,
-} from "../../src/errors.ts";
+} from "../../src/core/errors.ts";
 import { ClickHouseDriver } from "../../src/drivers/clickhouse.ts";
-import { planDatabase } from "../../src/plan.ts";
-import type { TrackedFile, TrackedRow } from "../../src/types.ts";
+import { planDatabase } from "../../src/core/plan.ts";
+import type { TrackedFile, TrackedRow } from "../../src/core/types.ts";
 import { chQuery, clickhouseUrl, withClickHouseDatabase } from "../helpers.ts";
 
 function file(script: string, text: string): TrackedFile {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { startEmbedded } from "../../src/drivers/embedded.ts";
-import { MigrateError } from "../../src/errors.ts";
+import { MigrateError } from "../../src/core/errors.ts";
 
 // The options db-migrate's PostgreSQL driver uses.
 const connect = (url: string) =>

@@ -8,9 +8,9 @@ import { parse as parseYaml } from "yaml";
 import denoJson from "../../deno.json" with { type: "json" };
 import { parseOptions, USAGE } from "../../src/cli.ts";
 import { kindOfUrl, resolveDatabases } from "../../src/config.ts";
-import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/discover.ts";
+import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/core/discover.ts";
 import { parseClickHouseUrl } from "../../src/drivers/clickhouse_sql.ts";
-import { splitStatements } from "../../src/split.ts";
+import { splitStatements } from "../../src/sql/split.ts";
 import {
   makeProject,
   pgQuery,

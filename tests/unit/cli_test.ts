@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseOptions } from "../../src/cli.ts";
-import { UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/core/errors.ts";
 
 const noEnv = () => undefined;
 

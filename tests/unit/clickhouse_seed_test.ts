@@ -14,7 +14,7 @@ import {
   unwrapType,
 } from "../../src/drivers/clickhouse_seed.ts";
 import { csvInsertSql, tableColumnsSql } from "../../src/drivers/clickhouse_sql.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 import { parseCsvSeed } from "../../src/seeds/csv.ts";
 import type { CsvSeed } from "../../src/seeds/types.ts";
 

@@ -6,7 +6,7 @@ import {
   recordSql,
   selectTrackingSql,
 } from "../../src/drivers/postgres_sql.ts";
-import type { TrackedFile } from "../../src/types.ts";
+import type { TrackedFile } from "../../src/core/types.ts";
 
 const file: TrackedFile = {
   kind: "migration",

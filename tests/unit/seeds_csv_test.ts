@@ -6,7 +6,7 @@ import {
   scanRecord,
   tableFromFileName,
 } from "../../src/seeds/csv.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 
 const parse = (text: string, sidecar: string | null = null) =>
   parseCsvSeed({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 import { batches, planYamlSeed, segments, tablesNeeded } from "../../src/seeds/plan.ts";
 import type { ColumnInfo, TableInfo, ValueKind } from "../../src/seeds/types.ts";
 import { parseYamlSeed } from "../../src/seeds/yaml.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 import { parseRef, parseYamlSeed, splitTableName } from "../../src/seeds/yaml.ts";
 
 /** The contract's example, as a user writes it. */

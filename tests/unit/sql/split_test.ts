@@ -6,7 +6,7 @@ import {
   splitStatements,
   statementHead,
   stripComments,
-} from "../../src/split.ts";
+} from "../../../src/sql/split.ts";
 
 function texts(sql: string, dialect: Dialect = "postgres"): string[] {
   return splitStatements(sql, dialect).map((s) => s.text);

@@ -7,7 +7,7 @@ import {
   normalizeBytes,
   normalizeText,
   Utf8Error,
-} from "../../src/checksum.ts";
+} from "../../../src/core/checksum.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -170,7 +170,7 @@ const EXAMPLE_MIGRATIONS: Record<string, string> = {
 };
 
 Deno.test("the example migrations keep their known checksums, and every example file the checksum earlier versions gave it", async () => {
-  const root = new URL("../../", import.meta.url).pathname;
+  const root = new URL("../../..", import.meta.url).pathname;
   const seen = new Set<string>();
   for (const top of ["migrations", "seeds"]) {
     const walk = async (dir: string, rel: string) => {

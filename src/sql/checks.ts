@@ -2,8 +2,8 @@
 // cannot be split, a file with nothing to apply, psql meta-commands. Pure (no I/O), so a run and a
 // `validate` command judge files alike.
 
-import { ConfigError } from "./errors.ts";
-import type { DataSeed } from "./seeds/types.ts";
+import { ConfigError } from "../core/errors.ts";
+import type { DataSeed } from "../seeds/types.ts";
 import {
   type Dialect,
   eachStatement,
@@ -12,7 +12,7 @@ import {
   SplitError,
   splitStatements,
 } from "./split.ts";
-import type { TrackedFile } from "./types.ts";
+import type { TrackedFile } from "../core/types.ts";
 
 /** A client meta-command found in a SQL file, and where. */
 export interface MetaCommand {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { redactUrl, registerSecret, registerUrlSecrets, scrub } from "../../src/redact.ts";
+import { redactUrl, registerSecret, registerUrlSecrets, scrub } from "../../../src/core/redact.ts";
 
 Deno.test("redactUrl() hides the password and keeps the rest", () => {
   assert.equal(redactUrl("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");

@@ -1,4 +1,7 @@
-// One small hierarchy: every error a user can see carries a stable code and the contract's exit code.
+// One small hierarchy: every error a user can see carries a stable code and the contract's exit code,
+// and toErrorData() turns any of them into the data `--json` and `--log-format=json` carry.
+
+import { scrub } from "./redact.ts";
 
 /** Exit codes pinned by the contract. */
 export const EXIT = {
@@ -37,7 +40,8 @@ export type ErrorCode =
   | "APPLY_FAILED"
   | "CONNECTION_LOST"
   | "OUTCOME_UNKNOWN"
-  | "INTERRUPTED";
+  | "INTERRUPTED"
+  | "INTERNAL";
 
 /** Where in a file a problem is, for messages. */
 export interface FilePosition {
@@ -263,6 +267,70 @@ export class InterruptedError extends MigrateError {
  */
 export function interruption(reason: unknown, detail: InterruptDetail): unknown {
   return reason instanceof InterruptedError ? reason.at(detail) : reason;
+}
+
+/** An error as data: what `--json` and `--log-format=json` carry under `error`. */
+export interface ErrorData {
+  code: ErrorCode;
+  exitCode: number;
+  message: string;
+  database?: string;
+  /** The file's path as the message names it (the script for a file that failed in a database). */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The failing statement, for a statement the database refused. */
+  statement?: string;
+  hint?: string;
+  /** Each drifted file, for CHECKSUM_MISMATCH. */
+  items?: DriftItem[];
+}
+
+/** Where in which file an error is, for programs that read the JSON. */
+function positionOf(err: MigrateError): FilePosition | undefined {
+  if (err instanceof ApplyError) return { file: err.script, line: err.line, column: err.column };
+  if (err instanceof ConfigError) return err.position;
+  if (err instanceof ConnectionLostError || err instanceof OutcomeUnknownError) {
+    return { file: err.script };
+  }
+  if (err instanceof InterruptedError && err.detail) return { file: err.detail.script };
+  return undefined;
+}
+
+/**
+ * Any error as data: a MigrateError's fields, or INTERNAL (exit 1) for anything else, described by
+ * `internal` (its message by default; the stack where no database was involved yet).
+ */
+export function toErrorData(
+  err: unknown,
+  internal: (err: unknown) => string = describeError,
+): ErrorData {
+  if (!(err instanceof MigrateError)) {
+    return { code: "INTERNAL", exitCode: EXIT.failed, message: internal(err) };
+  }
+  const p = positionOf(err);
+  const data: ErrorData = { code: err.code, exitCode: err.exitCode, message: scrub(err.message) };
+  if (err.database) data.database = err.database;
+  if (p) {
+    data.file = p.file;
+    if (p.line !== undefined) data.line = p.line;
+    if (p.column !== undefined) data.column = p.column;
+  }
+  if (err instanceof ApplyError && err.statement !== undefined) data.statement = err.statement;
+  if (err.hint) data.hint = err.hint;
+  if (err instanceof DriftError) data.items = err.items;
+  return data;
+}
+
+/** An error's message as a user reads it: with its own code when the message lacks it; scrubbed. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return scrub(
+      err.message + (typeof code === "string" && !err.message.includes(code) ? ` (${code})` : ""),
+    );
+  }
+  return scrub(String(err));
 }
 
 /** `statement 1` or `statements 1-k`, for messages about the first k statements of a file. */

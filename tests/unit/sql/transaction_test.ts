@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { fileDirectives } from "../../src/directives.ts";
-import { TransactionControlError, transactionStatement } from "../../src/transaction_control.ts";
+import { fileDirectives } from "../../../src/sql/directives.ts";
+import { TransactionControlError, transactionStatement } from "../../../src/sql/transaction.ts";
 
 function refused(sql: string, pattern: RegExp, at?: [number, number]): void {
   assert.throws(() => fileDirectives(sql), (e: unknown) => {

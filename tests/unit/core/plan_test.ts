@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { planDatabase } from "../../src/plan.ts";
-import type { TrackedFile, TrackedRow } from "../../src/types.ts";
+import { planDatabase } from "../../../src/core/plan.ts";
+import type { TrackedFile, TrackedRow } from "../../../src/core/types.ts";
 
 function mig(version: number, sum = `${version}`.padStart(64, "a")): TrackedFile {
   return {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { DirectiveError, fileDirectives, refusesTransaction } from "../../src/directives.ts";
+import { DirectiveError, fileDirectives, refusesTransaction } from "../../../src/sql/directives.ts";
 
 // How the file runs, without the transaction-control plan (tested in transaction_control_test.ts).
 function mode(sql: string): { transaction: boolean; reason?: string } {
   const { transaction, reason } = fileDirectives(sql);
   return reason === undefined ? { transaction } : { transaction, reason };
 }
-import { SplitError } from "../../src/split.ts";
+import { SplitError } from "../../../src/sql/split.ts";
 
 function throwsDirective(sql: string, message: RegExp, line: number) {
   assert.throws(() => fileDirectives(sql), (e: unknown) => {

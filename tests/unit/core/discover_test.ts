@@ -7,8 +7,8 @@ import {
   parseMigrationName,
   seedSets,
   unreadableReason,
-} from "../../src/discover.ts";
-import { ConfigError } from "../../src/errors.ts";
+} from "../../../src/core/discover.ts";
+import { ConfigError } from "../../../src/core/errors.ts";
 
 async function folder(files: Record<string, string>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "dbm_discover_" });

@@ -4,7 +4,7 @@ import {
   nextVersion,
   suggestMigrationName,
   versionWidth,
-} from "../../src/versions.ts";
+} from "../../../src/core/versions.ts";
 
 const twelve = Array.from(
   { length: 12 },

@@ -3,7 +3,7 @@
 // must run outside, and says so with `-- db-migrate: no-transaction` or is recognised here.
 
 import { eachStatement, lineColumn, stripComments } from "./split.ts";
-import { TransactionControlReader, type TransactionPlan } from "./transaction_control.ts";
+import { TransactionControlReader, type TransactionPlan } from "./transaction.ts";
 
 /** How a migration file must be run. */
 export interface Directives {

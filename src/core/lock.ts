@@ -2,7 +2,7 @@
 // waiting, and always release it.
 
 import { UnreachableError } from "./errors.ts";
-import type { Driver } from "./drivers/driver.ts";
+import type { Driver } from "../drivers/driver.ts";
 
 /** How long to wait for the lock and where to say so. */
 export interface LockOptions {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../../src/core/errors.ts";
 import {
   checkSqlFile,
   findMetaCommand,
   isEmptyDataSeed,
   isEmptySql,
-} from "../../src/file_checks.ts";
+} from "../../../src/sql/checks.ts";
 
 const file = (text: string) => ({ kind: "migration" as const, path: "m/V1__x.sql", text });
 
