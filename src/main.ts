@@ -1,28 +1,28 @@
-// Entry point: flags → config → run → summary → exit code. The only module that reads Deno.args,
-// prints the final summary and exits; SIGTERM and SIGINT stop the run (see onSignal).
+// Entry point: argv → command → result → exit code. The only module that reads Deno.args, listens
+// for signals and exits; SIGTERM and SIGINT stop the run (see onSignal).
 
 import denoJson from "../deno.json" with { type: "json" };
-import { type LogFormat, type Options, parseOptions, USAGE } from "./cli.ts";
+import { type Command, type Options, parseOptions, USAGE } from "./cli.ts";
+import { migrate } from "./commands/migrate.ts";
+import { plan } from "./commands/plan.ts";
+import { status } from "./commands/status.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
-import { ConfigError, InterruptedError } from "./core/errors.ts";
+import { ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
+import type { PipelineDeps } from "./core/pipeline.ts";
 import { scrub } from "./core/redact.ts";
-import { jsonDocument, terminationMessage } from "./report/json.ts";
-import {
-  errorEvent,
-  jsonLogReporter,
-  messageEvent,
-  statusEvents,
-  summaryEvent,
-  writeEvent,
-} from "./report/log_json.ts";
-import { toErrorData } from "./core/errors.ts";
 import type { RunResult } from "./core/result.ts";
-import { summaryLine } from "./report/summary.ts";
-import { consoleReporter, statusTable, writeLine } from "./report/text.ts";
-import { run } from "./run.ts";
-import { writeTerminationMessage } from "./report/termination.ts";
+import type { DatabaseConfig } from "./core/types.ts";
+import { jsonLogReporter } from "./report/log_json.ts";
+import { type LogFormat, notice, printResult } from "./report/output.ts";
+import { consoleReporter, writeLine } from "./report/text.ts";
 
 const VERSION = denoJson.version;
+
+/** Each command: what it does with the databases of a run. */
+const COMMANDS: Record<
+  Command,
+  (targets: DatabaseConfig[], deps: PipelineDeps) => Promise<RunResult>
+> = { migrate, plan, status };
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
 const env = (name: string): string | undefined => {
@@ -57,12 +57,7 @@ function logFormatOf(args: string[]): LogFormat {
   return (flag ?? optionalEnv("DB_MIGRATE_LOG_FORMAT")) === "json" ? "json" : "text";
 }
 
-/** A notice on stderr, as a line of text or as an event. */
-function notice(logFormat: LogFormat, text: string): void {
-  if (logFormat === "json") writeEvent(Deno.stderr, messageEvent("warn", text));
-  else writeLine(Deno.stderr, text);
-}
-
+/** The result of a run that ended before any command ran (a bad flag, a bad config). */
 function errorResult(err: unknown, opts: Partial<Options>, started: number): RunResult {
   const error = toErrorData(err, (e) => scrub(String((e as Error)?.stack ?? e)));
   return {
@@ -75,45 +70,14 @@ function errorResult(err: unknown, opts: Partial<Options>, started: number): Run
   };
 }
 
-/** The end of a --log-format=json run: the error and the summary (or the --json document) as events. */
-function finishEvents(result: RunResult, json: boolean): number {
-  if (json) {
-    writeLine(Deno.stdout, jsonDocument(result, VERSION));
-    return result.exitCode;
-  }
-  if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
-  if (result.mode === "status") {
-    for (const db of result.databases) {
-      for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
-    }
-  }
-  writeEvent(Deno.stdout, summaryEvent(result));
-  return result.exitCode;
-}
-
-/** Prints the result the way the options ask, leaves the termination message, returns the exit code. */
+/** Prints the result and returns the exit code. */
 function finish(result: RunResult, json: boolean, logFormat: LogFormat): number {
-  const warning = writeTerminationMessage(terminationMessage(result), {
-    path: optionalEnv("DB_MIGRATE_TERMINATION_LOG"),
+  return printResult(result, {
+    json,
+    logFormat,
+    version: VERSION,
+    terminationLog: optionalEnv("DB_MIGRATE_TERMINATION_LOG"),
   });
-  if (warning) notice(logFormat, `warning: ${warning}`);
-  if (logFormat === "json") return finishEvents(result, json);
-  // The error is printed once: in the JSON document, or on stderr below the failed file's line.
-  if (json) {
-    writeLine(Deno.stdout, jsonDocument(result, VERSION));
-    return result.exitCode;
-  }
-  if (result.error) {
-    writeLine(
-      Deno.stderr,
-      `error: ${result.error.message}${result.error.hint ? `\n  hint: ${result.error.hint}` : ""}`,
-    );
-  }
-  if (result.mode === "status") {
-    for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
-  }
-  writeLine(Deno.stdout, summaryLine(result));
-  return result.exitCode;
 }
 
 async function main(): Promise<number> {
@@ -176,9 +140,14 @@ async function main(): Promise<number> {
     checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
-      ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr, width)
-      : consoleReporter(opts.json, width);
-    const result = await run(opts, dbs, {
+      ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)
+      : consoleReporter(opts.json, {
+        width,
+        times: opts.command === "migrate",
+        checksums: opts.command === "plan",
+      });
+    const result = await COMMANDS[opts.command](dbs, {
+      options: opts,
       reporter,
       signal: controller.signal,
       graceOver: grace.signal,

@@ -136,6 +136,15 @@ export async function chQuery(url: string, query: string): Promise<string> {
   return body;
 }
 
+/** Runs a ClickHouse query and returns its rows (sent with FORMAT JSONEachRow). */
+export async function chRows<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+): Promise<T[]> {
+  const body = await chQuery(url, `${query} FORMAT JSONEachRow`);
+  return body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as T);
+}
+
 /** Exit code and captured output of one CLI run. */
 export interface CliResult {
   code: number;

@@ -1,8 +1,9 @@
 // One run per database at a time: take the driver's lock with a bounded wait, say who holds it while
 // waiting, and always release it.
 
-import { UnreachableError } from "./errors.ts";
 import type { Driver } from "../drivers/driver.ts";
+import { Backoff } from "./backoff.ts";
+import { UnreachableError } from "./errors.ts";
 
 /** How long to wait for the lock and where to say so. */
 export interface LockOptions {
@@ -12,24 +13,12 @@ export interface LockOptions {
   onWait: (message: string) => void;
 }
 
-/** Waits ms, or less when the signal aborts. */
-export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-
 /** Takes the driver's lock or throws LOCK_TIMEOUT (exit 4); returns the release function. */
 export async function acquireLock(driver: Driver, opts: LockOptions): Promise<() => Promise<void>> {
   const started = Date.now();
   let lastHolder = "";
   let lastSaid = 0;
-  let delay = 100;
+  const pause = new Backoff(100, 1000);
   while (!(await driver.tryLock())) {
     if (opts.signal.aborted) throw opts.signal.reason;
     const waited = Date.now() - started;
@@ -54,8 +43,7 @@ export async function acquireLock(driver: Driver, opts: LockOptions): Promise<()
       lastHolder = holder;
       lastSaid = Date.now();
     }
-    await sleep(Math.min(delay, Math.max(0, opts.timeoutMs - waited)), opts.signal);
-    delay = Math.min(delay * 2, 1000);
+    await pause.wait(opts.signal, opts.timeoutMs - waited);
   }
   let released = false;
   return async () => {

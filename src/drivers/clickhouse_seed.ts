@@ -13,7 +13,7 @@ import {
   isReplacingEngine,
   type TableRef,
   truncateTarget,
-} from "./clickhouse_sql.ts";
+} from "./clickhouse/seed_sql.ts";
 
 /** Why the seed rule exists, in every message that enforces it. */
 const NO_UPSERT =

@@ -29,9 +29,10 @@ import type {
 } from "../seeds/types.ts";
 import { checkText } from "../seeds/values.ts";
 import { splitTableName } from "../seeds/yaml.ts";
-import type { ApplyOutcome, SeedRequest } from "./driver.ts";
-import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres_sql.ts";
-import { type PgError, serverMessage } from "./postgres_errors.ts";
+import type { ApplyOutcome } from "./driver.ts";
+import type { SeedRequest } from "./seed_request.ts";
+import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres/sql.ts";
+import { type PgError, serverMessage } from "./postgres/errors.ts";
 
 type Sql = ReturnType<typeof postgres>;
 

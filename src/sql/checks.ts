@@ -3,7 +3,6 @@
 // `validate` command judge files alike.
 
 import { ConfigError } from "../core/errors.ts";
-import type { DataSeed } from "../seeds/types.ts";
 import {
   type Dialect,
   eachStatement,
@@ -46,11 +45,6 @@ export function findMetaCommand(text: string, dialect: Dialect): MetaCommand | n
 /** Whether SQL text holds no statement: empty, blank, or comments only. Throws SplitError where it cannot be split. */
 export function isEmptySql(text: string, dialect: Dialect): boolean {
   return splitStatements(text, dialect).length === 0;
-}
-
-/** Whether a parsed YAML seed writes nothing: an empty document, or one without tables. */
-export function isEmptyDataSeed(seed: DataSeed): boolean {
-  return seed.format === "yaml" && seed.tables.length === 0;
 }
 
 function label(file: Pick<TrackedFile, "kind">): string {

@@ -88,7 +88,7 @@ Deno.test("jsonLogReporter() writes progress to one stream and notices to the ot
       return p.length;
     },
   });
-  const r = jsonLogReporter(sink(chunks.out), sink(chunks.err), 8);
+  const r = jsonLogReporter(sink(chunks.out), sink(chunks.err));
   r.step(STEP);
   r.notice("postgres: waiting for the migration lock");
   assert.equal(JSON.parse(chunks.out.join("")).event, "file");

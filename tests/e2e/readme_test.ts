@@ -9,7 +9,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { parseOptions, USAGE } from "../../src/cli.ts";
 import { kindOfUrl, resolveDatabases } from "../../src/config.ts";
 import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/core/discover.ts";
-import { parseClickHouseUrl } from "../../src/drivers/clickhouse_sql.ts";
+import { parseClickHouseUrl } from "../../src/drivers/clickhouse/url.ts";
 import { splitStatements } from "../../src/sql/split.ts";
 import {
   makeProject,

@@ -3,7 +3,7 @@ import { jsonDocument } from "../../src/report/json.ts";
 import type { RunResult } from "../../src/core/result.ts";
 import { countSteps, summaryLine } from "../../src/report/summary.ts";
 import { type Layout, statusTable, stepLine } from "../../src/report/text.ts";
-import { humanTime, isoTime } from "../../src/report/time.ts";
+import { humanTime, isoTime } from "../../src/core/time.ts";
 import type { Step } from "../../src/core/types.ts";
 
 const SUM = "0123456789abcdef".repeat(4);

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../../src/core/errors.ts";
-import {
-  checkSqlFile,
-  findMetaCommand,
-  isEmptyDataSeed,
-  isEmptySql,
-} from "../../../src/sql/checks.ts";
+import { checkSqlFile, findMetaCommand, isEmptySql } from "../../../src/sql/checks.ts";
 
 const file = (text: string) => ({ kind: "migration" as const, path: "m/V1__x.sql", text });
 
@@ -19,10 +14,6 @@ Deno.test("isEmptySql() is true for empty, blank and comment-only text in both d
     assert.equal(isEmptySql("-- c\nselect 1", dialect), false);
   }
   assert.equal(isEmptySql("# a ClickHouse comment\n", "clickhouse"), true);
-});
-
-Deno.test("isEmptyDataSeed() is true for a YAML seed without tables only", () => {
-  assert.equal(isEmptyDataSeed({ format: "yaml", path: "x", tables: [], bcryptCost: 10 }), true);
 });
 
 Deno.test("findMetaCommand() finds psql meta-commands at the start of a line, in code only", () => {

@@ -1,36 +1,44 @@
 import assert from "node:assert/strict";
 import {
-  addQueryIdColumnSql,
-  byteToIndex,
-  createLockSql,
-  createTrackingSql,
-  existsSql,
-  insertClaimSql,
-  insertTarget,
-  insertTrackingSql,
   intentQueryId,
-  isReplacingEngine,
-  isSessionStatement,
   judgeStatement,
-  lockWinner,
-  parseClickHouseUrl,
-  parseServerError,
-  PERMANENT_CODES,
   queryLogSql,
-  quoteIdent,
-  quoteString,
   runningSql,
-  selectContentsSql,
-  selectLockSql,
-  selectProgressSql,
-  selectTrackingSql,
   type StatementEvidence,
   statementQueryId,
+} from "../../../../src/drivers/clickhouse/fate.ts";
+import {
+  byteToIndex,
+  parseServerError,
+  PERMANENT_CODES,
   syntaxErrorPosition,
+} from "../../../../src/drivers/clickhouse/http_errors.ts";
+import {
+  createLockSql,
+  insertClaimSql,
+  lockWinner,
+  selectLockSql,
+} from "../../../../src/drivers/clickhouse/lease_sql.ts";
+import {
+  insertTarget,
+  isReplacingEngine,
   tableEnginesSql,
-  type TrackingRecord,
   truncateTarget,
-} from "../../src/drivers/clickhouse_sql.ts";
+} from "../../../../src/drivers/clickhouse/seed_sql.ts";
+import {
+  addQueryIdColumnSql,
+  createTrackingSql,
+  existsSql,
+  insertTrackingSql,
+  isSessionStatement,
+  quoteIdent,
+  quoteString,
+  selectContentsSql,
+  selectProgressSql,
+  selectTrackingSql,
+  type TrackingRecord,
+} from "../../../../src/drivers/clickhouse/sql.ts";
+import { parseClickHouseUrl } from "../../../../src/drivers/clickhouse/url.ts";
 
 Deno.test("parseClickHouseUrl() reads user, password, host, port and database from an http URL", () => {
   assert.deepEqual(parseClickHouseUrl("http://app:s%40cret@ch.internal:8123/analytics"), {

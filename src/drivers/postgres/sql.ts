@@ -1,7 +1,7 @@
 // The tracking-table SQL for PostgreSQL, kept apart from the code that runs it so it can be read and
 // unit-tested on its own.
 
-import type { TrackedFile } from "../core/types.ts";
+import type { TrackedFile } from "../../core/types.ts";
 
 /** The advisory lock key: "dbmg" as a 31-bit integer, so pg_locks shows it as objid with classid 0. */
 export const LOCK_KEY = 0x64626d67;
@@ -173,19 +173,68 @@ export function recordSql(
 on conflict (script) do update set ${update}`;
 }
 
-/** Records the current checksum and text of a drifted migration. */
-export function repairUpdateSql(schema: string, file: TrackedFile): string {
-  return `update ${trackingTable(schema)} set checksum = ${
-    quoteLiteral(file.checksum)
-  }, content = ${quoteLiteral(file.text)}, script = ${quoteLiteral(file.script)}, description = ${
-    quoteLiteral(file.description)
-  } where kind = 'migration' and version = ${file.version}`;
+/** The rows of a file's migration version (or of a seed's script): what record and forget match. */
+function rowsOf(entry: { kind: "migration"; version: number } | { kind: "seed"; script: string }) {
+  return entry.kind === "migration"
+    ? `kind = 'migration' and version = ${Math.trunc(entry.version)}`
+    : `kind = 'seed' and script = ${quoteLiteral(entry.script)}`;
 }
 
-/** Forgets a migration whose file is gone. */
-export function repairDeleteSql(schema: string, version: number): string {
-  return `delete from ${trackingTable(schema)} where kind = 'migration' and version = ${version}`;
+/**
+ * Records a file as applied without running it, with its current checksum and text: an existing row
+ * of its version (or script) keeps when and by whom it was applied, else a new row says now.
+ */
+export function recordAppliedSql(schema: string, file: TrackedFile): string {
+  const t = trackingTable(schema);
+  const match = file.kind === "migration"
+    ? rowsOf({ kind: "migration", version: file.version! })
+    : rowsOf({ kind: "seed", script: file.script });
+  const [checksum, content, script, description] = [
+    file.checksum,
+    file.text,
+    file.script,
+    file.description,
+  ].map(quoteLiteral);
+  return `with kept as (
+  update ${t} set checksum = ${checksum}, content = ${content}, script = ${script},
+    description = ${description}, success = true, error = null, statements_done = null
+  where ${match} returning 1
+)
+insert into ${t} (version, description, script, checksum, kind, execution_ms, success, content)
+select ${
+    file.version === null ? "null" : Math.trunc(file.version)
+  }, ${description}, ${script}, ${checksum}, ${quoteLiteral(file.kind)}, 0, true, ${content}
+where not exists (select from kept)`;
 }
+
+/** Deletes the rows of a migration version or of a seed's script. */
+export function forgetSql(
+  schema: string,
+  entry: { kind: "migration"; version: number } | { kind: "seed"; script: string },
+): string {
+  return `delete from ${trackingTable(schema)} where ${rowsOf(entry)}`;
+}
+
+/**
+ * Drops every schema but the system ones, with all they hold (tables, functions, types, the
+ * extensions created in them, the tracking table), and makes `public` again as PostgreSQL 15 does.
+ */
+export const DROP_ALL_SQL = `do $$
+declare s text;
+begin
+  for s in select nspname from pg_namespace
+    where nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+      and nspname not like 'pg\_temp\_%' and nspname not like 'pg\_toast\_temp\_%'
+  loop
+    execute format('drop schema %I cascade', s);
+  end loop;
+  create schema public;
+  grant usage on schema public to public;
+  begin
+    alter schema public owner to pg_database_owner;
+  exception when others then null; -- before PostgreSQL 14, the connecting user keeps it
+  end;
+end $$`;
 
 /** Who holds our advisory lock in this database. */
 export const LOCK_HOLDER_SQL =

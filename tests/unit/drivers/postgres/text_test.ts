@@ -4,8 +4,8 @@ import {
   charIndex,
   pieceBounds,
   serverLength,
-} from "../../src/drivers/postgres_text.ts";
-import { contentFromPiecesSql, queryTextSql } from "../../src/drivers/postgres_sql.ts";
+} from "../../../../src/drivers/postgres/text.ts";
+import { contentFromPiecesSql, queryTextSql } from "../../../../src/drivers/postgres/sql.ts";
 
 Deno.test("blankRanges() turns ranges into spaces and keeps length and line breaks", () => {
   const text = "A;\nBEGIN;\nB;\nCOMMIT\n  WORK;\nC;";

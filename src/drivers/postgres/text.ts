@@ -3,7 +3,7 @@
 // server counts characters. Pure functions, so they are tested without a database.
 
 import { Buffer } from "node:buffer";
-import { eachStatement } from "../sql/split.ts";
+import { eachStatement } from "../../sql/split.ts";
 
 /** A range of the text to replace by spaces. */
 export interface Range {

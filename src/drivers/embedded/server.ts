@@ -27,8 +27,9 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { basename, dirname, join } from "node:path";
-import { ConfigError, UnreachableError } from "../core/errors.ts";
-import { isEmbeddedExtension, loadExtensions } from "./embedded_extensions.ts";
+import { Backoff } from "../../core/backoff.ts";
+import { ConfigError, UnreachableError } from "../../core/errors.ts";
+import { isEmbeddedExtension, loadExtensions } from "./extensions.ts";
 
 /** A running embedded PostgreSQL and how to reach it. */
 export interface EmbeddedServer {
@@ -49,17 +50,6 @@ export interface EmbeddedOptions {
   extensions?: Iterable<string>;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -77,7 +67,7 @@ async function lockDataDir(lockPath: string, name: string, opts: EmbeddedOptions
   try {
     const started = Date.now();
     let said = false;
-    let delay = 50;
+    const pause = new Backoff(50, 1000);
     while (!(await file.tryLock(true))) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       const waited = Date.now() - started;
@@ -94,8 +84,7 @@ async function lockDataDir(lockPath: string, name: string, opts: EmbeddedOptions
         opts.onWait?.(`${name}: waiting for another process using the embedded database`);
         said = true;
       }
-      await sleep(Math.min(delay, timeoutMs - waited), opts.signal);
-      delay = Math.min(delay * 2, 1000);
+      await pause.wait(opts.signal, timeoutMs - waited);
     }
     return file;
   } catch (err) {

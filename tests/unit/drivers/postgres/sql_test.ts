@@ -5,8 +5,8 @@ import {
   quoteLiteral,
   recordSql,
   selectTrackingSql,
-} from "../../src/drivers/postgres_sql.ts";
-import type { TrackedFile } from "../../src/core/types.ts";
+} from "../../../../src/drivers/postgres/sql.ts";
+import type { TrackedFile } from "../../../../src/core/types.ts";
 
 const file: TrackedFile = {
   kind: "migration",

@@ -18,8 +18,9 @@
 // - behind a load balancer over several servers each server has its own lease table: the lock
 //   then holds only if every run reaches the same server (or the table is made Replicated).
 
-import type { LockHolder } from "./driver.ts";
-import { humanTime } from "../report/time.ts";
+import { sleep } from "../../core/backoff.ts";
+import type { LockHolder } from "../driver.ts";
+import { humanTime } from "../../core/time.ts";
 import {
   type Claim,
   type ClaimRecord,
@@ -28,7 +29,7 @@ import {
   lockWinner,
   pruneLockSql,
   selectLockSql,
-} from "./clickhouse_sql.ts";
+} from "./lease_sql.ts";
 
 // A claim lives WAIT_LEASE_S while its run waits (renewed by each tryLock, which
 // acquireLock calls at least every second), HOLD_LEASE_S once it holds the lock (renewed every
@@ -146,7 +147,7 @@ export class LeaseLock {
         }
       }
       if (tries >= 50) return false; // our claim is still not visible: judge it on the next try
-      await new Promise((r) => setTimeout(r, boundarySeen === null ? POLL_MS : SETTLE_MS));
+      await sleep(boundarySeen === null ? POLL_MS : SETTLE_MS);
       state = await this.#readLock();
       mine = state.claims.find((c) => c.holder === this.#holder);
     }

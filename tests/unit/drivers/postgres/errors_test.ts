@@ -3,7 +3,7 @@ import {
   isConnectionLoss,
   isServerError,
   serverMessage,
-} from "../../src/drivers/postgres_errors.ts";
+} from "../../../../src/drivers/postgres/errors.ts";
 
 /** A server error as postgres.js makes it: a PostgresError with severity and SQLSTATE. */
 function serverError(code: string, message: string): Error {

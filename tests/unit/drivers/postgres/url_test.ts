@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pgLogin } from "../../src/drivers/postgres_url.ts";
+import { pgLogin } from "../../../../src/drivers/postgres/url.ts";
 
 Deno.test("pgLogin() takes libpq's user and password query parameters out of the URL", () => {
   assert.deepEqual(pgLogin("postgres://app@db:5432/app?password=s3cret"), {
