@@ -51,7 +51,7 @@ const KINDS: Record<string, (b: Block) => boolean> = {
   "the set-up commands": (b) => b.lang === "sh" && b.text.includes("task start"),
   "the file layout": (b) => b.text.startsWith("migrations/<database>/V<version>"),
   "a db-migrate.yaml": (b) => b.lang === "yaml" && b.text.startsWith("databases:"),
-  "the command synopsis": (b) => b.text.startsWith("db-migrate [--seed="),
+  "the command synopsis": (b) => b.text.startsWith("db-migrate [migrate | plan | status] [--seed="),
   "a run that applies the reference seeds": (b) =>
     b.text.startsWith("$ db-migrate\n") && b.text.includes("reference/010_rbac.yaml"),
   "its dry run": (b) => b.text.startsWith("$ db-migrate --dry-run\n"),
@@ -474,6 +474,12 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
   assert.ok(flags.length >= 15, synopsis);
+  const commands = /^db-migrate \[([a-z |]+)\]/.exec(synopsis)![1]!.split(" | ");
+  assert.deepEqual(commands, ["migrate", "plan", "status"]);
+  for (const command of commands) {
+    assert.ok(USAGE.includes(`\n  ${command} `), `--help names the ${command} command`);
+    assert.equal(parseOptions([command], () => undefined).command, command);
+  }
   for (const flag of new Set(flags)) {
     assert.ok(USAGE.includes(`--${flag}`), `--help names --${flag}`);
     const arg = samples[flag] === undefined ? `--${flag}` : `--${flag}=${samples[flag]}`;
