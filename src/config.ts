@@ -4,6 +4,7 @@
 import { ConfigError } from "./core/errors.ts";
 import { listDatabaseFolders, noDatabaseError } from "./core/discover.ts";
 import { redactUrl, registerUrlSecrets } from "./core/redact.ts";
+import { lineColumn } from "./sql/position.ts";
 import type { DatabaseConfig, DbKind } from "./core/types.ts";
 
 /** Options that decide the databases of a run. */
@@ -51,12 +52,8 @@ interface FileEntry {
 export async function parseConfigFile(text: string, file: string): Promise<FileEntry[]> {
   const { parseDocument } = await import("yaml");
   const doc = parseDocument(text, { prettyErrors: false });
-  const where = (pos: number | undefined) => {
-    if (pos === undefined) return {};
-    const before = text.slice(0, pos);
-    const line = before.split("\n").length;
-    return { line, column: pos - before.lastIndexOf("\n") };
-  };
+  const where = (pos: number | undefined): { line?: number; column?: number } =>
+    pos === undefined ? {} : lineColumn(text, pos);
   const first = doc.errors[0];
   if (first) {
     const p = where(first.pos[0]);

@@ -3,13 +3,14 @@
 // `validate` command judge files alike.
 
 import { ConfigError } from "../core/errors.ts";
+import { lineColumn } from "./position.ts";
 import {
   type Dialect,
   eachStatement,
-  lineColumn,
   nonCodeRanges,
   SplitError,
   splitStatements,
+  type Statement,
 } from "./split.ts";
 import type { TrackedFile } from "../core/types.ts";
 
@@ -55,16 +56,21 @@ function label(file: Pick<TrackedFile, "kind">): string {
  * Checks a SQL migration or seed before anything runs and returns how many statements it holds:
  * text that cannot be split (BAD_SQL_TEXT), no statement at all (EMPTY_FILE), a psql meta-command
  * (META_COMMAND). Each is a ConfigError (exit 2) naming the file, line and column. The statements
- * are counted, not kept: a large file's statement list would cost more than its text.
+ * are counted, not kept: a large file's statement list would cost more than its text; a caller that
+ * reads more of them (directives) does so in the same pass, through onStatement.
  */
 export function checkSqlFile(
   file: Pick<TrackedFile, "kind" | "path" | "text">,
   dialect: Dialect,
   database: string,
+  onStatement?: (statement: Statement) => void,
 ): number {
   let statements = 0;
   try {
-    eachStatement(file.text, dialect, () => statements++);
+    eachStatement(file.text, dialect, (s) => {
+      statements++;
+      onStatement?.(s);
+    });
   } catch (err) {
     if (!(err instanceof SplitError)) throw err;
     throw new ConfigError(

@@ -2,7 +2,8 @@
 // half done. Some PostgreSQL statements refuse to run in a transaction block; a file holding one
 // must run outside, and says so with `-- db-migrate: no-transaction` or is recognised here.
 
-import { eachStatement, lineColumn, stripComments } from "./split.ts";
+import { lineColumn } from "./position.ts";
+import { eachStatement, type Statement, stripComments } from "./split.ts";
 import { TransactionControlReader, type TransactionPlan } from "./transaction.ts";
 
 /** How a migration file must be run. */
@@ -144,30 +145,49 @@ function headerDirective(sql: string, headerEnd: number): number | null {
 
 /**
  * Reads `-- db-migrate: no-transaction` from the file's leading comment lines, detects statements
- * that PostgreSQL refuses to run in a transaction, and checks the file's own transaction control
- * (throws TransactionControlError). One pass over the statements; none is kept.
+ * that PostgreSQL refuses to run in a transaction, and checks the file's own transaction control,
+ * while the statements stream by (from the same pass that checks the file): add() each statement,
+ * then finish() with the file's text.
  */
-export function fileDirectives(sql: string): Directives {
-  let firstOffset = -1;
-  let detected: string | null = null;
-  let largest: Directives["largest"] = null;
-  const control = new TransactionControlReader();
-  eachStatement(sql, "postgres", (statement) => {
-    if (firstOffset < 0) firstOffset = statement.offset;
+export class DirectivesReader {
+  #firstOffset = -1;
+  #detected: string | null = null;
+  #largest: Directives["largest"] = null;
+  readonly #control = new TransactionControlReader();
+
+  /** Reads one statement, in file order. */
+  add(statement: Statement): void {
+    if (this.#firstOffset < 0) this.#firstOffset = statement.offset;
     const what = refusesTransaction(statement.text);
-    if (what !== null) detected ??= `${what} at line ${statement.line}`;
-    if (statement.text.length > (largest?.length ?? 0)) {
-      largest = { length: statement.text.length, line: statement.line, column: statement.column };
+    if (what !== null) this.#detected ??= `${what} at line ${statement.line}`;
+    if (statement.text.length > (this.#largest?.length ?? 0)) {
+      this.#largest = {
+        length: statement.text.length,
+        line: statement.line,
+        column: statement.column,
+      };
     }
-    control.add(statement, what);
-  });
-  const directiveLine = headerDirective(sql, firstOffset < 0 ? sql.length : firstOffset);
-  const reason = directiveLine !== null ? `directive at line ${directiveLine}` : detected;
-  const transaction = reason === null;
-  return {
-    transaction,
-    ...(reason === null ? {} : { reason }),
-    control: control.finish(transaction),
-    largest,
-  };
+    this.#control.add(statement, what);
+  }
+
+  /** The directives of the file whose statements were read; throws DirectiveError or TransactionControlError. */
+  finish(sql: string): Directives {
+    const first = this.#firstOffset;
+    const directiveLine = headerDirective(sql, first < 0 ? sql.length : first);
+    const reason = directiveLine !== null ? `directive at line ${directiveLine}` : this.#detected;
+    const transaction = reason === null;
+    return {
+      transaction,
+      ...(reason === null ? {} : { reason }),
+      control: this.#control.finish(transaction),
+      largest: this.#largest,
+    };
+  }
+}
+
+/** The directives of a PostgreSQL file (see DirectivesReader), in one pass over its statements. */
+export function fileDirectives(sql: string): Directives {
+  const reader = new DirectivesReader();
+  eachStatement(sql, "postgres", (statement) => reader.add(statement));
+  return reader.finish(sql);
 }

@@ -6,6 +6,8 @@
 // text between is skipped in native code even while the JavaScript here is still cold (a CLI
 // splits each file once). No pattern can backtrack over more than one token.
 
+import { lineColumn, locator } from "./position.ts";
+
 /** The SQL dialects the splitter knows. */
 export type Dialect = "postgres" | "clickhouse";
 
@@ -84,7 +86,6 @@ const PLAIN: Record<number, RegExp> = {
   [DOUBLE_QUOTE]: /[^"\\]*/y,
   [BACKTICK]: /[^`\\]*/y,
 };
-const LINE_BREAK = /\r\n?|\n/g;
 
 function skip(pattern: RegExp, sql: string, from: number): number {
   pattern.lastIndex = from;
@@ -326,45 +327,6 @@ function scan(
   return statements;
 }
 
-// Columns count code points, the way editors and PostgreSQL's error positions count characters;
-// a leading BOM takes no column. Offsets must be asked in increasing order: the whole text is
-// then walked once, even when it is one long line.
-function locator(text: string): (offset: number) => { line: number; column: number } {
-  let pos = text.charCodeAt(0) === BOM ? 1 : 0; // where lines and columns are counted up to
-  let line = 1;
-  let column = 1;
-  let nextBreak = -1; // the first line break at or after pos, once looked up
-  let breakLength = 0;
-  return (offset) => {
-    for (;;) {
-      if (nextBreak < pos) {
-        LINE_BREAK.lastIndex = pos;
-        const m = LINE_BREAK.exec(text);
-        nextBreak = m === null ? text.length : m.index;
-        breakLength = m === null ? 0 : m[0].length;
-      }
-      if (nextBreak >= offset) break;
-      pos = nextBreak + breakLength;
-      line++;
-      column = 1;
-    }
-    for (; pos < offset; pos++) {
-      const c = text.charCodeAt(pos);
-      if (c < 0xdc00 || c > 0xdfff || !isHighSurrogate(text.charCodeAt(pos - 1))) column++;
-    }
-    return { line, column };
-  };
-}
-
-function isHighSurrogate(c: number): boolean {
-  return c >= 0xd800 && c <= 0xdbff;
-}
-
-/** 1-based line and column of a 0-based offset in text (clamped to the text); columns count code points. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  return locator(text)(Math.max(0, Math.min(offset, text.length)));
-}
-
 /** Splits SQL text into statements, each with its 0-based offset and 1-based line/column in the text. */
 export function splitStatements(sql: string, dialect: Dialect): Statement[] {
   return scan(sql, dialect);
@@ -400,47 +362,3 @@ export function nonCodeRanges(sql: string, dialect: Dialect): [number, number][]
 
 // A failing statement is shown whole when it is short; a long one keeps its first and last lines
 // (or characters, for one long line) around a note of what was left out.
-const SHOW_CHARS = 600;
-const SHOW_LINES = 12;
-const HEAD_LINES = 6;
-const TAIL_LINES = 3;
-const HEAD_CHARS = 360;
-const TAIL_CHARS = 160;
-
-function lineBreaksIn(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) n++;
-  return n;
-}
-
-/** The whole statement for messages, shortened in the middle when long; never its first line alone. */
-export function statementHead(stmt: Statement): string {
-  const text = stmt.text;
-  if (text.length <= SHOW_CHARS && lineBreaksIn(text, 0, text.length) < SHOW_LINES) return text;
-  // Whole lines at both ends when they are short enough, else characters.
-  let headEnd = 0;
-  for (let n = 0; n < HEAD_LINES; n++) {
-    const next = text.indexOf("\n", headEnd + (n === 0 ? 0 : 1));
-    if (next < 0 || next > HEAD_CHARS) break;
-    headEnd = next;
-  }
-  if (headEnd === 0) headEnd = Math.min(HEAD_CHARS, text.length);
-  let tailStart = text.length;
-  for (let n = 0; n < TAIL_LINES; n++) {
-    const prev = text.lastIndexOf("\n", tailStart - 1);
-    if (prev < headEnd || text.length - prev > TAIL_CHARS) break;
-    tailStart = prev;
-  }
-  if (tailStart === text.length) tailStart = Math.max(headEnd, text.length - TAIL_CHARS);
-  // Never cut a surrogate pair in two.
-  if (/[\ud800-\udbff]/.test(text[headEnd - 1] ?? "")) headEnd--;
-  if (/[\udc00-\udfff]/.test(text[tailStart] ?? "")) tailStart++;
-  const byLine = text[headEnd] === "\n" && text[tailStart] === "\n";
-  const left = byLine
-    ? `${lineBreaksIn(text, headEnd, tailStart)} lines`
-    : `${(tailStart - headEnd).toLocaleString("en-US")} characters`;
-  const head = text.slice(0, headEnd).trimEnd();
-  const tail = text.slice(tailStart).replace(/^\n/, "").trimStart();
-  const sep = byLine ? "\n" : " ";
-  return `${head}${sep}... (${left} left out) ...${sep}${tail}`;
-}

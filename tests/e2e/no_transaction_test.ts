@@ -57,7 +57,10 @@ Deno.test("a file without the directive holding CREATE INDEX CONCURRENTLY among 
       const env = { POSTGRES_URL: url };
       const dry = await runCli(["--dry-run"], { cwd: dir, env });
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(lineWith(dry.stdout, "V2__more.sql"), /\b3 statements\b/);
+      assert.match(
+        lineWith(dry.stdout, "V2__more.sql"),
+        /\b3 statements \(no transaction: CREATE INDEX CONCURRENTLY at line 3\)$/,
+      );
 
       const r = await runCli([], { cwd: dir, env });
       assert.equal(r.code, 0, r.stderr);

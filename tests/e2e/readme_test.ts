@@ -297,7 +297,10 @@ Deno.test("README: the YAML seed and the no-transaction directive apply on the e
       const opts = { cwd: project.dir, env: { POSTGRES_URL: url } };
       const dry = await runCli(["--dry-run"], opts);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /V100__readme_directive\.sql .*\(no transaction\)/);
+      assert.match(
+        dry.stdout,
+        /V100__readme_directive\.sql .*\(no transaction: directive at line 1\)/,
+      );
 
       const first = await runCli([], opts);
       assert.equal(first.code, 0, first.stderr + first.stdout);

@@ -15,13 +15,9 @@ import {
   stay,
 } from "../../core/errors.ts";
 import type { TrackedFile } from "../../core/types.ts";
-import {
-  lineColumn,
-  splitStatements,
-  type Statement,
-  statementHead,
-  stripComments,
-} from "../../sql/split.ts";
+import { statementHead } from "../../sql/excerpt.ts";
+import { lineColumn } from "../../sql/position.ts";
+import { splitStatements, type Statement, stripComments } from "../../sql/split.ts";
 import { SeedCheck } from "../clickhouse_seed.ts";
 import type { ApplyOutcome, ExecuteContext } from "../driver.ts";
 import { intentQueryId, statementQueryId } from "./fate.ts";

@@ -6,7 +6,7 @@ import { ConfigError } from "../../core/errors.ts";
 import type { TrackedFile } from "../../core/types.ts";
 import type { DataSeed } from "../../seeds/types.ts";
 import { checkSqlFile } from "../../sql/checks.ts";
-import { type Directives, fileDirectives } from "../../sql/directives.ts";
+import { type Directives, DirectivesReader } from "../../sql/directives.ts";
 import {
   type FileTransactionStatement,
   TransactionControlError,
@@ -30,9 +30,9 @@ function joinedNotice(db: string, path: string, joined: FileTransactionStatement
 }
 
 /** The file's directives; a bad one or unsafe transaction control is a ConfigError (exit 2). */
-function directivesOf(f: TrackedFile, db: string): Directives {
+function directivesOf(f: TrackedFile, db: string, reader: DirectivesReader): Directives {
   try {
-    return fileDirectives(f.text);
+    return reader.finish(f.text);
   } catch (err) {
     if (err instanceof TransactionControlError) {
       throw new ConfigError(
@@ -84,15 +84,18 @@ export async function preparePostgres(
     const body: PgBody = { seed };
     return { file, summary, qualifiers: [], notices: [], body };
   }
-  const n = checkSqlFile(file, "postgres", ctx.database);
-  const d = directivesOf(file, ctx.database);
+  // One pass over the statements checks the file and reads its directives.
+  const reader = new DirectivesReader();
+  const n = checkSqlFile(file, "postgres", ctx.database, (s) => reader.add(s));
+  const d = directivesOf(file, ctx.database, reader);
   checkLargest(file, d, ctx);
   const joined = [...(d.control.opener ? [d.control.opener] : []), ...d.control.folded];
   const body: PgBody = { transactional: d.transaction, control: d.control };
   return {
     file,
     summary: `${n} ${n === 1 ? "statement" : "statements"}`,
-    qualifiers: d.transaction ? [] : ["no transaction"],
+    // Why a file runs outside a transaction: its directive, or the statement that needs it.
+    qualifiers: d.reason === undefined ? [] : [`no transaction: ${d.reason}`],
     notices: joined.length > 0 ? [`warning: ${joinedNotice(ctx.database, file.path, joined)}`] : [],
     body,
   };

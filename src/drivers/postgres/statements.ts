@@ -4,7 +4,9 @@
 
 import { ApplyError, firstStatements, interruption, signalName, stay } from "../../core/errors.ts";
 import type { TrackedFile } from "../../core/types.ts";
-import { lineColumn, splitStatements, statementHead, stripComments } from "../../sql/split.ts";
+import { statementHead } from "../../sql/excerpt.ts";
+import { lineColumn } from "../../sql/position.ts";
+import { splitStatements, stripComments } from "../../sql/split.ts";
 import { transactionStatement } from "../../sql/transaction.ts";
 import type { ApplyOutcome } from "../driver.ts";
 import {

@@ -5,7 +5,9 @@
 
 import { ApplyError } from "../../core/errors.ts";
 import type { TrackedFile } from "../../core/types.ts";
-import { eachStatement, lineColumn, type Statement, statementHead } from "../../sql/split.ts";
+import { statementHead } from "../../sql/excerpt.ts";
+import { lineColumn } from "../../sql/position.ts";
+import { eachStatement, type Statement } from "../../sql/split.ts";
 import { type TransactionPlan, transactionStatement } from "../../sql/transaction.ts";
 import type { ApplyOutcome } from "../driver.ts";
 import {

@@ -6,7 +6,6 @@ import {
   noDatabaseError,
   parseMigrationName,
   seedSets,
-  unreadableReason,
 } from "../../../src/core/discover.ts";
 import { ConfigError } from "../../../src/core/errors.ts";
 
@@ -241,18 +240,6 @@ Deno.test("discoverMigrations() reads a file larger than a slice to the same tex
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("unreadableReason() tells a permission problem from a loop, a dangling link and a directory", () => {
-  const perm = unreadableReason(new Deno.errors.PermissionDenied("denied"), null);
-  assert.match(perm.hint, /permissions/);
-  const loop = unreadableReason(new Deno.errors.FilesystemLoop("loop"), { target: "a" });
-  assert.doesNotMatch(loop.hint, /permission/);
-  assert.match(loop.reason, /leads back to itself/);
-  const gone = unreadableReason(new Deno.errors.NotFound("x"), { target: "/mnt/x" });
-  assert.match(gone.reason, /"\/mnt\/x", which does not exist/);
-  assert.doesNotMatch(gone.hint, /permission/);
-  assert.match(unreadableReason(new Deno.errors.IsADirectory("d"), null).reason, /directory/);
 });
 
 Deno.test("discoverMigrations() and discoverSeeds() refuse invalid UTF-8 with its line and column", async () => {

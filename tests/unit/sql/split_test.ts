@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
+import { statementHead } from "../../../src/sql/excerpt.ts";
+import { lineColumn } from "../../../src/sql/position.ts";
 import {
   type Dialect,
-  lineColumn,
   SplitError,
   splitStatements,
-  statementHead,
   stripComments,
 } from "../../../src/sql/split.ts";
 
