@@ -2,8 +2,8 @@
 // an unknown command is a usage error, and a run of several databases locks each one only while it
 // works on it.
 import assert from "node:assert/strict";
-import { pgQuery, runCli, spawnCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, withProject } from "./_util.ts";
+import { lastLine, pgQuery, runCli, spawnCli, withPgDatabase } from "../helpers.ts";
+import { withProject } from "./_util.ts";
 
 const FILES = {
   "migrations/postgres/V1__one.sql": "CREATE TABLE IF NOT EXISTS one (id int);\n",

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
 import { loadExtensions } from "../../src/drivers/embedded/extensions.ts";
-import { runCli } from "../helpers.ts";
-import { lastLine, withProject } from "./_util.ts";
+import { lastLine, runCli } from "../helpers.ts";
+import { withProject } from "./_util.ts";
 
 const FILES = {
   "migrations/postgres/V1__notes.sql":

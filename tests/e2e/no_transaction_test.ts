@@ -1,8 +1,8 @@
 // Files that must run outside a transaction: the `-- db-migrate: no-transaction` directive, the
 // statements detected without it, and a failed non-transactional file being recorded and retried.
 import assert from "node:assert/strict";
-import { pgQuery, runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, lineWith, tableExists, trackingRows, withProject } from "./_util.ts";
+import { lastLine, pgQuery, runCli, withPgDatabase } from "../helpers.ts";
+import { lineWith, tableExists, trackingRows, withProject } from "./_util.ts";
 
 const TABLE =
   "CREATE TABLE IF NOT EXISTS events (id int PRIMARY KEY, kind text, at timestamptz);\n" +

@@ -12,6 +12,7 @@ import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../sr
 import { parseClickHouseUrl } from "../../src/drivers/clickhouse/url.ts";
 import { splitStatements } from "../../src/sql/split.ts";
 import {
+  lastLine,
   makeProject,
   pgQuery,
   ROOT,
@@ -19,7 +20,6 @@ import {
   withClickHouseDatabase,
   withPgDatabase,
 } from "../helpers.ts";
-import { lastLine } from "./_util.ts";
 
 /** A fenced code block of the README. */
 interface Block {
