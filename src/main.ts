@@ -3,9 +3,6 @@
 
 import denoJson from "../deno.json" with { type: "json" };
 import { type Command, type Options, parseOptions, USAGE } from "./cli.ts";
-import { migrate } from "./commands/migrate.ts";
-import { plan } from "./commands/plan.ts";
-import { status } from "./commands/status.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
 import { ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
 import type { PipelineDeps } from "./core/pipeline.ts";
@@ -18,11 +15,15 @@ import { consoleReporter, writeLine } from "./report/text.ts";
 
 const VERSION = denoJson.version;
 
-/** Each command: what it does with the databases of a run. */
-const COMMANDS: Record<
-  Command,
-  (targets: DatabaseConfig[], deps: PipelineDeps) => Promise<RunResult>
-> = { migrate, plan, status };
+/** What a command does with the databases of a run. */
+type CommandFn = (targets: DatabaseConfig[], deps: PipelineDeps) => Promise<RunResult>;
+
+/** Each command, loaded when it runs (a run loads one of them). */
+const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
+  migrate: async () => (await import("./commands/migrate.ts")).migrate,
+  plan: async () => (await import("./commands/plan.ts")).plan,
+  status: async () => (await import("./commands/status.ts")).status,
+};
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
 const env = (name: string): string | undefined => {
@@ -146,7 +147,8 @@ async function main(): Promise<number> {
         times: opts.command === "migrate",
         checksums: opts.command === "plan",
       });
-    const result = await COMMANDS[opts.command](dbs, {
+    const command = await COMMANDS[opts.command]();
+    const result = await command(dbs, {
       options: opts,
       reporter,
       signal: controller.signal,

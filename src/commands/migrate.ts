@@ -3,13 +3,13 @@
 // change; then each is applied in turn, locked only while it is worked on. The first failure stops
 // the run: the databases after it are not started.
 
-import { driftError } from "../core/drift.ts";
 import {
   apply,
   close,
   closeAll,
   databaseResult,
   drifted,
+  driftError,
   filesToPrint,
   inspectAll,
   notRun,

@@ -2,11 +2,11 @@
 // table; changes nothing, not even the tracking table. Drift is reported and the exit is 0: the
 // state could be told.
 
-import { driftError } from "../core/drift.ts";
 import {
   closeAll,
   databaseResult,
   drifted,
+  driftError,
   filesToPrint,
   inspectAll,
   type PipelineDeps,

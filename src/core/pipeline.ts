@@ -8,7 +8,7 @@
 import { type Driver, type DriverKind, driverKind, type PreparedFile } from "../drivers/driver.ts";
 import { connectWithWait } from "./connect.ts";
 import { discoverMigrations, discoverSeeds } from "./discover.ts";
-import { type Drifted, driftError } from "./drift.ts";
+import type { Drifted } from "./drift.ts";
 import { ApplyError, describeError, InterruptedError, MigrateError } from "./errors.ts";
 import { withLock } from "./lock.ts";
 import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
@@ -176,6 +176,11 @@ async function prepare(
     if (purpose !== "status") { for (const n of prepared.notices) deps.reporter.notice(n); }
     ins.prepared.set(file.script, prepared);
   }
+}
+
+/** The exit-3 error for drifted databases (drift.ts, loaded only when there is drift). */
+export async function driftError(dbs: Drifted[]): Promise<MigrateError> {
+  return (await import("./drift.ts")).driftError(dbs);
 }
 
 /** The drifted migrations of an inspected database, for driftError(). */

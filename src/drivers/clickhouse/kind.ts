@@ -3,12 +3,12 @@
 import { redactUrl } from "../../core/redact.ts";
 import type { DriverKind } from "../driver.ts";
 import { ClickHouseDriver } from "./driver.ts";
-import { prepareClickHouse } from "./prepare.ts";
 
 /** ClickHouse servers reached over HTTP by an http://, https:// or clickhouse:// URL. */
 export const clickhouseKind: DriverKind = {
   kind: "clickhouse",
   describe: (target) => redactUrl(target.url ?? ""),
-  prepare: prepareClickHouse,
+  // The tokenizer's checks load only when a file will run.
+  prepare: async (file, ctx) => (await import("./prepare.ts")).prepareClickHouse(file, ctx),
   open: (target) => Promise.resolve(new ClickHouseDriver(target.name, target.url!)),
 };

@@ -4,7 +4,7 @@
 
 import type { DriverKind } from "../driver.ts";
 import { PostgresDriver } from "../postgres/driver.ts";
-import { preparePostgres } from "../postgres/prepare.ts";
+import { preparePostgres } from "../postgres/kind.ts";
 import { EMBEDDED_EXTENSIONS, extensionsNamedIn } from "./extensions.ts";
 
 /** PostgreSQL databases without a URL, on PGlite in `.db-migrate/<database>/`. */

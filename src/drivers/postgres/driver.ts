@@ -28,8 +28,6 @@ import {
   selectContentsSql,
   selectTrackingSql,
 } from "./sql.ts";
-import { runStatements } from "./statements.ts";
-import { runInTransaction } from "./transaction.ts";
 import { pgLogin } from "./url.ts";
 
 /** How a PostgreSQL driver is opened beside its URL. */
@@ -197,9 +195,20 @@ export class PostgresDriver implements Driver {
           signal: ctx.signal,
         });
       }
+      // Loaded when a file runs: a run with nothing to apply never needs them.
       return body.transactional
-        ? await runInTransaction(this.#session, file.file, body.control, ctx.signal)
-        : await runStatements(this.#session, file.file, ctx.signal, ctx.graceOver);
+        ? await (await import("./transaction.ts")).runInTransaction(
+          this.#session,
+          file.file,
+          body.control,
+          ctx.signal,
+        )
+        : await (await import("./statements.ts")).runStatements(
+          this.#session,
+          file.file,
+          ctx.signal,
+          ctx.graceOver,
+        );
     } catch (err) {
       throw this.#rolledBack(err, file.file.script, ctx.signal) ?? err;
     }

@@ -3,7 +3,10 @@
 import { redactUrl } from "../../core/redact.ts";
 import type { DriverKind } from "../driver.ts";
 import { PostgresDriver } from "./driver.ts";
-import { preparePostgres } from "./prepare.ts";
+
+/** Prepares a file; the tokenizer and the directives load only when a file will run. */
+export const preparePostgres: DriverKind["prepare"] = async (file, ctx) =>
+  (await import("./prepare.ts")).preparePostgres(file, ctx);
 
 /** PostgreSQL servers reached by a postgres:// or postgresql:// URL. */
 export const postgresKind: DriverKind = {
