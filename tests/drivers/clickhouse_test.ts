@@ -14,33 +14,15 @@ import { clickhouseKind } from "../../src/drivers/clickhouse/kind.ts";
 import type { ApplyOutcome } from "../../src/drivers/driver.ts";
 import { planDatabase } from "../../src/core/plan.ts";
 import type { TrackedFile, TrackedRow } from "../../src/core/types.ts";
-import { chQuery, chRows, clickhouseUrl, makeProject, withClickHouseDatabase } from "../helpers.ts";
+import { chQuery, chRows, clickhouseUrl, withClickHouseDatabase } from "../helpers.ts";
 import { CLICKHOUSE } from "./_dialects.ts";
-import { conformance, type TestDatabase } from "./conformance.ts";
+import { conformance, onServer, type TestDatabase } from "./conformance.ts";
 
 /** A fresh ClickHouse database and project folder, as a run of database `app` sees them. */
-async function withDatabase<T>(fn: (db: TestDatabase) => Promise<T>): Promise<T> {
-  return await withClickHouseDatabase(async (url) => {
-    const project = await makeProject({});
-    try {
-      return await fn({
-        target: {
-          name: "app",
-          kind: "clickhouse",
-          url,
-          urlSource: "APP_URL",
-          urlVariable: "APP_URL",
-          migrationsDir: `${project.dir}/migrations/app`,
-          seedsDir: `${project.dir}/seeds/app`,
-        },
-        embedded: false,
-        cwd: project.dir,
-        query: (sql) => chRows(url, sql),
-      });
-    } finally {
-      await project.cleanup();
-    }
-  });
+function withDatabase<T>(fn: (db: TestDatabase) => Promise<T>): Promise<T> {
+  return withClickHouseDatabase((url) =>
+    onServer("clickhouse", url, (sql) => chRows(url, sql), fn)
+  );
 }
 
 conformance({ name: "ClickHouse", ...CLICKHOUSE, withDatabase });

@@ -11,7 +11,7 @@ import { migrateDatabase, type PipelineDeps } from "../../src/core/pipeline.ts";
 import type { Reporter } from "../../src/core/reporter.ts";
 import type { DatabaseConfig, DbKind, TrackedFile, TrackedRow } from "../../src/core/types.ts";
 import { type Driver, type DriverKind, driverKind } from "../../src/drivers/driver.ts";
-import { ROOT } from "../helpers.ts";
+import { makeProject, ROOT } from "../helpers.ts";
 
 /** A fresh database of the subject's kind, for one test. */
 export interface TestDatabase {
@@ -57,6 +57,34 @@ export function trackedFile(script: string, text: string): TrackedFile {
     checksum: checksum(text),
     format: ext === "csv" ? "csv" : ext === "sql" ? "sql" : "yaml",
   };
+}
+
+/** A database `app` at a server's URL, with a fresh project folder, for one test. */
+export async function onServer<T>(
+  kind: DbKind,
+  url: string,
+  query: TestDatabase["query"],
+  fn: (db: TestDatabase) => Promise<T>,
+): Promise<T> {
+  const project = await makeProject({});
+  try {
+    return await fn({
+      target: {
+        name: "app",
+        kind,
+        url,
+        urlSource: "APP_URL",
+        urlVariable: "APP_URL",
+        migrationsDir: `${project.dir}/migrations/app`,
+        seedsDir: `${project.dir}/seeds/app`,
+      },
+      embedded: false,
+      cwd: project.dir,
+      query,
+    });
+  } finally {
+    await project.cleanup();
+  }
 }
 
 /** Opens and connects a driver of the target, as a run does. */

@@ -2,32 +2,12 @@
 // only a server has.
 import assert from "node:assert/strict";
 import { POSTGRES } from "./_dialects.ts";
-import { conformance, openDriver, type TestDatabase } from "./conformance.ts";
-import { makeProject, pgQuery, withPgDatabase } from "../helpers.ts";
+import { conformance, onServer, openDriver, type TestDatabase } from "./conformance.ts";
+import { pgQuery, withPgDatabase } from "../helpers.ts";
 
 /** A fresh PostgreSQL database and project folder, as a run of database `app` sees them. */
-async function withDatabase<T>(fn: (db: TestDatabase) => Promise<T>): Promise<T> {
-  return await withPgDatabase(async (url) => {
-    const project = await makeProject({});
-    try {
-      return await fn({
-        target: {
-          name: "app",
-          kind: "postgres",
-          url,
-          urlSource: "APP_URL",
-          urlVariable: "APP_URL",
-          migrationsDir: `${project.dir}/migrations/app`,
-          seedsDir: `${project.dir}/seeds/app`,
-        },
-        embedded: false,
-        cwd: project.dir,
-        query: (sql) => pgQuery(url, sql),
-      });
-    } finally {
-      await project.cleanup();
-    }
-  });
+function withDatabase<T>(fn: (db: TestDatabase) => Promise<T>): Promise<T> {
+  return withPgDatabase((url) => onServer("postgres", url, (sql) => pgQuery(url, sql), fn));
 }
 
 conformance({ name: "PostgreSQL", ...POSTGRES, withDatabase });
