@@ -223,25 +223,33 @@ export async function apply(ins: Inspection, deps: PipelineDeps): Promise<Set<st
     await execute(ins, plan, deps, resolved);
     return resolved;
   }
-  const name = ins.files.target.name;
-  await withLock(driver, {
-    database: name,
-    timeoutMs: options.lockTimeoutSeconds * 1000,
-    signal: deps.signal,
-    onWait: deps.reporter.notice,
-  }, async () => {
-    await driver.ensureTracking();
-    // Read again under the lock: another run may have applied files meanwhile (or, through
-    // --repair, forgotten some); whatever is pending now and was not before is checked too.
-    const { migrations, seeds } = ins.files;
-    const now = planDatabase(migrations, seeds, (await driver.readTracking(false)) ?? []);
-    ins.plan = now;
-    const drift = drifted(ins);
-    if (drift && !options.repair) throw await driftError([drift]);
-    await prepare(ins, now.pending, deps, "run");
-    if (options.repair) await repair(ins, now, deps);
-    await execute(ins, now, deps, resolved);
-  });
+  // Stopped before this database was started (or while waiting for its lock): nothing of it ran.
+  let started = false;
+  try {
+    if (deps.signal.aborted) throw deps.signal.reason;
+    await withLock(driver, {
+      database: ins.files.target.name,
+      timeoutMs: options.lockTimeoutSeconds * 1000,
+      signal: deps.signal,
+      onWait: deps.reporter.notice,
+    }, async () => {
+      started = true;
+      await driver.ensureTracking();
+      // Read again under the lock: another run may have applied files meanwhile (or, through
+      // --repair, forgotten some); whatever is pending now and was not before is checked too.
+      const { migrations, seeds } = ins.files;
+      const now = planDatabase(migrations, seeds, (await driver.readTracking(false)) ?? []);
+      ins.plan = now;
+      const drift = drifted(ins);
+      if (drift && !options.repair) throw await driftError([drift]);
+      await prepare(ins, now.pending, deps, "run");
+      if (options.repair) await repair(ins, now, deps);
+      await execute(ins, now, deps, resolved);
+    });
+  } catch (err) {
+    if (!started) notRun(ins);
+    throw err;
+  }
   return resolved;
 }
 
