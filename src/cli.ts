@@ -2,17 +2,25 @@
 // swapped for @std/cli once JSR is reachable.
 
 import { parseArgs } from "node:util";
-import { UsageError } from "./errors.ts";
-import { type Resolution, SEED_MODES, type SeedMode } from "./types.ts";
+import { UsageError } from "./core/errors.ts";
+import type { RunMode } from "./core/result.ts";
+import { LOG_FORMATS, type LogFormat } from "./report/output.ts";
+import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
 
-/** The ways progress lines can be written. */
-export const LOG_FORMATS = ["text", "json"] as const;
-/** One of LOG_FORMATS. */
-export type LogFormat = typeof LOG_FORMATS[number];
+/** The commands, the first of them the default. */
+export const COMMANDS = ["migrate", "plan", "status"] as const;
+/** One of COMMANDS. */
+export type Command = typeof COMMANDS[number];
+
+/** What each command's result calls itself (the JSON document's `mode`). */
+const MODES: Record<Command, RunMode> = { migrate: "apply", plan: "dry-run", status: "status" };
 
 /** What the user asked for, flags and environment merged. */
 export interface Options {
-  mode: "apply" | "dry-run" | "status";
+  /** The command to run: `db-migrate migrate|plan|status`, or the flags `--dry-run`, `--status`. */
+  command: Command;
+  /** The command's mode, as its result says: apply (migrate), dry-run (plan) or status. */
+  mode: RunMode;
   seed: SeedMode;
   databases: string[];
   json: boolean;
@@ -39,15 +47,19 @@ export interface Options {
 }
 
 /** The usage text printed by --help and after a usage error. */
-export const USAGE = `Usage: db-migrate [options]
+export const USAGE = `Usage: db-migrate [command] [options]
 
-Applies pending migrations of every database under ./migrations, then the seeds of a mode.
+Commands:
+  migrate                apply pending migrations of every database under ./migrations, then the
+                         seeds of a mode (the default command)
+  plan                   list what migrate would apply; change nothing (as --dry-run)
+  status                 show every migration and seed with its state; change nothing (as --status)
 
 Options:
   --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
   --database=NAME        only this database; repeat for several
-  --dry-run              list what a run would apply; change nothing
-  --status               show every migration and seed with its state; change nothing
+  --dry-run              list what a run would apply; change nothing (the plan command)
+  --status               show every migration and seed with its state; change nothing (status)
   --json                 print one JSON document on stdout; human lines go to stderr
   --log-format=FORMAT    text (default) or json: one JSON object per event (env DB_MIGRATE_LOG_FORMAT)
   --wait=SECONDS         keep trying to connect this long (default 30, env DB_MIGRATE_WAIT)
@@ -93,14 +105,38 @@ function seconds(flag: string, value: string): number {
   return n;
 }
 
+/**
+ * The command that the positional argument and the flags name together; an unknown command, a second
+ * positional argument, or flags that name another command are usage errors.
+ */
+function commandOf(positionals: string[], dryRun: boolean, status: boolean): Command {
+  const [word, extra] = positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+  if (word !== undefined && !(COMMANDS as readonly string[]).includes(word)) {
+    throw new UsageError(`unknown command "${word}": the commands are ${COMMANDS.join(", ")}`);
+  }
+  if (dryRun && status) throw new UsageError("--dry-run and --status cannot be used together");
+  const byFlag: Command | undefined = dryRun ? "plan" : status ? "status" : undefined;
+  const command = word as Command | undefined;
+  if (command === undefined) return byFlag ?? "migrate";
+  // --dry-run asks any command that changes something to only say what it would do.
+  if (command === "migrate" && byFlag === "plan") return "plan";
+  if (byFlag !== undefined && byFlag !== command) {
+    throw new UsageError(
+      `${dryRun ? "--dry-run" : "--status"} cannot be used with the ${command} command`,
+    );
+  }
+  return command;
+}
+
 /** Parses argv and the environment into Options; throws UsageError (exit 2) on bad input. */
 export function parseOptions(args: string[], env: (name: string) => string | undefined): Options {
-  let values;
+  let values, positionals;
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
         seed: { type: "string" },
         database: { type: "string", multiple: true },
@@ -144,10 +180,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
       }`,
     );
   }
-  if (values["dry-run"] && values.status) {
-    throw new UsageError("--dry-run and --status cannot be used together");
-  }
-  if (values.repair && values.status) {
+  const command = commandOf(positionals, values["dry-run"] ?? false, values.status ?? false);
+  if (values.repair && command === "status") {
     throw new UsageError("--repair changes the tracking table; --status only looks");
   }
   const resolveUnknown = new Map<string, Resolution>();
@@ -164,7 +198,7 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     }
     resolveUnknown.set(id, decision);
   }
-  if (resolveUnknown.size > 0 && (values["dry-run"] || values.status)) {
+  if (resolveUnknown.size > 0 && command !== "migrate") {
     throw new UsageError(
       "--resolve-unknown decides for a real run; --dry-run and --status only look",
     );
@@ -174,7 +208,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     if (name.trim() === "") throw new UsageError("--database needs a name");
   }
   return {
-    mode: values["dry-run"] ? "dry-run" : values.status ? "status" : "apply",
+    command,
+    mode: MODES[command],
     seed: seed as SeedMode,
     databases: values.database ?? [],
     json: values.json ?? false,

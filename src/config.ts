@@ -1,10 +1,11 @@
 // Which databases a run covers, what kind each is and where its URL comes from, settled once and
 // validated before any database is touched.
 
-import { ConfigError } from "./errors.ts";
-import { listDatabaseFolders, noDatabaseError } from "./discover.ts";
-import { redactUrl, registerUrlSecrets } from "./redact.ts";
-import type { DatabaseConfig, DbKind } from "./types.ts";
+import { ConfigError } from "./core/errors.ts";
+import { listDatabaseFolders, noDatabaseError } from "./core/discover.ts";
+import { redactUrl, registerUrlSecrets } from "./core/redact.ts";
+import { lineColumn } from "./sql/position.ts";
+import type { DatabaseConfig, DbKind } from "./core/types.ts";
 
 /** Options that decide the databases of a run. */
 export interface ConfigInput {
@@ -51,12 +52,8 @@ interface FileEntry {
 export async function parseConfigFile(text: string, file: string): Promise<FileEntry[]> {
   const { parseDocument } = await import("yaml");
   const doc = parseDocument(text, { prettyErrors: false });
-  const where = (pos: number | undefined) => {
-    if (pos === undefined) return {};
-    const before = text.slice(0, pos);
-    const line = before.split("\n").length;
-    return { line, column: pos - before.lastIndexOf("\n") };
-  };
+  const where = (pos: number | undefined): { line?: number; column?: number } =>
+    pos === undefined ? {} : lineColumn(text, pos);
   const first = doc.errors[0];
   if (first) {
     const p = where(first.pos[0]);

@@ -1,26 +1,29 @@
-// Entry point: flags → config → run → summary → exit code. The only module that reads Deno.args,
-// prints the final summary and exits; SIGTERM and SIGINT stop the run (see onSignal).
+// Entry point: argv → command → result → exit code. The only module that reads Deno.args, listens
+// for signals and exits; SIGTERM and SIGINT stop the run (see onSignal).
 
 import denoJson from "../deno.json" with { type: "json" };
-import { type LogFormat, type Options, parseOptions, USAGE } from "./cli.ts";
+import { type Command, type Options, parseOptions, USAGE } from "./cli.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
-import { ConfigError, InterruptedError } from "./errors.ts";
-import { scrub } from "./redact.ts";
-import { jsonDocument, terminationMessage } from "./report/json.ts";
-import {
-  errorEvent,
-  jsonLogReporter,
-  messageEvent,
-  statusEvents,
-  summaryEvent,
-  writeEvent,
-} from "./report/log_json.ts";
-import { failureOf, type RunResult, summaryLine } from "./report/summary.ts";
-import { consoleReporter, statusTable, writeLine } from "./report/text.ts";
-import { run } from "./run.ts";
-import { writeTerminationMessage } from "./termination.ts";
+import { ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
+import type { PipelineDeps } from "./core/pipeline.ts";
+import { scrub } from "./core/redact.ts";
+import type { RunResult } from "./core/result.ts";
+import type { DatabaseConfig } from "./core/types.ts";
+import { jsonLogReporter } from "./report/log_json.ts";
+import { type LogFormat, notice, printResult } from "./report/output.ts";
+import { consoleReporter, writeLine } from "./report/text.ts";
 
 const VERSION = denoJson.version;
+
+/** What a command does with the databases of a run. */
+type CommandFn = (targets: DatabaseConfig[], deps: PipelineDeps) => Promise<RunResult>;
+
+/** Each command, loaded when it runs (a run loads one of them). */
+const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
+  migrate: async () => (await import("./commands/migrate.ts")).migrate,
+  plan: async () => (await import("./commands/plan.ts")).plan,
+  status: async () => (await import("./commands/status.ts")).status,
+};
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
 const env = (name: string): string | undefined => {
@@ -55,61 +58,27 @@ function logFormatOf(args: string[]): LogFormat {
   return (flag ?? optionalEnv("DB_MIGRATE_LOG_FORMAT")) === "json" ? "json" : "text";
 }
 
-/** A notice on stderr, as a line of text or as an event. */
-function notice(logFormat: LogFormat, text: string): void {
-  if (logFormat === "json") writeEvent(Deno.stderr, messageEvent("warn", text));
-  else writeLine(Deno.stderr, text);
-}
-
+/** The result of a run that ended before any command ran (a bad flag, a bad config). */
 function errorResult(err: unknown, opts: Partial<Options>, started: number): RunResult {
+  const error = toErrorData(err, (e) => scrub(String((e as Error)?.stack ?? e)));
   return {
     mode: opts.mode ?? "apply",
     seedMode: opts.seed ?? "reference",
     databases: [],
-    ...failureOf(err, (e) => scrub(String((e as Error)?.stack ?? e))),
+    exitCode: error.exitCode,
+    error,
     durationMs: performance.now() - started,
   };
 }
 
-/** The end of a --log-format=json run: the error and the summary (or the --json document) as events. */
-function finishEvents(result: RunResult, json: boolean): number {
-  if (json) {
-    writeLine(Deno.stdout, jsonDocument(result, VERSION));
-    return result.exitCode;
-  }
-  if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
-  if (result.mode === "status") {
-    for (const db of result.databases) {
-      for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
-    }
-  }
-  writeEvent(Deno.stdout, summaryEvent(result));
-  return result.exitCode;
-}
-
-/** Prints the result the way the options ask, leaves the termination message, returns the exit code. */
+/** Prints the result and returns the exit code. */
 function finish(result: RunResult, json: boolean, logFormat: LogFormat): number {
-  const warning = writeTerminationMessage(terminationMessage(result), {
-    path: optionalEnv("DB_MIGRATE_TERMINATION_LOG"),
+  return printResult(result, {
+    json,
+    logFormat,
+    version: VERSION,
+    terminationLog: optionalEnv("DB_MIGRATE_TERMINATION_LOG"),
   });
-  if (warning) notice(logFormat, `warning: ${warning}`);
-  if (logFormat === "json") return finishEvents(result, json);
-  // The error is printed once: in the JSON document, or on stderr below the failed file's line.
-  if (json) {
-    writeLine(Deno.stdout, jsonDocument(result, VERSION));
-    return result.exitCode;
-  }
-  if (result.error) {
-    writeLine(
-      Deno.stderr,
-      `error: ${result.error.message}${result.error.hint ? `\n  hint: ${result.error.hint}` : ""}`,
-    );
-  }
-  if (result.mode === "status") {
-    for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
-  }
-  writeLine(Deno.stdout, summaryLine(result));
-  return result.exitCode;
 }
 
 async function main(): Promise<number> {
@@ -172,9 +141,15 @@ async function main(): Promise<number> {
     checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
-      ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr, width)
-      : consoleReporter(opts.json, width);
-    const result = await run(opts, dbs, {
+      ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)
+      : consoleReporter(opts.json, {
+        width,
+        times: opts.command === "migrate",
+        checksums: opts.command === "plan",
+      });
+    const command = await COMMANDS[opts.command]();
+    const result = await command(dbs, {
+      options: opts,
       reporter,
       signal: controller.signal,
       graceOver: grace.signal,

@@ -3,6 +3,7 @@
 import postgres from "postgres";
 import { dirname, isAbsolute, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { redactUrl } from "../src/core/redact.ts";
 
 /** Absolute path of the repository root. */
 export const ROOT: string = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -16,11 +17,6 @@ const HOW_TO_START = "Run the tests with `deno task test` (tests/run.sh starts P
 function uniqueName(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return "dbm_t_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Hides a URL's password for messages. */
-function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, "$1:***@");
 }
 
 /** Admin URL for creating per-test databases; fails with a message on how to start PostgreSQL when unset/unreachable. */
@@ -47,7 +43,7 @@ export async function withPgDatabase<T>(
       await sql.unsafe(`CREATE DATABASE "${name}"`);
     } catch (e) {
       throw new Error(
-        `cannot create a test database through ${redact(admin)}: ${
+        `cannot create a test database through ${redactUrl(admin)}: ${
           (e as Error).message
         }. ${HOW_TO_START}`,
         { cause: e },
@@ -101,7 +97,9 @@ export async function withClickHouseDatabase<T>(
     await chQuery(admin.toString(), `CREATE DATABASE ${name}`);
   } catch (e) {
     throw new Error(
-      `cannot create a test database on ${redact(base)}: ${(e as Error).message}. ${HOW_TO_START}`,
+      `cannot create a test database on ${redactUrl(base)}: ${
+        (e as Error).message
+      }. ${HOW_TO_START}`,
       { cause: e },
     );
   }
@@ -134,6 +132,21 @@ export async function chQuery(url: string, query: string): Promise<string> {
     throw new Error(`ClickHouse ${res.status} for ${JSON.stringify(query)}: ${body.trim()}`);
   }
   return body;
+}
+
+/** Runs a ClickHouse query and returns its rows (sent with FORMAT JSONEachRow). */
+export async function chRows<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+): Promise<T[]> {
+  const body = await chQuery(url, `${query} FORMAT JSONEachRow`);
+  return body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as T);
+}
+
+/** The last non-empty line of some output (the summary line of a text-mode run). */
+export function lastLine(text: string): string {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  return lines[lines.length - 1] ?? "";
 }
 
 /** Exit code and captured output of one CLI run. */
@@ -187,6 +200,31 @@ export function spawnCli(
   opts: { cwd: string; env?: Record<string, string> },
 ): Deno.ChildProcess {
   return cliCommand(args, opts).spawn();
+}
+
+/**
+ * The files of a project that checks one seed: a migration with the schema (`migrations/<db>/V1__
+ * <name>.sql`) and the seed at its path (`seeds/<db>/<mode>/NNN_x.<ext>`), plus any other files.
+ */
+export function seedProject(
+  migration: string,
+  schema: string,
+  seed: string,
+  text: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { [migration]: schema, [seed]: text, ...extra };
+}
+
+/** Runs the CLI in a project dir with one database's URL in the variable its kind reads. */
+export function runOn(
+  url: string,
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const variable = url.startsWith("postgres") ? "POSTGRES_URL" : "CLICKHOUSE_URL";
+  return runCli(args, { cwd: dir, env: { [variable]: url, ...env } });
 }
 
 /** Makes a temp project dir from a map of relative path (migrations/<db>/..., seeds/<db>/...) → content. */

@@ -27,8 +27,11 @@ echo "run.sh: $DENO ($("$DENO" --version | head -n1))" >&2
 
 # node_modules exactly as the tests' lock says: deno.lock's packages (what src/main.ts imports) and
 # the test-only ones (tests/deploy/_packages.ts); --frozen fails instead of rewriting the lock.
+# --quiet: a fresh clone (every CI run) fills node_modules again, and deno printed a line for each
+# package the lock pins (Download on a cold cache, Initialize on a warm one, then `+ npm:...`), which
+# told nothing; an error is still printed.
 LOCK=tests/deno.lock
-"$DENO" install --frozen --lock="$LOCK"
+"$DENO" install --quiet --frozen --lock="$LOCK"
 # deno test's own closing line is "ok | N passed | N failed"; CI systems that read a plain
 # "N passed, N failed" line get one too. The exit code stays deno test's.
 log=$(mktemp)

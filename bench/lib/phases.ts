@@ -1,5 +1,6 @@
 // Timing marks for one db-migrate NOOP, taken inside the process with the program's own modules,
-// in the order src/main.ts and src/run.ts do the work. Used by bench/profile.sh, never by a test.
+// in the order src/main.ts and the pipeline (src/core/pipeline.ts) do the work. Used by
+// bench/profile.sh, never by a test.
 //
 //   POSTGRES_URL=... deno run -A --config deno.json bench/lib/phases.ts MIGRATIONS_DIR/postgres
 //   POSTGRES_URL=... deno run -A --config deno.json bench/lib/phases.ts --runs=15 MIGRATIONS_DIR/postgres
@@ -8,7 +9,7 @@
 // process) and prints a Markdown table of the medians (min–max). "start" is the time from the runtime's time
 // origin to this script's first line (Deno's own start-up after the process began is outside it:
 // compare with `deno run empty.ts`). It reproduces the NOOP path, not every branch of it: a run
-// that finds everything applied takes no lock (src/run.ts), so neither does this.
+// that finds everything applied takes no lock (src/core/pipeline.ts), so neither does this.
 const marks: [string, number][] = [["start", performance.now()]];
 const mark = (name: string) => marks.push([name, performance.now()]);
 
@@ -73,28 +74,37 @@ await Promise.all(
 );
 mark("import src (main.ts's static graph)");
 
-// 2. The driver: npm:postgres first, then the rest of drivers/postgres.ts.
+// 2. The kind (through the registry, as a run loads it): npm:postgres first, then the rest.
 await import("postgres");
 mark("import npm:postgres");
-const { PostgresDriver } = await import(new URL("drivers/postgres.ts", src).href);
-mark("import drivers/postgres.ts");
+const { postgresKind } = await import(new URL("drivers/postgres/kind.ts", src).href);
+mark("import drivers/postgres/");
 
 // 3. List, read and SHA-256 every migration.
-const { discoverMigrations } = await import(new URL("discover.ts", src).href);
+const { discoverMigrations } = await import(new URL("core/discover.ts", src).href);
 const files = discoverMigrations(dir, "postgres");
 mark(`list + read + hash ${files.length} files`);
 
 // 4. Connect (postgres.js connects on the first query: CONNECT_SQL).
-const driver = new PostgresDriver("postgres", Deno.env.get("POSTGRES_URL")!);
+const target = {
+  name: "postgres",
+  kind: "postgres",
+  url: Deno.env.get("POSTGRES_URL")!,
+  urlSource: "POSTGRES_URL",
+  urlVariable: "POSTGRES_URL",
+  migrationsDir: dir,
+  seedsDir: dir,
+};
+const driver = await postgresKind.open(target, {});
 await driver.connect(10_000);
 mark("connect + first query");
 
 // 5. One read of every tracking row (the columns a plan compares).
-const rows = await driver.readTracking();
+const rows = (await driver.readTracking(false)) ?? [];
 mark(`read ${rows.length} tracking rows`);
 
 // 6. Plan (files vs rows).
-const { planDatabase } = await import(new URL("plan.ts", src).href);
+const { planDatabase } = await import(new URL("core/plan.ts", src).href);
 const plan = planDatabase(files, [], rows);
 if (plan.pending.length || plan.drift.length) throw new Error("not a NOOP: apply everything first");
 mark("plan");

@@ -1,36 +1,46 @@
-// The one small interface the rest of the program talks to; nothing outside src/drivers/ imports a
-// database client. Drivers are loaded lazily by kind, so a PostgreSQL-only run never loads ClickHouse.
+// The one small interface the core talks to, and the registry of database kinds. Nothing outside
+// src/drivers/ imports a database client; kinds are loaded lazily, so a PostgreSQL-only run never
+// loads ClickHouse, and a run without --embedded never loads PGlite.
 
-import type { DataSeed } from "../seeds/types.ts";
-import type { Dialect } from "../split.ts";
-import type { TransactionPlan } from "../transaction_control.ts";
-import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../types.ts";
+import { ConfigError } from "../core/errors.ts";
+import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../core/types.ts";
 
-/** A file to apply and how. */
-export interface ApplyRequest {
+/**
+ * A file checked and made ready to run, before any database is touched. What the core reads is
+ * here; how the file runs (its statements, its parsed seed) is the kind's, in `body`.
+ */
+export interface PreparedFile {
   file: TrackedFile;
-  /** False for files that must run statement by statement outside a transaction. */
-  transactional: boolean;
-  /** PostgreSQL: the file's own BEGIN/COMMIT as checked before the run (read again when absent). */
-  control?: TransactionPlan;
-  /** The tracking row of an earlier failed attempt, if any (lets a driver resume). */
-  previous: TrackedRow | null;
-  /** Aborted when the run is asked to stop (SIGTERM, SIGINT): start nothing new. */
-  signal: AbortSignal;
-  /**
-   * Aborted when a statement that cannot be rolled back may no longer be waited for (the grace
-   * period after `signal` is over, or a second signal); `signal` when absent.
-   */
-  graceOver?: AbortSignal;
-  /** Where to say that the run waits (for a statement an earlier run left running). */
-  notice?: (text: string) => void;
-  /** Operators' decisions on statements of unknown outcome, by query_id (--resolve-unknown). */
-  resolveUnknown?: ReadonlyMap<string, Resolution>;
+  /** What it would do, for --dry-run: `3 statements`, `roles 5 rows` (never a value). */
+  summary: string;
+  /** How it runs, when that is worth saying: `no transaction`. */
+  qualifiers: string[];
+  /** Warnings to show before anything runs (a file's own BEGIN that joins the file's transaction). */
+  notices: string[];
+  /** The kind's own reading of the file; the core passes it back to execute() untouched. */
+  body: unknown;
 }
 
-/** A YAML or CSV seed to load: the file and its content, parsed and checked by src/seeds/. */
-export interface SeedRequest extends ApplyRequest {
-  seed: DataSeed;
+/** What a kind needs to prepare a file. */
+export interface PrepareContext {
+  /** The database's name, for messages. */
+  database: string;
+  /** The largest statement a kind that sends statements whole may send, in MB. */
+  maxStatementMb: number;
+}
+
+/** What a driver needs beside the file to run it. */
+export interface ExecuteContext {
+  /** The tracking row of an earlier failed attempt, if any (lets a driver resume). */
+  previous: TrackedRow | null;
+  /** Aborted when the run is asked to stop (SIGTERM, SIGINT, a pool's timeout): start nothing new. */
+  signal: AbortSignal;
+  /** Aborted when a statement that cannot be rolled back may no longer be waited for. */
+  graceOver: AbortSignal;
+  /** Where to say that the run waits (for a statement an earlier run left running). */
+  notice: (text: string) => void;
+  /** Operators' decisions on statements of unknown outcome, by query_id (--resolve-unknown). */
+  resolveUnknown: ReadonlyMap<string, Resolution>;
 }
 
 /** What applying one file did. */
@@ -42,64 +52,106 @@ export interface ApplyOutcome {
   resolved?: string;
 }
 
-/** A drifted migration to record as it is now (`file` set) or to forget (`file` null). */
-export interface RepairItem {
-  version: number;
-  file: TrackedFile | null;
+/**
+ * A file to record as applied without running it (repair, and later mark and baseline): its current
+ * checksum and text. An existing row of the migration's version (or of the seed's script) keeps when
+ * and by whom it was applied; otherwise the row says now and the connection's user.
+ */
+export interface RecordEntry {
+  file: TrackedFile;
 }
+
+/** A tracking row to delete: a migration by version, a seed by script. */
+export type ForgetEntry =
+  | { kind: "migration"; version: number }
+  | { kind: "seed"; script: string };
 
 /** Who holds the migration lock, for the waiting message. */
 export interface LockHolder {
   description: string;
 }
 
-/** One connection to one database, with the tracking table and the lock. */
+/** One connection to one database: its lock, its tracking table and the files it runs. */
 export interface Driver {
-  readonly kind: DbKind;
-  readonly dialect: Dialect;
   /** One connection attempt; throws on failure (the caller retries within --wait). */
   connect(timeoutMs: number): Promise<void>;
-  /** Closes the connection; safe to call twice. */
+  /** Closes the connection (and stops an embedded server); safe to call twice. */
   close(): Promise<void>;
   /** Whether the connection error can never heal by waiting (bad password, no such database). */
   isPermanent(err: unknown): boolean;
-  /** Whether `_schema_migrations` exists (read at connect). */
-  hasTrackingTable(): boolean;
-  /** Creates `_schema_migrations` when missing. */
-  ensureTrackingTable(): Promise<void>;
-  /** Every tracking row, without the stored file texts (one query); detail adds what --status shows. */
-  readTracking(detail?: boolean): Promise<TrackedRow[]>;
-  /** The stored texts of the given scripts, for drift diffs. */
-  readContents(scripts: string[]): Promise<Map<string, string | null>>;
-  /** Tries to take the migration lock once. */
+  /** Tries to take the migration lock once (creating what the lock needs). */
   tryLock(): Promise<boolean>;
   /** Who holds the lock now, or null when it is free or unknown. */
   lockHolder(): Promise<LockHolder | null>;
   /** Releases the lock. */
   unlock(): Promise<void>;
-  /** Applies one file and records it; throws ApplyError with the file position on failure. */
-  apply(req: ApplyRequest): Promise<ApplyOutcome>;
-  /** Loads a YAML or CSV seed and records it in one transaction; without it, only SQL seeds run. */
-  applySeed?(req: SeedRequest): Promise<ApplyOutcome>;
-  /**
-   * Refuses a seed whose format this driver cannot load (a ConfigError, exit 2); called for every
-   * pending YAML and CSV seed before anything is applied. Without it, applySeed takes both.
-   */
-  checkSeedFormat?(file: TrackedFile): void;
-  /** Records current checksums of drifted migrations and forgets missing ones. */
-  repair(items: RepairItem[]): Promise<void>;
+  /** Every tracking row (null: no tracking table); detail adds what status shows. One query. */
+  readTracking(detail: boolean): Promise<TrackedRow[] | null>;
+  /** Creates the tracking table (and what it lives in) when missing. */
+  ensureTracking(): Promise<void>;
+  /** The stored texts of the given scripts, for drift diffs. */
+  readContents(scripts: string[]): Promise<Map<string, string | null>>;
+  /** Runs a prepared file and records it (in one transaction where the kind has them). */
+  execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome>;
+  /** Records files as applied without running them. */
+  record(entries: RecordEntry[]): Promise<void>;
+  /** Deletes tracking rows. */
+  forget(entries: ForgetEntry[]): Promise<void>;
+  /** Drops everything the migrations could have created (reset, on local databases only). */
+  dropAll(): Promise<void>;
 }
 
-/** Opens the driver for a database's kind, importing its module only when needed. */
-export async function openDriver(
-  db: DatabaseConfig,
-  url: string,
-  opts: { embedded?: boolean } = {},
-): Promise<Driver> {
-  if (db.kind === "postgres") {
-    const { PostgresDriver } = await import("./postgres.ts");
-    return new PostgresDriver(db.name, url, { ...opts, urlVariable: db.urlVariable });
+/** What opening a driver may need beside the database (an embedded server, its file lock). */
+export interface OpenOptions {
+  /** The working directory: embedded data lives in `.db-migrate/<database>/` under it. */
+  cwd: string;
+  /** How long to wait for another process that holds an embedded database. */
+  lockTimeoutMs: number;
+  signal: AbortSignal;
+  notice: (text: string) => void;
+  /** The files the run may apply (an embedded server loads the extensions they create). */
+  files: readonly TrackedFile[];
+}
+
+/** What the core knows of a kind of database before connecting to one. */
+export interface DriverKind {
+  readonly kind: DbKind;
+  /** Where a database of this kind is, for messages: the URL without its password. */
+  describe(target: DatabaseConfig): string;
+  /** Offline: checks and prepares one file that will run; throws a ConfigError (exit 2). */
+  prepare(file: TrackedFile, ctx: PrepareContext): Promise<PreparedFile>;
+  /** A driver for a database of this kind, not yet connected. */
+  open(target: DatabaseConfig, opts: OpenOptions): Promise<Driver>;
+}
+
+/** A database that a run leaves out, and why (a ClickHouse database without a URL under --embedded). */
+export interface Skipped {
+  skip: string;
+}
+
+/**
+ * The kind of a database, loaded on first use: by its URL's kind, or the embedded PostgreSQL for a
+ * database without a URL under --embedded.
+ */
+export async function driverKind(
+  target: DatabaseConfig,
+  opts: { embedded: boolean },
+): Promise<DriverKind | Skipped> {
+  if (target.url === null) {
+    if (!opts.embedded) {
+      throw new ConfigError("MISSING_URL", `database "${target.name}" has no URL`, {
+        database: target.name,
+        hint: `set ${target.urlVariable}`,
+      });
+    }
+    if (target.kind !== "postgres") {
+      return {
+        skip: `skipped: no URL (set ${target.urlVariable}); --embedded covers PostgreSQL only`,
+      };
+    }
+    return (await import("./embedded/kind.ts")).embeddedKind;
   }
-  const { ClickHouseDriver } = await import("./clickhouse.ts");
-  return new ClickHouseDriver(db.name, url);
+  return target.kind === "postgres"
+    ? (await import("./postgres/kind.ts")).postgresKind
+    : (await import("./clickhouse/kind.ts")).clickhouseKind;
 }

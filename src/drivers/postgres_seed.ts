@@ -4,9 +4,10 @@
 // savepoints, finding the one row of many that the database refuses.
 
 import type postgres from "postgres";
-import { ApplyError, MigrateError } from "../errors.ts";
+import { ApplyError, MigrateError } from "../core/errors.ts";
 import type { Pos, TableInfo } from "../seeds/types.ts";
-import type { ApplyOutcome, SeedRequest } from "./driver.ts";
+import type { ApplyOutcome } from "./driver.ts";
+import type { SeedRequest } from "./seed_request.ts";
 import {
   CATALOG_SQL,
   IS_PGLITE_SQL,
@@ -15,8 +16,8 @@ import {
   parseCatalog,
   regclassName,
 } from "./postgres_seed_sql.ts";
-import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres_sql.ts";
-import { type PgError, serverMessage } from "./postgres_errors.ts";
+import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres/sql.ts";
+import { type PgError, serverMessage } from "./postgres/errors.ts";
 
 type Sql = ReturnType<typeof postgres>;
 

@@ -5,7 +5,7 @@
 // record is found again in the file for its exact position. PGlite, which takes no COPY FROM STDIN,
 // gets the records as batched INSERTs into the staging table.
 
-import { ApplyError, MigrateError } from "../errors.ts";
+import { ApplyError, MigrateError } from "../core/errors.ts";
 import { fieldPos, withRecord } from "../seeds/csv.ts";
 import { concatBytes, type CsvRecordView, eachChunk, eachRecord } from "../seeds/csv_file.ts";
 import { isEndMarker } from "../seeds/csv_scan.ts";
@@ -14,7 +14,7 @@ import { isUniqueKey } from "../seeds/plan.ts";
 import type { ColumnInfo, CsvSeed, Pos, TableInfo } from "../seeds/types.ts";
 import { checkText } from "../seeds/values.ts";
 import { copyIn, type CopyWrite } from "./postgres_copy.ts";
-import type { PgError } from "./postgres_errors.ts";
+import type { PgError } from "./postgres/errors.ts";
 import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts";
 import {
   copyCsvSql,

@@ -4,7 +4,7 @@
 import type { RefTarget } from "../seeds/plan.ts";
 import type { ColumnInfo, ColumnType, TableInfo, ValueKind } from "../seeds/types.ts";
 import { splitTableName } from "../seeds/yaml.ts";
-import { quoteIdent } from "./postgres_sql.ts";
+import { quoteIdent } from "./postgres/sql.ts";
 
 /** The quoted name to_regclass() resolves for a seed's table name (`audit.events` → "audit"."events"). */
 export function regclassName(name: string): string | null {

@@ -6,7 +6,7 @@
 // line and column: COPY's `line N` is the batch's Nth row; a merge the database refuses is split
 // until the one row is found.
 
-import { ApplyError, type MigrateError } from "../errors.ts";
+import { ApplyError, type MigrateError } from "../core/errors.ts";
 import { bcryptAll, type BcryptJob } from "../seeds/bcrypt.ts";
 import { seedError } from "../seeds/errors.ts";
 import {
@@ -24,7 +24,7 @@ import {
 import type { ColumnInfo, Pos, SeedTable, TableInfo, YamlSeed } from "../seeds/types.ts";
 import { eachRowBatch } from "../seeds/yaml.ts";
 import { copyIn } from "./postgres_copy.ts";
-import type { PgError } from "./postgres_errors.ts";
+import type { PgError } from "./postgres/errors.ts";
 import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts";
 import {
   copyIntoSql,
@@ -36,7 +36,7 @@ import {
   stageInsertSql,
   stagingSql,
 } from "./postgres_seed_sql.ts";
-import { quoteIdent } from "./postgres_sql.ts";
+import { quoteIdent } from "./postgres/sql.ts";
 
 /**
  * Rows planned, looked up and copied at a time: small enough that a batch's objects die young

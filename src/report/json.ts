@@ -1,7 +1,8 @@
 // The --json document: the same result the text reporter renders, as one JSON object on stdout.
 
-import { countSteps, type RunResult } from "./summary.ts";
-import { scrub } from "../redact.ts";
+import type { RunResult } from "../core/result.ts";
+import { countSteps } from "./summary.ts";
+import { scrub } from "../core/redact.ts";
 
 /** The one JSON document a --json run prints. */
 export function jsonDocument(result: RunResult, version: string): string {

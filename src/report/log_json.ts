@@ -2,10 +2,12 @@
 // same step records the text reporter prints (database, file, status, duration), and the last line on
 // standard output is the summary event, whose `message` is the text-mode summary line.
 
-import type { Step } from "../types.ts";
-import { countSteps, type DatabaseResult, type RunResult, summaryLine } from "./summary.ts";
-import { type Reporter, writeLine } from "./text.ts";
-import { isoTime } from "./time.ts";
+import type { Step } from "../core/types.ts";
+import type { DatabaseResult, RunResult } from "../core/result.ts";
+import { countSteps, summaryLine } from "./summary.ts";
+import type { Reporter } from "../core/reporter.ts";
+import { writeLine } from "./text.ts";
+import { isoTime } from "../core/time.ts";
 
 type Stream = { writeSync(p: Uint8Array): number };
 
@@ -95,14 +97,12 @@ export function writeEvent(stream: Stream, e: LogEvent): void {
 }
 
 /** A reporter writing JSON lines: progress to `out`, notices to `err` (as the text reporter does). */
-export function jsonLogReporter(out: Stream, err: Stream, width: number): Reporter {
+export function jsonLogReporter(out: Stream, err: Stream): Reporter {
   return {
-    width,
-    fileWidth: 0,
-    times: true,
-    checksums: false,
-    line: (t) => writeEvent(out, messageEvent("info", t)),
     notice: (t) => writeEvent(err, messageEvent("warn", t)),
     step: (s) => writeEvent(out, stepEvent(s)),
+    upToDate: (database, skipped) =>
+      writeEvent(out, messageEvent("info", `${database}  up to date (${skipped} skipped)`)),
+    files: () => {},
   };
 }

@@ -1,55 +1,7 @@
 // Counts and the one-line summary, computed from the same step records every reporter renders.
 
-import { ApplyError, ConfigError, MigrateError } from "../errors.ts";
-import { scrub } from "../redact.ts";
-import type { Step } from "../types.ts";
-
-/** The outcome of a whole run, as data. */
-export interface RunResult {
-  mode: "apply" | "dry-run" | "status";
-  seedMode: string;
-  databases: DatabaseResult[];
-  exitCode: number;
-  /** The error that ended the run: reported once, here (a failed step does not repeat it). */
-  error?: RunError;
-  durationMs: number;
-}
-
-/** An error as every reporter renders it; `file` is the file's path as the message names it. */
-export interface RunError {
-  code: string;
-  message: string;
-  database?: string;
-  file?: string;
-  line?: number;
-  column?: number;
-  hint?: string;
-}
-
-/** One database's part of a run. */
-export interface DatabaseResult {
-  name: string;
-  kind: string;
-  /** The URL with its password hidden, or a note (`embedded: .db-migrate/postgres`). */
-  target: string | null;
-  /** Set when the database was left out, with the reason. */
-  notice?: string;
-  steps: Step[];
-  /** Every migration and seed with its state, for --status. */
-  status?: StatusEntry[];
-}
-
-/** One row of a --status table. */
-export interface StatusEntry {
-  kind: "migration" | "seed";
-  version: number | null;
-  script: string;
-  state: string;
-  checksum: string | null;
-  appliedAt: string | null;
-  ms: number | null;
-  error: string | null;
-}
+import type { RunResult } from "../core/result.ts";
+import type { Step } from "../core/types.ts";
 
 /** How many files ended in each state. Every file is in exactly one of them. */
 export interface Tally {
@@ -173,39 +125,4 @@ export function summaryLine(result: RunResult): string {
   }
   parts.push(`${(result.durationMs / 1000).toFixed(2)} s`);
   return parts.join("; ");
-}
-
-/** The exit code and the reported error of a failed run; `internal` describes an unexpected error. */
-export function failureOf(
-  err: unknown,
-  internal: (err: unknown) => string,
-): Pick<Required<RunResult>, "exitCode" | "error"> {
-  if (!(err instanceof MigrateError)) {
-    return { exitCode: 1, error: { code: "INTERNAL", message: internal(err) } };
-  }
-  return {
-    exitCode: err.exitCode,
-    error: {
-      code: err.code,
-      message: scrub(err.message),
-      ...(err.database ? { database: err.database } : {}),
-      ...positionOf(err),
-      ...(err.hint ? { hint: err.hint } : {}),
-    },
-  };
-}
-
-/** The file, line and column an error names, for programs that read the JSON. */
-function positionOf(err: MigrateError): Pick<RunError, "file" | "line" | "column"> {
-  const p = err instanceof ApplyError
-    ? { file: err.script, line: err.line, column: err.column }
-    : err instanceof ConfigError
-    ? err.position
-    : undefined;
-  if (!p) return {};
-  return {
-    file: p.file,
-    ...(p.line !== undefined ? { line: p.line } : {}),
-    ...(p.column !== undefined ? { column: p.column } : {}),
-  };
 }

@@ -1,28 +1,11 @@
 // Human lines: a progress line per file, a table per database for --status. In --json mode the same
 // lines go to stderr so stdout holds only the document.
 
-import { scrub } from "../redact.ts";
-import type { Step } from "../types.ts";
-import type { DatabaseResult } from "./summary.ts";
-import { humanTime } from "./time.ts";
-
-/** Where human lines go during a run. */
-export interface Reporter {
-  /** A progress line (stdout in text mode, stderr with --json). */
-  line(text: string): void;
-  /** A notice or warning (always stderr). */
-  notice(text: string): void;
-  /** One file's outcome. */
-  step(step: Step): void;
-  /** Column width for database names, so progress lines align. */
-  width: number;
-  /** Column width for file names, set once the run knows which files it will print. */
-  fileWidth: number;
-  /** Whether progress lines have a time column (runs that apply; a dry run times nothing). */
-  times: boolean;
-  /** Whether progress lines show each file's checksum, shortened (a dry run). */
-  checksums: boolean;
-}
+import { scrub } from "../core/redact.ts";
+import type { Step } from "../core/types.ts";
+import type { Reporter } from "../core/reporter.ts";
+import type { DatabaseResult } from "../core/result.ts";
+import { humanTime } from "../core/time.ts";
 
 const encoder = new TextEncoder();
 
@@ -39,11 +22,20 @@ const STATUS_WIDTH = 8;
 const TIME_WIDTH = 8;
 
 /** The column layout of progress lines. */
-export type Layout = Pick<Reporter, "width" | "fileWidth" | "times" | "checksums">;
+export interface Layout {
+  /** Column width for database names, so progress lines align. */
+  width: number;
+  /** Column width for file names, set once the run knows which files it will print. */
+  fileWidth: number;
+  /** Whether progress lines have a time column (runs that apply; a dry run times nothing). */
+  times: boolean;
+  /** Whether progress lines show each file's checksum, shortened (a dry run). */
+  checksums: boolean;
+}
 
 /**
  * `postgres  V003__vector_tables.sql  applied     41 ms  note`: database, file, status, time (or, in
- * a dry run, the short checksum) and note in aligned columns; the layout comes from the reporter.
+ * a dry run, the short checksum) and note in aligned columns.
  */
 export function stepLine(step: Step, layout: Layout): string {
   const parts = [step.database.padEnd(layout.width), step.script.padEnd(layout.fileWidth)];
@@ -69,18 +61,17 @@ function indent(text: string): string {
   return text.split("\n").map((l) => `    ${l}`).join("\n");
 }
 
-/** A reporter writing to the process's streams. */
-export function consoleReporter(json: boolean, width: number): Reporter {
+/** A reporter writing lines to the process's streams: progress to stdout (stderr with --json). */
+export function consoleReporter(json: boolean, columns: Omit<Layout, "fileWidth">): Reporter {
   const out = json ? Deno.stderr : Deno.stdout;
+  const layout: Layout = { ...columns, fileWidth: 0 };
   return {
-    width,
-    fileWidth: 0,
-    times: true,
-    checksums: false,
-    line: (t) => writeLine(out, t),
     notice: (t) => writeLine(Deno.stderr, t),
-    step(s) {
-      writeLine(out, stepLine(s, this));
+    step: (s) => writeLine(out, stepLine(s, layout)),
+    upToDate: (database, skipped) =>
+      writeLine(out, `${database.padEnd(layout.width)}  up to date (${skipped} skipped)`),
+    files(scripts) {
+      layout.fileWidth = Math.max(0, ...scripts.map((s) => s.length));
     },
   };
 }

@@ -2,6 +2,7 @@
 // checksum (as the contract takes it), every record in order, and the raw bytes for COPY.
 
 import { createHash } from "node:crypto";
+import { Utf8Error } from "../core/checksum.ts";
 import { bytePos, invalidUtf8At, RecordScanner, Scan } from "./csv_scan.ts";
 import type { Pos } from "./types.ts";
 
@@ -15,26 +16,10 @@ function hasBom(buf: Uint8Array, len: number): boolean {
   return len >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
 }
 
-/** A byte that is not UTF-8: where it is (line and column as an editor counts) and what it is. */
-export class InvalidUtf8 extends Error {
-  constructor(
-    readonly offset: number,
-    readonly byte: number,
-    readonly line: number,
-    readonly column: number,
-  ) {
-    super(
-      `invalid UTF-8 at line ${line}, column ${column}: byte 0x${
-        byte.toString(16).padStart(2, "0")
-      } at offset ${offset}`,
-    );
-  }
-}
-
 /**
  * SHA-256 of a file with a leading BOM removed and CR LF turned into LF, as the contract takes
  * every tracked file's checksum, read in chunks (synchronously: discovery reads every file so).
- * A file that is not UTF-8 throws InvalidUtf8.
+ * A file that is not UTF-8 throws Utf8Error.
  */
 export function checksumFileSync(path: string): string {
   const hash = createHash("sha256");
@@ -48,7 +33,7 @@ export function checksumFileSync(path: string): string {
     try {
       utf8.decode(buf.subarray(0, got), { stream: true });
     } catch {
-      throw locateInvalidUtf8(path);
+      throw locateUtf8Error(path);
     }
     let from = 0;
     if (first && hasBom(buf, got)) from = 3;
@@ -71,13 +56,13 @@ export function checksumFileSync(path: string): string {
   try {
     utf8.decode();
   } catch {
-    throw locateInvalidUtf8(path);
+    throw locateUtf8Error(path);
   }
   return hash.digest("hex");
 }
 
 /** Reads the file again, in chunks, for where its first byte that is not UTF-8 is. */
-function locateInvalidUtf8(path: string): InvalidUtf8 {
+function locateUtf8Error(path: string): Utf8Error {
   using file = Deno.openSync(path);
   let line = 1, column = 1, offset = 0, pending = new Uint8Array(0);
   for (;;) {
@@ -103,12 +88,12 @@ function locateInvalidUtf8(path: string): InvalidUtf8 {
         : 0;
       if (n > 0 && i + n >= data.length && !eof) break; // the rest of it is in the next chunk
       if (n === 0 || invalidUtf8At(data, i, Math.min(data.length, i + n + 1)) === i) {
-        return new InvalidUtf8(offset + i, c, line, column);
+        return new Utf8Error(offset + i, c, line, column);
       }
       column++;
       i += n + 1;
     }
-    if (eof) return new InvalidUtf8(offset, 0, line, column); // the decoder saw what this did not
+    if (eof) return new Utf8Error(offset, 0, line, column); // the decoder saw what this did not
     offset += i;
     pending = data.slice(i);
   }

@@ -1,7 +1,7 @@
 // One constructor for every mistake found in a seed before anything is written (exit 2), so each
 // message has the same shape: file, line and column first, then what is wrong, then the fix.
 
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../core/errors.ts";
 import type { Pos } from "./types.ts";
 
 /** `seed "seeds/postgres/sample/020_users.yaml:12:7" of "postgres": unknown column "nmae" ...` */

@@ -1,9 +1,9 @@
 // The entry the core uses for YAML and CSV seeds: parse a tracked file (and a CSV's sidecar) into a
 // DataSeed before anything is applied, and describe it for --dry-run without showing any value.
 
-import { decodeText } from "../discover.ts";
-import { ConfigError } from "../errors.ts";
-import type { TrackedFile } from "../types.ts";
+import { decodeText } from "../core/read.ts";
+import { ConfigError } from "../core/errors.ts";
+import type { TrackedFile } from "../core/types.ts";
 import { parseCsvSeed } from "./csv.ts";
 import type { DataSeed } from "./types.ts";
 import { parseYamlSeed } from "./yaml.ts";

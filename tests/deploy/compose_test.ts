@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject } from "npm:ajv@8.20.0";
 // deno-lint-ignore no-import-prefix -- test-only: kept out of deno.json (tests/deploy/_packages.ts)
 import "npm:dclint@3.1.0/package.json" with { type: "json" };
-import { listDatabaseFolders } from "../../src/discover.ts";
+import { listDatabaseFolders } from "../../src/core/discover.ts";
 import { urlVariable } from "../../src/config.ts";
 import { ROOT } from "../helpers.ts";
 import {

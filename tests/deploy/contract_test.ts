@@ -6,19 +6,18 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { kindOfName, urlVariable } from "../../src/config.ts";
-import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/discover.ts";
-import type { SeedMode } from "../../src/types.ts";
-import { ROOT, withClickHouseDatabase, withPgDatabase } from "../helpers.ts";
+import type { SeedMode } from "../../src/core/types.ts";
+import { lastLine, ROOT, withClickHouseDatabase, withPgDatabase } from "../helpers.ts";
 import { at, isObj, kustomize, type Obj, readCompose, serviceEnv, theJob } from "./_deploy.ts";
 import { type ImageRun, runImage, type StagedImage, stageImage } from "./_image.ts";
 
 /** Runs fn with a fresh database of its kind for every folder under migrations/: name → URL. */
 async function withDatabases<T>(fn: (urls: Map<string, string>) => Promise<T>): Promise<T> {
-  const names = listDatabaseFolders(join(ROOT, "migrations"));
+  const dbs = databaseFolders();
   const urls = new Map<string, string>();
   const next = (i: number): Promise<T> => {
-    if (i === names.length) return fn(urls);
-    const name = names[i]!;
+    if (i === dbs.length) return fn(urls);
+    const name = dbs[i]!;
     const make = kindOfName(name) === "clickhouse" ? withClickHouseDatabase : withPgDatabase;
     return make((url) => {
       urls.set(name, url);
@@ -28,14 +27,51 @@ async function withDatabases<T>(fn: (urls: Map<string, string>) => Promise<T>): 
   return await next(0);
 }
 
-/** How many files a first run applies: every migration, and the seeds of the mode. */
+/** The seed folders a mode applies (the contract: modes are cumulative). */
+const SEED_FOLDERS: Record<SeedMode, string[]> = {
+  none: [],
+  reference: ["reference"],
+  sample: ["reference", "sample"],
+  full: ["reference", "sample", "full"],
+};
+
+/** The names in a folder (none when it is missing). */
+function names(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) => e.isFile).map((e) => e.name);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+}
+
+/**
+ * How many files a first run applies, counted from the folders by the contract's naming rules and
+ * not by the code under test: each `V<version>__<description>.sql` of each database, and each
+ * `.sql`, `.yaml`, `.yml` and `.csv` seed of the mode's folders but a CSV's YAML sidecar.
+ */
 function filesToApply(mode: SeedMode): number {
   let n = 0;
-  for (const name of listDatabaseFolders(join(ROOT, "migrations"))) {
-    n += discoverMigrations(join(ROOT, "migrations", name), name).length;
-    n += discoverSeeds(join(ROOT, "seeds", name), name, mode).length;
+  for (const db of databaseFolders()) {
+    n += names(join(ROOT, "migrations", db)).filter((f) => /^V\d+__.+\.sql$/.test(f)).length;
+    for (const folder of SEED_FOLDERS[mode]) {
+      const files = names(join(ROOT, "seeds", db, folder));
+      const csv = new Set(files.filter((f) => f.endsWith(".csv")).map((f) => f.slice(0, -4)));
+      n += files.filter((f) => {
+        const m = /^(.*)\.(sql|yaml|yml|csv)$/.exec(f);
+        return m !== null && !(m[2]!.startsWith("y") && csv.has(m[1]!));
+      }).length;
+    }
   }
+  assert.ok(n > 20, `the examples hold more than ${n} files`);
   return n;
+}
+
+/** The database folders under migrations/. */
+function databaseFolders(): string[] {
+  return [...Deno.readDirSync(join(ROOT, "migrations"))].filter((e) => e.isDirectory).map((e) =>
+    e.name
+  ).sort();
 }
 
 /**
@@ -63,11 +99,6 @@ async function pointAtTestDatabases(
     }
   }
   return env;
-}
-
-function lastLine(text: string): string {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  return lines[lines.length - 1] ?? "";
 }
 
 function explain(run: ImageRun): string {

@@ -8,8 +8,8 @@ import {
   stepEvent,
   summaryEvent,
 } from "../../src/report/log_json.ts";
-import type { RunResult } from "../../src/report/summary.ts";
-import type { Step } from "../../src/types.ts";
+import type { RunResult } from "../../src/core/result.ts";
+import type { Step } from "../../src/core/types.ts";
 import { makeProject, runCli, withPgDatabase } from "../helpers.ts";
 
 const noEnv = () => undefined;
@@ -88,7 +88,7 @@ Deno.test("jsonLogReporter() writes progress to one stream and notices to the ot
       return p.length;
     },
   });
-  const r = jsonLogReporter(sink(chunks.out), sink(chunks.err), 8);
+  const r = jsonLogReporter(sink(chunks.out), sink(chunks.err));
   r.step(STEP);
   r.notice("postgres: waiting for the migration lock");
   assert.equal(JSON.parse(chunks.out.join("")).event, "file");

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { urlVariable } from "../../src/config.ts";
-import { listDatabaseFolders } from "../../src/discover.ts";
+import { listDatabaseFolders } from "../../src/core/discover.ts";
 import { ROOT } from "../helpers.ts";
 import { envGranted, readPermissionSet } from "./_deploy.ts";
 import { runImage, stageImage } from "./_image.ts";

@@ -2,7 +2,7 @@
 // point while a migration runs: the running statement is cancelled, its file rolled back and not
 // recorded, the lock released, and the run exits 143 with a summary of what was and was not applied.
 import assert from "node:assert/strict";
-import { pgQuery, withPgDatabase } from "../helpers.ts";
+import { lastLine, pgQuery, withPgDatabase } from "../helpers.ts";
 import { type ImageRun, namespaceInit, runImage, stageImage } from "./_image.ts";
 
 const MIGRATIONS = {
@@ -28,11 +28,6 @@ async function waitForQuery(url: string, database: string, text: string, timeout
   throw new Error(
     `no query with ${JSON.stringify(text)} ran on "${database}" within ${timeoutMs} ms`,
   );
-}
-
-function lastLine(text: string): string {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  return lines[lines.length - 1] ?? "";
 }
 
 // As root the program runs as PID 1 of its own PID namespace, as in a container without an init

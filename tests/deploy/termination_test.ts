@@ -6,7 +6,7 @@ import {
   fitTerminationMessage,
   TERMINATION_MESSAGE_LIMIT,
   writeTerminationMessage,
-} from "../../src/termination.ts";
+} from "../../src/report/termination.ts";
 
 const MESSAGE = JSON.stringify({ ok: true, exitCode: 0, applied: 3, skipped: 0, failed: 0 });
 

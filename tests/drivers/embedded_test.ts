@@ -1,7 +1,65 @@
+// The embedded PostgreSQL (--embedded: PGlite behind a socket, opened by the registry's embedded
+// kind): the conformance suite, as for a PostgreSQL server, then the embedded server itself.
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { startEmbedded } from "../../src/drivers/embedded.ts";
-import { MigrateError } from "../../src/errors.ts";
+import { startEmbedded } from "../../src/drivers/embedded/server.ts";
+import { MigrateError } from "../../src/core/errors.ts";
+import { makeProject } from "../helpers.ts";
+import { POSTGRES } from "./_dialects.ts";
+import { conformance, type TestDatabase } from "./conformance.ts";
+
+let template: Promise<string> | null = null;
+
+/** An empty cluster made once and copied for each test: making one costs seconds, a copy nothing. */
+function emptyCluster(): Promise<string> {
+  template ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "dbm-pglite-template-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    await (await startEmbedded(`${dir}/cluster`)).close();
+    return `${dir}/cluster`;
+  })();
+  return template;
+}
+
+/** A fresh project whose database `app` has no URL, so it runs on PGlite in .db-migrate/app/. */
+async function withDatabase<T>(fn: (db: TestDatabase) => Promise<T>): Promise<T> {
+  const project = await makeProject({});
+  try {
+    await Deno.mkdir(`${project.dir}/.db-migrate`);
+    const copy = await new Deno.Command("cp", {
+      args: ["-a", await emptyCluster(), `${project.dir}/.db-migrate/app`],
+    }).output();
+    if (!copy.success) throw new Error(new TextDecoder().decode(copy.stderr));
+    return await fn({
+      target: {
+        name: "app",
+        kind: "postgres",
+        url: null,
+        urlSource: null,
+        urlVariable: "APP_URL",
+        migrationsDir: `${project.dir}/migrations/app`,
+        seedsDir: `${project.dir}/seeds/app`,
+      },
+      embedded: true,
+      cwd: project.dir,
+      // PGlite has one backend: the database is opened here only while no driver has it.
+      async query(sql) {
+        const server = await startEmbedded(`${project.dir}/.db-migrate/app`);
+        const client = postgres(server.url, { max: 1, onnotice: () => {}, fetch_types: false });
+        try {
+          return (await client.unsafe(sql)).map((r) => ({ ...r }));
+        } finally {
+          await client.end();
+          await server.close();
+        }
+      },
+    });
+  } finally {
+    await project.cleanup();
+  }
+}
+
+conformance({ ...POSTGRES, name: "PGlite", withDatabase });
 
 // The options db-migrate's PostgreSQL driver uses.
 const connect = (url: string) =>

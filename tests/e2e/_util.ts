@@ -2,12 +2,6 @@
 // databases, the projects and runs the CLI). Not a test file itself: deno test skips `_util.ts`.
 import { makeProject, pgQuery } from "../helpers.ts";
 
-/** The last non-empty line of some output (the summary line of a text-mode run). */
-export function lastLine(text: string): string {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  return lines[lines.length - 1] ?? "";
-}
-
 /** The first line of text that mentions needle (for a progress or status row), or "". */
 export function lineWith(text: string, needle: string): string {
   return text.split("\n").find((l) => l.includes(needle)) ?? "";

@@ -1,10 +1,9 @@
 // Applying migrations end to end: first and second runs, --dry-run, --status, several databases,
 // where URLs come from, and --json. Each test runs src/main.ts as a process on fresh databases.
 import assert from "node:assert/strict";
-import { pgQuery, runCli, withPgDatabase } from "../helpers.ts";
+import { lastLine, pgQuery, runCli, withPgDatabase } from "../helpers.ts";
 import {
   hasTrackingTable,
-  lastLine,
   lineWith,
   sha256,
   tableExists,

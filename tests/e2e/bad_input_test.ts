@@ -8,13 +8,14 @@ import {
   chQuery,
   clickhouseUrl,
   type CliResult,
+  lastLine,
   pgQuery,
   runCli,
   withClickHouseDatabase,
   withPgDatabase,
 } from "../helpers.ts";
 import { withPasswordPostgres } from "./_scratch_pg.ts";
-import { hasTrackingTable, lastLine, tableExists, trackingRows, withProject } from "./_util.ts";
+import { hasTrackingTable, tableExists, trackingRows, withProject } from "./_util.ts";
 
 function output(r: CliResult): string {
   return `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;

@@ -3,8 +3,16 @@
 // files that replace their rows, the seed rule (exit 2 before writing), bad values (exit 1 with the
 // line) and YAML seeds, which ClickHouse cannot take (exit 2 before anything runs).
 import assert from "node:assert/strict";
-import { chQuery, type CliResult, runCli, withClickHouseDatabase } from "../helpers.ts";
-import { lastLine, lineWith, summaryCounts, withProject } from "./_util.ts";
+import {
+  chQuery,
+  chRows,
+  type CliResult,
+  lastLine,
+  runOn,
+  seedProject,
+  withClickHouseDatabase,
+} from "../helpers.ts";
+import { lineWith, summaryCounts, withProject } from "./_util.ts";
 
 const ITEMS = `CREATE TABLE IF NOT EXISTS items (
     id      UInt32,
@@ -47,13 +55,10 @@ function csv(rows: number, override: (n: number) => string | null = () => null):
 
 const CSV = "seeds/clickhouse/full/010_items.csv";
 
-function project(text: string, schema = ITEMS, extra: Record<string, string> = {}) {
-  return { "migrations/clickhouse/V1__items.sql": schema, [CSV]: text, ...extra };
-}
+const project = (text: string, schema = ITEMS, extra: Record<string, string> = {}) =>
+  seedProject("migrations/clickhouse/V1__items.sql", schema, CSV, text, extra);
 
-async function apply(dir: string, url: string, args: string[] = ["--seed=full"]) {
-  return await runCli(args, { cwd: dir, env: { CLICKHOUSE_URL: url } });
-}
+const apply = (dir: string, url: string, args = ["--seed=full"]) => runOn(url, dir, args);
 
 function output(r: CliResult): string {
   return `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
@@ -63,14 +68,9 @@ async function value(url: string, sql: string): Promise<string> {
   return (await chQuery(url, sql)).trim();
 }
 
-async function rows<T>(url: string, sql: string): Promise<T[]> {
-  const body = await chQuery(url, `${sql} FORMAT JSONEachRow`);
-  return body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as T);
-}
-
 /** The seed's tracking row, or null. */
 async function seedRow(url: string) {
-  const [row] = await rows<{ success: number; error: string | null; deleted: number }>(
+  const [row] = await chRows<{ success: number; error: string | null; deleted: number }>(
     url,
     "SELECT success, error, deleted FROM _schema_migrations FINAL WHERE script = 'full/010_items.csv'",
   );
@@ -93,17 +93,17 @@ Deno.test("clickhouse CSV: a seed loads with NULLs and quotes, a re-run skips it
       assert.equal(await value(url, "SELECT count() FROM items"), "1000");
 
       // An unquoted empty field is NULL in a Nullable column; "" is the empty string.
-      const [r5] = await rows<Record<string, unknown>>(url, "SELECT * FROM items WHERE id = 5");
+      const [r5] = await chRows<Record<string, unknown>>(url, "SELECT * FROM items WHERE id = 5");
       assert.equal(r5!.note, null);
       assert.equal(r5!.name, 'Item 5, "the odd one"');
-      const [r6] = await rows<Record<string, unknown>>(url, "SELECT * FROM items WHERE id = 6");
+      const [r6] = await chRows<Record<string, unknown>>(url, "SELECT * FROM items WHERE id = 6");
       assert.equal(r6!.note, "", "a quoted empty field is the empty string");
       assert.equal(r6!.seen_on, null);
       assert.deepEqual(r6!.tags, ["a", "b6"]);
       assert.equal(r6!.kind, "part");
       assert.equal(r6!.price, 6.25);
       assert.equal(r6!.score, 0.5, "a column left out of the header gets its DEFAULT");
-      const [r7] = await rows<Record<string, unknown>>(url, "SELECT qty FROM items WHERE id = 7");
+      const [r7] = await chRows<Record<string, unknown>>(url, "SELECT qty FROM items WHERE id = 7");
       assert.equal(r7!.qty, null);
       assert.equal(
         await value(

@@ -6,13 +6,14 @@ import {
   chQuery,
   clickhouseUrl,
   type CliResult,
+  lastLine,
   ROOT,
   runCli,
   spawnCli,
   withClickHouseDatabase,
   withPgDatabase,
 } from "../helpers.ts";
-import { closedPort, lastLine, lineWith, sha256, summaryCounts, withProject } from "./_util.ts";
+import { closedPort, lineWith, sha256, summaryCounts, withProject } from "./_util.ts";
 
 /** The test server without a database, for system queries. */
 function serverUrl(): string {

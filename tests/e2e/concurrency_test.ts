@@ -2,15 +2,8 @@
 // SIGKILL inside a migration leaves nothing recorded for it and does not block the next run.
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { pgQuery, runCli, spawnCli, withPgDatabase } from "../helpers.ts";
-import {
-  lastLine,
-  sha256,
-  summaryCounts,
-  tableExists,
-  trackingRows,
-  withProject,
-} from "./_util.ts";
+import { lastLine, pgQuery, runCli, spawnCli, withPgDatabase } from "../helpers.ts";
+import { sha256, summaryCounts, tableExists, trackingRows, withProject } from "./_util.ts";
 
 const decoder = new TextDecoder();
 

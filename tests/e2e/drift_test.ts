@@ -1,8 +1,8 @@
 // Drift: an applied migration whose file changed or is gone stops the run before anything is applied
 // (exit 3), and --repair records the current state instead.
 import assert from "node:assert/strict";
-import { runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, sha256, tableExists, trackingRows, withProject } from "./_util.ts";
+import { lastLine, runCli, withPgDatabase } from "../helpers.ts";
+import { sha256, tableExists, trackingRows, withProject } from "./_util.ts";
 
 const V1 = "CREATE TABLE IF NOT EXISTS accounts (\n" +
   "  id int PRIMARY KEY,\n" +

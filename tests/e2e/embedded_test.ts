@@ -1,9 +1,9 @@
 // --embedded: a PostgreSQL database with no URL runs on PGlite, kept in .db-migrate/<database>/.
 import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
-import { loadExtensions } from "../../src/drivers/embedded_extensions.ts";
-import { runCli } from "../helpers.ts";
-import { lastLine, withProject } from "./_util.ts";
+import { loadExtensions } from "../../src/drivers/embedded/extensions.ts";
+import { lastLine, runCli } from "../helpers.ts";
+import { withProject } from "./_util.ts";
 
 const FILES = {
   "migrations/postgres/V1__notes.sql":

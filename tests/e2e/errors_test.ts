@@ -1,15 +1,8 @@
 // Failures and their exit codes: configuration errors (2) before any database is touched, a failing
 // statement (1) with its place in the file, an unreachable server (4), and usage errors (2).
 import assert from "node:assert/strict";
-import { runCli, withPgDatabase } from "../helpers.ts";
-import {
-  closedPort,
-  hasTrackingTable,
-  lastLine,
-  tableExists,
-  trackingRows,
-  withProject,
-} from "./_util.ts";
+import { lastLine, runCli, withPgDatabase } from "../helpers.ts";
+import { closedPort, hasTrackingTable, tableExists, trackingRows, withProject } from "./_util.ts";
 
 Deno.test("two files with one version are a configuration error: exit 2, database untouched", async () => {
   await withPgDatabase(async (url) => {

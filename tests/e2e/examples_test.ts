@@ -2,8 +2,8 @@
 // a second run has nothing to do.
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
-import { makeProject, ROOT, runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, summaryCounts, trackingRows } from "./_util.ts";
+import { lastLine, makeProject, ROOT, runCli, withPgDatabase } from "../helpers.ts";
+import { summaryCounts, trackingRows } from "./_util.ts";
 
 /** The PostgreSQL examples; other example databases (ClickHouse) have tests of their own. */
 const ONLY = ["--database=postgres", "--database=aiml-postgres"];

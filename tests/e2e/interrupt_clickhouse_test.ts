@@ -4,8 +4,8 @@
 // scratch ClickHouse 18.16 with <query_log> (tests/services.sh clickhouse-run), since one case
 // kills the server itself and the shared test server's config may predate the log.
 import assert from "node:assert/strict";
-import { chQuery, runCli, spawnCli } from "../helpers.ts";
-import { lastLine, lineWith, withProject } from "./_util.ts";
+import { chQuery, lastLine, runCli, spawnCli } from "../helpers.ts";
+import { lineWith, withProject } from "./_util.ts";
 import { ScratchClickHouse } from "./_scratch_clickhouse.ts";
 
 // The file: CREATE, INSERT (1), a long INSERT ... SELECT, INSERT (3). The SETs make the

@@ -2,8 +2,8 @@
 // the statements that ran and is recorded as failed where it stopped (never "rolled back"); a
 // server that ends the session is a lost connection, not a failed statement.
 import assert from "node:assert/strict";
-import { pgQuery, runCli, spawnCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, lineWith, tableExists, withProject } from "./_util.ts";
+import { lastLine, pgQuery, runCli, spawnCli, withPgDatabase } from "../helpers.ts";
+import { lineWith, tableExists, withProject } from "./_util.ts";
 
 const decoder = new TextDecoder();
 

@@ -1,8 +1,8 @@
 // Size limits: a SQL file or statement too large for the job's memory is refused before any
 // change, naming the limit and the flag that raises it; raised, the same files apply.
 import assert from "node:assert/strict";
-import { runCli, withPgDatabase } from "../helpers.ts";
-import { hasTrackingTable, lastLine, tableExists, withProject } from "./_util.ts";
+import { lastLine, runCli, withPgDatabase } from "../helpers.ts";
+import { hasTrackingTable, tableExists, withProject } from "./_util.ts";
 
 const rows = (n: number) =>
   Array.from({ length: n }, (_, i) => `(${i}, '${"x".repeat(90)}')`).join(",\n");

@@ -1,8 +1,8 @@
 // Files that must run outside a transaction: the `-- db-migrate: no-transaction` directive, the
 // statements detected without it, and a failed non-transactional file being recorded and retried.
 import assert from "node:assert/strict";
-import { pgQuery, runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, lineWith, tableExists, trackingRows, withProject } from "./_util.ts";
+import { lastLine, pgQuery, runCli, withPgDatabase } from "../helpers.ts";
+import { lineWith, tableExists, trackingRows, withProject } from "./_util.ts";
 
 const TABLE =
   "CREATE TABLE IF NOT EXISTS events (id int PRIMARY KEY, kind text, at timestamptz);\n" +
@@ -57,7 +57,10 @@ Deno.test("a file without the directive holding CREATE INDEX CONCURRENTLY among 
       const env = { POSTGRES_URL: url };
       const dry = await runCli(["--dry-run"], { cwd: dir, env });
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(lineWith(dry.stdout, "V2__more.sql"), /\b3 statements\b/);
+      assert.match(
+        lineWith(dry.stdout, "V2__more.sql"),
+        /\b3 statements \(no transaction: CREATE INDEX CONCURRENTLY at line 3\)$/,
+      );
 
       const r = await runCli([], { cwd: dir, env });
       assert.equal(r.code, 0, r.stderr);

@@ -3,8 +3,8 @@
 // messages that say how to leave out a database without a URL.
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, lineWith, summaryCounts, withProject } from "./_util.ts";
+import { lastLine, runCli, withPgDatabase } from "../helpers.ts";
+import { lineWith, summaryCounts, withProject } from "./_util.ts";
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const HUMAN_TIME = /\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\b/;

@@ -8,10 +8,11 @@ import { parse as parseYaml } from "yaml";
 import denoJson from "../../deno.json" with { type: "json" };
 import { parseOptions, USAGE } from "../../src/cli.ts";
 import { kindOfUrl, resolveDatabases } from "../../src/config.ts";
-import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/discover.ts";
-import { parseClickHouseUrl } from "../../src/drivers/clickhouse_sql.ts";
-import { splitStatements } from "../../src/split.ts";
+import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/core/discover.ts";
+import { parseClickHouseUrl } from "../../src/drivers/clickhouse/url.ts";
+import { splitStatements } from "../../src/sql/split.ts";
 import {
+  lastLine,
   makeProject,
   pgQuery,
   ROOT,
@@ -19,7 +20,6 @@ import {
   withClickHouseDatabase,
   withPgDatabase,
 } from "../helpers.ts";
-import { lastLine } from "./_util.ts";
 
 /** A fenced code block of the README. */
 interface Block {
@@ -51,7 +51,7 @@ const KINDS: Record<string, (b: Block) => boolean> = {
   "the set-up commands": (b) => b.lang === "sh" && b.text.includes("task start"),
   "the file layout": (b) => b.text.startsWith("migrations/<database>/V<version>"),
   "a db-migrate.yaml": (b) => b.lang === "yaml" && b.text.startsWith("databases:"),
-  "the command synopsis": (b) => b.text.startsWith("db-migrate [--seed="),
+  "the command synopsis": (b) => b.text.startsWith("db-migrate [migrate | plan | status] [--seed="),
   "a run that applies the reference seeds": (b) =>
     b.text.startsWith("$ db-migrate\n") && b.text.includes("reference/010_rbac.yaml"),
   "its dry run": (b) => b.text.startsWith("$ db-migrate --dry-run\n"),
@@ -297,7 +297,10 @@ Deno.test("README: the YAML seed and the no-transaction directive apply on the e
       const opts = { cwd: project.dir, env: { POSTGRES_URL: url } };
       const dry = await runCli(["--dry-run"], opts);
       assert.equal(dry.code, 0, dry.stderr);
-      assert.match(dry.stdout, /V100__readme_directive\.sql .*\(no transaction\)/);
+      assert.match(
+        dry.stdout,
+        /V100__readme_directive\.sql .*\(no transaction: directive at line 1\)/,
+      );
 
       const first = await runCli([], opts);
       assert.equal(first.code, 0, first.stderr + first.stdout);
@@ -474,6 +477,12 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
   assert.ok(flags.length >= 15, synopsis);
+  const commands = /^db-migrate \[([a-z |]+)\]/.exec(synopsis)![1]!.split(" | ");
+  assert.deepEqual(commands, ["migrate", "plan", "status"]);
+  for (const command of commands) {
+    assert.ok(USAGE.includes(`\n  ${command} `), `--help names the ${command} command`);
+    assert.equal(parseOptions([command], () => undefined).command, command);
+  }
   for (const flag of new Set(flags)) {
     assert.ok(USAGE.includes(`--${flag}`), `--help names --${flag}`);
     const arg = samples[flag] === undefined ? `--${flag}` : `--${flag}=${samples[flag]}`;

@@ -1,8 +1,8 @@
 // CSV seeds end to end: COPY into a staging table and merge, re-loads without duplicates, the
 // sidecar's key, and errors that name the line (exit 2 before writing, exit 1 from the database).
 import assert from "node:assert/strict";
-import { pgQuery, runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, lineWith, trackingRows, withProject } from "./_util.ts";
+import { lastLine, pgQuery, runCli, runOn, seedProject, withPgDatabase } from "../helpers.ts";
+import { lineWith, trackingRows, withProject } from "./_util.ts";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS items (
   id bigint PRIMARY KEY,
@@ -43,13 +43,10 @@ function csv(rows: number, override: (n: number) => string | null = () => null):
 
 const CSV = "seeds/postgres/full/010_items.csv";
 
-function project(text: string, extra: Record<string, string> = {}) {
-  return { "migrations/postgres/V1__items.sql": SCHEMA, [CSV]: text, ...extra };
-}
+const project = (text: string, extra: Record<string, string> = {}) =>
+  seedProject("migrations/postgres/V1__items.sql", SCHEMA, CSV, text, extra);
 
-async function apply(dir: string, url: string, args: string[] = ["--seed=full"]) {
-  return await runCli(args, { cwd: dir, env: { POSTGRES_URL: url } });
-}
+const apply = (dir: string, url: string, args = ["--seed=full"]) => runOn(url, dir, args);
 
 async function count(url: string): Promise<number> {
   const [r] = await pgQuery(

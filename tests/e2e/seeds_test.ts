@@ -1,8 +1,8 @@
 // SQL seeds: the cumulative modes (none, reference, sample, full), SEED_MODE, tracking by checksum
 // (unchanged → skipped, changed → applied again).
 import assert from "node:assert/strict";
-import { pgQuery, runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, sha256, trackingRows, withProject } from "./_util.ts";
+import { lastLine, pgQuery, runCli, withPgDatabase } from "../helpers.ts";
+import { sha256, trackingRows, withProject } from "./_util.ts";
 
 /** Each seed appends its own name to seed_log, so the log shows which seeds ran, in order. */
 function seed(name: string): string {

@@ -2,8 +2,8 @@
 // hashes kept or replaced, !ref lookups, injection attempts, error positions and rollback.
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
-import { pgQuery, runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, lineWith, tableExists, trackingRows, withProject } from "./_util.ts";
+import { lastLine, pgQuery, runCli, runOn, seedProject, withPgDatabase } from "../helpers.ts";
+import { lineWith, tableExists, trackingRows, withProject } from "./_util.ts";
 
 /** A schema for the contract's example, with updated_at triggers like the project's own. */
 const SCHEMA = `CREATE EXTENSION IF NOT EXISTS citext;
@@ -59,21 +59,14 @@ const EXAMPLE = Deno.readTextFileSync(
 
 const SEED = "seeds/postgres/reference/010_example.yaml";
 
-function project(seed: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { "migrations/postgres/V1__schema.sql": SCHEMA, [SEED]: seed, ...extra };
-}
+const project = (seed: string, extra: Record<string, string> = {}) =>
+  seedProject("migrations/postgres/V1__schema.sql", SCHEMA, SEED, seed, extra);
 
 /** Low cost keeps the tests fast; one test checks the default. */
 const ENV = { BCRYPT_COST: "4" };
 
-async function apply(
-  dir: string,
-  url: string,
-  args: string[] = [],
-  env: Record<string, string> = ENV,
-) {
-  return await runCli(args, { cwd: dir, env: { POSTGRES_URL: url, ...env } });
-}
+const apply = (dir: string, url: string, args: string[] = [], env: Record<string, string> = ENV) =>
+  runOn(url, dir, args, env);
 
 /** Every row of the example's tables with its xmin and updated_at: equal snapshots mean untouched. */
 async function snapshot(url: string): Promise<unknown[]> {

@@ -2,10 +2,9 @@
 // user runs the CLI against a real PostgreSQL, twice: no file is ever applied twice or left
 // applied without its tracking row, and what cannot be made safe is refused before any change.
 import assert from "node:assert/strict";
-import { type CliResult, pgQuery, runCli, withPgDatabase } from "../helpers.ts";
+import { type CliResult, lastLine, pgQuery, runCli, withPgDatabase } from "../helpers.ts";
 import {
   hasTrackingTable,
-  lastLine,
   sha256,
   summaryCounts,
   tableExists,

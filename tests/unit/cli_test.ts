@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseOptions } from "../../src/cli.ts";
-import { UsageError } from "../../src/errors.ts";
+import { UsageError } from "../../src/core/errors.ts";
 
 const noEnv = () => undefined;
 
@@ -109,5 +109,51 @@ Deno.test("parseOptions() reads the size limits from flags or env, 64 and 16 MB 
   assert.throws(
     () => parseOptions([], (n) => (n === "DB_MIGRATE_MAX_FILE_SIZE" ? "x" : undefined)),
     /from DB_MIGRATE_MAX_FILE_SIZE/,
+  );
+});
+
+Deno.test("parseOptions() takes a command before or after the flags, migrate by default", () => {
+  assert.equal(parseOptions([], noEnv).command, "migrate");
+  assert.deepEqual(
+    ["migrate", "plan", "status"].map((c) => parseOptions([c], noEnv).command),
+    ["migrate", "plan", "status"],
+  );
+  const late = parseOptions(["--seed=full", "status", "--json"], noEnv);
+  assert.deepEqual([late.command, late.mode, late.seed, late.json], [
+    "status",
+    "status",
+    "full",
+    true,
+  ]);
+  assert.equal(parseOptions(["plan"], noEnv).mode, "dry-run");
+  assert.equal(parseOptions(["migrate"], noEnv).mode, "apply");
+});
+
+Deno.test("parseOptions(): --dry-run and --status name the plan and status commands, as before", () => {
+  assert.equal(parseOptions(["--dry-run"], noEnv).command, "plan");
+  assert.equal(parseOptions(["--status"], noEnv).command, "status");
+  assert.equal(parseOptions(["migrate", "--dry-run"], noEnv).command, "plan");
+  assert.equal(parseOptions(["plan", "--dry-run"], noEnv).command, "plan");
+  assert.equal(parseOptions(["status", "--status"], noEnv).command, "status");
+  for (
+    const args of [["status", "--dry-run"], ["plan", "--status"], ["migrate", "--status"], [
+      "status",
+      "--repair",
+    ], ["plan", "--resolve-unknown=dbm-1=applied"]]
+  ) {
+    assert.throws(() => parseOptions(args, noEnv), UsageError, args.join(" "));
+  }
+});
+
+Deno.test("parseOptions() refuses an unknown command and a second argument, naming them", () => {
+  assert.throws(
+    () => parseOptions(["migrat"], noEnv),
+    (e: unknown) =>
+      e instanceof UsageError && e.exitCode === 2 &&
+      e.message === 'unknown command "migrat": the commands are migrate, plan, status',
+  );
+  assert.throws(
+    () => parseOptions(["status", "extra"], noEnv),
+    (e: unknown) => e instanceof UsageError && /unexpected argument "extra"/.test(e.message),
   );
 });

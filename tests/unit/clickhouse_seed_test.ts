@@ -15,8 +15,8 @@ import {
   type TableColumn,
   unwrapType,
 } from "../../src/drivers/clickhouse_seed_csv.ts";
-import { csvInsertSql, tableColumnsSql } from "../../src/drivers/clickhouse_sql.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { csvInsertSql, tableColumnsSql } from "../../src/drivers/clickhouse/seed_sql.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 import { parseCsvSeed } from "../../src/seeds/csv.ts";
 import type { CsvSeed } from "../../src/seeds/types.ts";
 

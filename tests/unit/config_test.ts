@@ -6,7 +6,7 @@ import {
   resolveDatabases,
   urlVariable,
 } from "../../src/config.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 
 Deno.test("urlVariable() upper-cases and turns - and . into _", () => {
   assert.equal(urlVariable("aiml-postgres"), "AIML_POSTGRES_URL");

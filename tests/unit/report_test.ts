@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { jsonDocument } from "../../src/report/json.ts";
-import { countSteps, type RunResult, summaryLine } from "../../src/report/summary.ts";
+import type { RunResult } from "../../src/core/result.ts";
+import { countSteps, summaryLine } from "../../src/report/summary.ts";
 import { type Layout, statusTable, stepLine } from "../../src/report/text.ts";
-import { humanTime, isoTime } from "../../src/report/time.ts";
-import type { Step } from "../../src/types.ts";
+import { humanTime, isoTime } from "../../src/core/time.ts";
+import type { Step } from "../../src/core/types.ts";
 
 const SUM = "0123456789abcdef".repeat(4);
 
@@ -53,7 +54,7 @@ Deno.test("summaryLine() splits the totals into migrations and seeds without cou
 Deno.test("summaryLine() names the other states, the mode and the error after the pinned three counts", () => {
   const failed = result(
     [step("V1__a.sql", "applied"), step("V2__b.sql", "failed"), step("V3__c.sql", "not run")],
-    { exitCode: 1, error: { code: "APPLY_FAILED", message: "boom" } },
+    { exitCode: 1, error: { code: "APPLY_FAILED", exitCode: 1, message: "boom" } },
   );
   assert.equal(
     summaryLine(failed),

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { parseCsvSeed, tableFromFileName, withRecord } from "../../src/seeds/csv.ts";
-import { checksumFileSync, eachRecord, InvalidUtf8 } from "../../src/seeds/csv_file.ts";
+import { Utf8Error } from "../../src/core/checksum.ts";
+import { checksumFileSync, eachRecord } from "../../src/seeds/csv_file.ts";
 import { invalidUtf8At, RecordScanner, Scan } from "../../src/seeds/csv_scan.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 
 const DIR = await Deno.makeTempDir({ prefix: "dbm-csv-" });
 globalThis.addEventListener("unload", () => Deno.removeSync(DIR, { recursive: true }));
@@ -109,7 +110,7 @@ Deno.test("checksumFileSync() refuses a file that is not UTF-8, naming the line,
   const path = `${DIR}/bad.csv`;
   await Deno.writeFile(path, new Uint8Array([...bytes("id,name\n1,é"), 0xff, 0x0a]));
   assert.throws(() => checksumFileSync(path), (err: unknown) => {
-    assert.ok(err instanceof InvalidUtf8);
+    assert.ok(err instanceof Utf8Error);
     assert.deepEqual([err.line, err.column, err.byte, err.offset], [2, 4, 0xff, 12]);
     return true;
   });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 import {
   conflictKey,
   KeyCheck,

@@ -1,0 +1,252 @@
+// Reads every file of a database before anything is applied, so a bad name, a duplicate version or
+// an unreadable file stops the run with exit 2 while the databases are still untouched.
+
+import { ConfigError } from "./errors.ts";
+import {
+  checkNotDangling,
+  isRegularFile,
+  notAFile,
+  readCsvTracked,
+  type ReadLimits,
+  readTracked,
+  unreadable,
+} from "./read.ts";
+import type { SeedMode, SeedSet, TrackedFile } from "./types.ts";
+import { suggestMigrationName } from "./versions.ts";
+
+const MIGRATION_NAME = /^V(\d+)__(.+)\.sql$/;
+const SEED_FORMATS = new Set(["sql", "yaml", "yml", "csv"]);
+
+/** The version and description of a migration file name, or null when it does not match. */
+export function parseMigrationName(name: string): { version: number; description: string } | null {
+  const m = MIGRATION_NAME.exec(name);
+  if (!m || !m[1] || !m[2]) return null;
+  const version = Number(m[1]);
+  if (!Number.isSafeInteger(version)) return null;
+  return { version, description: m[2].replaceAll("_", " ") };
+}
+
+/** The seed sets a mode applies, in order. */
+export function seedSets(mode: SeedMode): SeedSet[] {
+  switch (mode) {
+    case "none":
+      return [];
+    case "reference":
+      return ["reference"];
+    case "sample":
+      return ["reference", "sample"];
+    case "full":
+      return ["reference", "sample", "full"];
+  }
+}
+
+/** Names of the database folders under dir, symbolic links to folders included, sorted; none when dir is missing. */
+export function listDatabaseFolders(dir: string): string[] {
+  const names: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw new ConfigError(
+      "UNREADABLE_FILE",
+      `cannot read the migrations folder "${dir}": ${(err as Error).message}`,
+      { hint: unreadable(dir, err).hint },
+    );
+  }
+  let realDir: string | null = null;
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue;
+    if (e.isDirectory) {
+      names.push(e.name);
+      continue;
+    }
+    if (!e.isSymlink) continue;
+    // A volume mounted into migrations/ is a link to a folder elsewhere: follow it.
+    const path = `${dir}/${e.name}`;
+    let target: Deno.FileInfo;
+    try {
+      target = Deno.statSync(path);
+    } catch (err) {
+      const why = unreadable(path, err);
+      throw new ConfigError(
+        "UNREADABLE_FILE",
+        `cannot read the database folder "${path}": ${why.reason}`,
+        { database: e.name, position: { file: path }, hint: why.hint },
+      );
+    }
+    if (!target.isDirectory) continue; // a linked README or other note
+    realDir ??= Deno.realPathSync(dir);
+    const real = Deno.realPathSync(path);
+    if (realDir === real || realDir.startsWith(real.endsWith("/") ? real : `${real}/`)) {
+      throw new ConfigError(
+        "UNREADABLE_FILE",
+        `the database folder "${path}" is a symbolic link to "${real}", which holds the ` +
+          `migrations folder itself: a loop`,
+        {
+          database: e.name,
+          position: { file: path },
+          hint: "point the link at the database's own folder",
+        },
+      );
+    }
+    names.push(e.name);
+  }
+  return names.sort();
+}
+
+/** The exit-2 error of a run that finds no database folder under dir (missing or empty). */
+export function noDatabaseError(dir: string): ConfigError {
+  let why: string;
+  try {
+    why = Deno.statSync(dir).isDirectory ? "it holds no database folder" : "it is not a folder";
+  } catch (err) {
+    why = err instanceof Deno.errors.NotFound
+      ? "it does not exist"
+      : `it cannot be read: ${(err as Error).message}`;
+  }
+  return new ConfigError(
+    "NO_DATABASE",
+    `no database found under "${dir}": ${why}`,
+    {
+      position: { file: dir },
+      hint: "each database is a folder of migrations (migrations/<database>/V001__init.sql); " +
+        "check --migrations (env MIGRATIONS_DIR) and the working directory",
+    },
+  );
+}
+
+/** Lists, reads and checksums the migrations of one database, sorted by version. */
+export function discoverMigrations(
+  dir: string,
+  database: string,
+  limits: ReadLimits = {},
+): TrackedFile[] {
+  const entries: { name: string; version: number; description: string }[] = [];
+  const badNames: string[] = [];
+  try {
+    // Synchronous: the async iterator costs an op per entry, about 3 µs a file on a no-op run.
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.name.startsWith(".")) continue;
+      const parsed = parseMigrationName(e.name);
+      const sql = parsed !== null || e.name.toLowerCase().endsWith(".sql");
+      if (!sql) continue; // READMEs and other notes may live beside the migrations
+      if (!isRegularFile(dir, e)) throw notAFile(`${dir}/${e.name}`, database, "migration");
+      if (parsed) entries.push({ name: e.name, ...parsed });
+      else badNames.push(e.name);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    if (err instanceof Deno.errors.NotFound) {
+      checkNotDangling(dir, database);
+      return [];
+    }
+    const why = unreadable(dir, err);
+    throw new ConfigError("UNREADABLE_FILE", `cannot read "${dir}": ${why.reason}`, {
+      database,
+      hint: why.hint,
+    });
+  }
+  const bad = badNames.sort()[0];
+  if (bad !== undefined) {
+    throw new ConfigError(
+      "BAD_FILE_NAME",
+      `"${bad}" in "${dir}" is not a migration name: expected V<version>__<description>.sql`,
+      {
+        database,
+        position: { file: `${dir}/${bad}` },
+        hint: `rename it, for example to ${suggestMigrationName(bad, entries.map((e) => e.name))}`,
+      },
+    );
+  }
+  entries.sort((a, b) => a.version - b.version || a.name.localeCompare(b.name));
+  for (let i = 1; i < entries.length; i++) {
+    const a = entries[i - 1]!, b = entries[i]!;
+    if (a.version === b.version) {
+      throw new ConfigError(
+        "DUPLICATE_VERSION",
+        `"${a.name}" and "${b.name}" in "${dir}" both have version ${a.version}`,
+        {
+          database,
+          position: { file: `${dir}/${b.name}` },
+          hint: "give one of them a new version",
+        },
+      );
+    }
+  }
+  return entries.map((e) => {
+    const path = `${dir}/${e.name}`;
+    const { text, sum } = readTracked(path, database, limits.maxFileMb);
+    return {
+      kind: "migration" as const,
+      version: e.version,
+      description: e.description,
+      script: e.name,
+      path,
+      text,
+      checksum: sum,
+      format: "sql" as const,
+    };
+  });
+}
+
+/** Lists, reads and checksums the seed files of one database for a mode, in application order. */
+export function discoverSeeds(
+  dir: string,
+  database: string,
+  mode: SeedMode,
+  limits: ReadLimits = {},
+): TrackedFile[] {
+  const out: TrackedFile[] = [];
+  for (const set of seedSets(mode)) {
+    const setDir = `${dir}/${set}`;
+    const names: string[] = [];
+    try {
+      for (const e of Deno.readDirSync(setDir)) {
+        if (e.name.startsWith(".")) continue;
+        const ext = e.name.slice(e.name.lastIndexOf(".") + 1).toLowerCase();
+        if (!SEED_FORMATS.has(ext)) continue;
+        if (!isRegularFile(setDir, e)) throw notAFile(`${setDir}/${e.name}`, database, "seed");
+        names.push(e.name);
+      }
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      if (err instanceof Deno.errors.NotFound) {
+        checkNotDangling(dir, database);
+        checkNotDangling(setDir, database);
+        continue;
+      }
+      const why = unreadable(setDir, err);
+      throw new ConfigError("UNREADABLE_FILE", `cannot read "${setDir}": ${why.reason}`, {
+        database,
+        hint: why.hint,
+      });
+    }
+    // A CSV's sidecar `NNN_<table>.yaml` describes the CSV and is not a seed of its own.
+    const csvStems = new Set(names.filter((n) => n.endsWith(".csv")).map((n) => n.slice(0, -4)));
+    names.sort();
+    for (const name of names) {
+      const dot = name.lastIndexOf(".");
+      const ext = name.slice(dot + 1).toLowerCase();
+      if ((ext === "yaml" || ext === "yml") && csvStems.has(name.slice(0, dot))) continue;
+      const path = `${setDir}/${name}`;
+      // A CSV seed may be larger than the job's memory: it is checksummed in chunks and read again
+      // from disk, in chunks, when it is checked and loaded (src/seeds/csv_file.ts). Only SQL
+      // seeds take the SQL file limit: YAML seeds have their own (src/seeds/yaml.ts).
+      const { text, sum } = ext === "csv"
+        ? readCsvTracked(path, database)
+        : readTracked(path, database, ext === "sql" ? limits.maxFileMb : Infinity);
+      out.push({
+        kind: "seed",
+        version: null,
+        description: name.slice(0, dot).replace(/^\d+_/, "").replaceAll("_", " "),
+        script: `${set}/${name}`,
+        path,
+        text,
+        checksum: sum,
+        format: ext === "csv" ? "csv" : ext === "sql" ? "sql" : "yaml",
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,276 @@
+// The tracking table of a ClickHouse database: ClickHouse has no UPDATE, so every change of a file's
+// row is a new row with a higher `updated`, read back with FINAL, and a forgotten row is a newer row
+// with `deleted = 1` (a tombstone). The database named in the URL is created by the first real run.
+
+import { checksum } from "../../core/checksum.ts";
+import { ConfigError } from "../../core/errors.ts";
+import type { TrackedFile, TrackedRow } from "../../core/types.ts";
+import { splitStatements } from "../../sql/split.ts";
+import type { ForgetEntry, RecordEntry } from "../driver.ts";
+import type { ClickHouseHttp, ClickHouseRequestError } from "./http.ts";
+import {
+  addQueryIdColumnSql,
+  createDatabaseSql,
+  createTrackingSql,
+  existsSql,
+  insertTrackingSql,
+  maxUpdatedSql,
+  selectContentsSql,
+  selectProgressSql,
+  selectTrackingSql,
+  type TrackingRecord,
+} from "./sql.ts";
+
+/** A tracking row to write; its row version is given when it is written. */
+export type NewRow = Omit<TrackingRecord, "updated">;
+
+/** The stored progress of one file (selectProgressSql). */
+export interface ProgressRow {
+  success: number;
+  statements_done: number;
+  statements_total: number;
+  statement_hashes: string[];
+  deleted: number;
+  query_id: string;
+  applied_epoch: number;
+}
+
+/** A tracking row as the server returns it (selectTrackingSql). */
+interface RowData {
+  version: string | number | null;
+  description: string;
+  script: string;
+  checksum: string;
+  kind: string;
+  applied_epoch: number;
+  execution_ms: string | number;
+  success: number;
+  applied_by: string;
+  error: string | null;
+  statements_done: number;
+  statements_total: number;
+  statement_hashes?: string[];
+  deleted: number;
+  updated: string | number;
+}
+
+/** A stored row as it is written again, with a new row version. */
+function copy(r: RowData): NewRow {
+  return {
+    version: r.version === null ? null : Number(r.version),
+    description: r.description,
+    script: r.script,
+    checksum: r.checksum,
+    kind: r.kind === "seed" ? "seed" : "migration",
+    appliedAt: Number(r.applied_epoch),
+    executionMs: Number(r.execution_ms),
+    success: Number(r.success) === 1,
+    appliedBy: r.applied_by,
+    content: "",
+    error: r.error,
+    statementsDone: Number(r.statements_done),
+    statementsTotal: Number(r.statements_total),
+    statementHashes: r.statement_hashes ?? [],
+    queryId: "",
+    deleted: false,
+  };
+}
+
+/** The row that forgets a stored one. */
+function tombstone(r: RowData): NewRow {
+  return { ...copy(r), deleted: true };
+}
+
+/** Whether a stored row is one of a migration version's (or a seed script's) rows. */
+function matches(r: RowData, e: ForgetEntry): boolean {
+  return e.kind === "migration"
+    ? r.kind === "migration" && r.version !== null && Number(r.version) === e.version
+    : r.kind === "seed" && r.script === e.script;
+}
+
+/** The tracking table of one ClickHouse database. */
+export class Tracking {
+  #hasDb = false;
+  #hasTable = false;
+  /** Whether the table has its query_id column (tables made before it lack it). */
+  #hasQueryId = false;
+  /** The next row version (read once under the lock). */
+  #nextUpdated: bigint | null = null;
+
+  /** `database`: the ClickHouse database the URL names; `name`: db-migrate's, for messages. */
+  constructor(
+    readonly http: ClickHouseHttp,
+    readonly database: string,
+    readonly name: string,
+    readonly user: string,
+  ) {}
+
+  /** Reads what exists (database, table, query_id column): the check a connection makes. */
+  async probe(timeoutMs: number): Promise<void> {
+    const [row] = await this.http.rows<
+      { has_db: string | number; has_table: string | number; has_query_id: string | number }
+    >(existsSql(this.database), timeoutMs);
+    this.#hasDb = Number(row?.has_db) > 0;
+    this.#hasTable = this.#hasDb && Number(row?.has_table) > 0;
+    this.#hasQueryId = this.#hasTable && Number(row?.has_query_id) > 0;
+    this.#nextUpdated = null;
+  }
+
+  /** Creates the database the URL names, once; only real runs do. */
+  async ensureDatabase(): Promise<void> {
+    if (this.#hasDb) return;
+    await this.http.exec(createDatabaseSql(this.database));
+    this.#hasDb = true;
+  }
+
+  /** Creates the table (and its database), or adds query_id to a table from before it. */
+  async ensure(): Promise<void> {
+    if (!this.#hasTable) {
+      await this.ensureDatabase();
+      await this.http.exec(createTrackingSql(this.database));
+      this.#hasTable = true;
+      this.#hasQueryId = true;
+    }
+    if (!this.#hasQueryId) {
+      // A table from before query_id: add it (under the lock, so no other run does the same).
+      await this.http.exec(addQueryIdColumnSql(this.database));
+      this.#hasQueryId = true;
+    }
+  }
+
+  async #rows(withHashes: boolean): Promise<RowData[]> {
+    if (!this.#hasTable) return [];
+    const rows = await this.http.rows<RowData>(selectTrackingSql(this.database, withHashes))
+      .catch((err) => {
+        // 47: missing columns, as in a _schema_migrations that another tool created.
+        if ((err as ClickHouseRequestError).code !== 47) throw err;
+        throw new ConfigError(
+          "CONFIG",
+          `the table ${this.database}._schema_migrations in "${this.name}" was not ` +
+            `created by db-migrate: ${(err as Error).message}`,
+          {
+            database: this.name,
+            hint: "rename that table, or point db-migrate at another ClickHouse database",
+          },
+        );
+      });
+    return rows.filter((r) => Number(r.deleted) === 0);
+  }
+
+  /** Every current row, or null without a table. */
+  async read(): Promise<TrackedRow[] | null> {
+    if (!this.#hasTable) return null;
+    return (await this.#rows(false)).map((r) => ({
+      version: r.version === null ? null : Number(r.version),
+      description: String(r.description),
+      script: String(r.script),
+      checksum: String(r.checksum),
+      kind: r.kind === "seed" ? "seed" : "migration",
+      appliedAt: new Date(Number(r.applied_epoch) * 1000),
+      executionMs: Number(r.execution_ms),
+      success: Number(r.success) === 1,
+      appliedBy: String(r.applied_by),
+      error: r.error === null ? null : String(r.error),
+      statementsDone: Number(r.statements_done),
+    }));
+  }
+
+  /** The stored texts of some scripts. */
+  async contents(scripts: string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    if (!this.#hasTable || scripts.length === 0) return out;
+    const rows = await this.http.rows<{ script: string; content: string; deleted: number }>(
+      selectContentsSql(this.database, scripts),
+    );
+    for (const r of rows) {
+      if (Number(r.deleted) === 0) out.set(String(r.script), r.content === "" ? null : r.content);
+    }
+    return out;
+  }
+
+  /** The stored progress of one script, if it has a row. */
+  async progress(script: string): Promise<ProgressRow | undefined> {
+    const [p] = await this.http.rows<ProgressRow>(selectProgressSql(this.database, script));
+    return p;
+  }
+
+  /** The next row version: the highest stored one plus one, then counting up. */
+  async nextVersion(): Promise<bigint> {
+    if (this.#nextUpdated === null) {
+      const [row] = await this.http.rows<{ updated: string | number }>(
+        maxUpdatedSql(this.database),
+      );
+      this.#nextUpdated = BigInt(row?.updated ?? 0) + 1n;
+    }
+    return this.#nextUpdated++;
+  }
+
+  /** Writes rows, each with the next row version. */
+  async write(rows: NewRow[]): Promise<void> {
+    const full: TrackingRecord[] = [];
+    for (const r of rows) full.push({ ...r, updated: await this.nextVersion() });
+    await this.http.exec(insertTrackingSql(this.database, full));
+  }
+
+  /** Forgets the other rows a migration's version has under an older name (a renamed file). */
+  async forgetRenamed(file: TrackedFile): Promise<void> {
+    const stale = (await this.#rows(true)).filter((r) =>
+      matches(r, { kind: "migration", version: file.version! }) && r.script !== file.script
+    );
+    if (stale.length > 0) await this.write(stale.map(tombstone));
+  }
+
+  /**
+   * Records files as applied with their current checksum, text and statement hashes; a stored row
+   * of the version (or script) keeps when and by whom it was applied, and other names of the same
+   * version are forgotten.
+   */
+  async record(entries: RecordEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.ensure();
+    const rows = await this.#rows(true);
+    const out: NewRow[] = [];
+    for (const { file: f } of entries) {
+      const old = rows.filter((r) =>
+        matches(
+          r,
+          f.kind === "migration"
+            ? { kind: "migration", version: f.version! }
+            : { kind: "seed", script: f.script },
+        )
+      );
+      const kept = old.find((r) => r.script === f.script) ?? old[0];
+      const hashes = splitStatements(f.text, "clickhouse").map((s) => checksum(s.text));
+      out.push({
+        ...(kept ? copy(kept) : {
+          version: f.version,
+          kind: f.kind,
+          appliedAt: "now" as const,
+          executionMs: 0,
+          appliedBy: this.user,
+          deleted: false,
+        }),
+        success: true,
+        error: null,
+        description: f.description,
+        script: f.script,
+        checksum: f.checksum,
+        content: f.text,
+        statementsDone: hashes.length,
+        statementsTotal: hashes.length,
+        statementHashes: hashes,
+        queryId: "",
+      });
+      out.push(...old.filter((r) => r.script !== f.script).map(tombstone));
+    }
+    await this.write(out);
+  }
+
+  /** Forgets the rows of migration versions or seed scripts. */
+  async forget(entries: ForgetEntry[]): Promise<void> {
+    if (entries.length === 0 || !this.#hasTable) return;
+    const rows = await this.#rows(true);
+    const out = rows.filter((r) => entries.some((e) => matches(r, e))).map(tombstone);
+    if (out.length > 0) await this.write(out);
+  }
+}

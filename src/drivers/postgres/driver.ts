@@ -1,0 +1,259 @@
+// PostgreSQL through postgres.js on one reserved connection (max: 1): the session advisory lock,
+// the tracking table and every file run on the same session, so the lock covers all of them.
+
+import "./socket.ts"; // TCP_NODELAY, before postgres.js opens a socket
+import postgres from "postgres";
+import { ConfigError, InterruptedError, MigrateError } from "../../core/errors.ts";
+import { humanTime } from "../../core/time.ts";
+import type { TrackedRow } from "../../core/types.ts";
+import type {
+  ApplyOutcome,
+  Driver,
+  ExecuteContext,
+  ForgetEntry,
+  LockHolder,
+  PreparedFile,
+  RecordEntry,
+} from "../driver.ts";
+import { PERMANENT_CODES, type PgError } from "./errors.ts";
+import type { PgBody } from "./prepare.ts";
+import type { PgSession, Sql } from "./session.ts";
+import {
+  CONNECT_SQL,
+  createTrackingSql,
+  DROP_ALL_SQL,
+  forgetSql,
+  LOCK_HOLDER_SQL,
+  LOCK_KEY,
+  recordAppliedSql,
+  selectContentsSql,
+  selectTrackingSql,
+} from "./sql.ts";
+import { pgLogin } from "./url.ts";
+
+/** How a PostgreSQL driver is opened beside its URL. */
+export interface PostgresOptions {
+  /** The variable that gives this database a URL, for hints. */
+  urlVariable: string;
+  /** On the embedded PostgreSQL: the extensions it ships (for hints), and how to stop it. */
+  embedded?: { extensions: readonly string[]; stop(): Promise<void> };
+}
+
+/** PostgreSQL driver over postgres.js. */
+export class PostgresDriver implements Driver {
+  #sql: Sql | null = null;
+  #schema = "public";
+  #hasTable = false;
+  /** The server counts characters as bytes (SQL_ASCII). */
+  #bytes = false;
+
+  constructor(
+    readonly database: string,
+    readonly url: string,
+    readonly opts: PostgresOptions,
+  ) {}
+
+  get #session(): PgSession {
+    if (!this.#sql) throw new Error(`database "${this.database}" is not connected`);
+    return {
+      sql: this.#sql,
+      schema: this.#schema,
+      bytes: this.#bytes,
+      database: this.database,
+      embedded: this.opts.embedded?.extensions ?? null,
+      urlVariable: this.opts.urlVariable,
+    };
+  }
+
+  get #db(): Sql {
+    return this.#session.sql;
+  }
+
+  async connect(timeoutMs: number): Promise<void> {
+    await this.#disconnect();
+    const login = pgLogin(this.url);
+    const sql = postgres(login.url, {
+      ...(login.user === undefined ? {} : { user: login.user }),
+      ...(login.password === undefined ? {} : { pass: login.password }),
+      max: 1,
+      // The type query at connect costs a round trip; we read only text, numbers and booleans.
+      fetch_types: false,
+      onnotice: () => {},
+      idle_timeout: 0,
+      connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+      connection: { application_name: "db-migrate" },
+    });
+    this.#sql = sql;
+    try {
+      const results = await sql.unsafe(CONNECT_SQL);
+      // Two statements in one simple query: postgres.js returns one result per statement.
+      const row = (results.at(-1) as unknown as Record<string, unknown>[] | undefined)?.[0];
+      this.#schema = String(row?.schema ?? "public");
+      this.#hasTable = row?.has_table === true || row?.has_table === "t";
+      this.#bytes = row?.bytes === true || row?.bytes === "t";
+    } catch (err) {
+      await this.#disconnect();
+      throw err;
+    }
+  }
+
+  async #disconnect(): Promise<void> {
+    const sql = this.#sql;
+    this.#sql = null;
+    if (sql) await sql.end({ timeout: 5 }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.#disconnect();
+    await this.opts.embedded?.stop();
+  }
+
+  isPermanent(err: unknown): boolean {
+    return PERMANENT_CODES.has((err as PgError)?.code ?? "");
+  }
+
+  async ensureTracking(): Promise<void> {
+    if (this.#hasTable) return;
+    await this.#db.unsafe(createTrackingSql(this.#schema));
+    this.#hasTable = true;
+  }
+
+  async readTracking(detail: boolean): Promise<TrackedRow[] | null> {
+    if (!this.#hasTable) return null;
+    const rows = await this.#db.unsafe(selectTrackingSql(this.#schema, detail)).catch((err) => {
+      if ((err as PgError).code !== "42703") throw err;
+      throw new ConfigError(
+        "CONFIG",
+        `the table ${this.#schema}._schema_migrations in "${this.database}" was not created by ` +
+          `db-migrate: ${(err as PgError).message}`,
+        {
+          database: this.database,
+          hint: "rename that table, or point db-migrate at another schema",
+        },
+      );
+    });
+    return rows.map((r): TrackedRow => {
+      const row: TrackedRow = {
+        version: r.version === null ? null : Number(r.version),
+        script: String(r.script),
+        checksum: String(r.checksum),
+        kind: r.kind === "seed" ? "seed" : "migration",
+        success: r.success === true || r.success === "t",
+        statementsDone: r.statements_done === null ? null : Number(r.statements_done),
+      };
+      if (!detail) return row;
+      return {
+        ...row,
+        description: String(r.description),
+        appliedAt: r.applied_epoch_ms === null ? null : new Date(Number(r.applied_epoch_ms)),
+        executionMs: Number(r.execution_ms),
+        appliedBy: String(r.applied_by),
+        error: r.error === null ? null : String(r.error),
+      };
+    });
+  }
+
+  async readContents(scripts: string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    if (!this.#hasTable || scripts.length === 0) return out;
+    const rows = await this.#db.unsafe(selectContentsSql(this.#schema), [JSON.stringify(scripts)]);
+    for (const r of rows) out.set(String(r.script), r.content === null ? null : String(r.content));
+    return out;
+  }
+
+  async tryLock(): Promise<boolean> {
+    const [row] = await this.#db.unsafe(`select pg_try_advisory_lock(${LOCK_KEY}) as locked`);
+    return row?.locked === true || row?.locked === "t";
+  }
+
+  async lockHolder(): Promise<LockHolder | null> {
+    const [r] = await this.#db.unsafe(LOCK_HOLDER_SQL);
+    if (!r) return null;
+    const since = r.backend_start ? humanTime(new Date(r.backend_start)) : "an unknown time";
+    return {
+      description: `pid ${r.pid}, application "${r.application_name || "?"}", user ${r.usename}, ` +
+        `client ${r.client_addr ?? "local socket"}, connected since ${since}`,
+    };
+  }
+
+  async unlock(): Promise<void> {
+    if (this.#sql) await this.#sql.unsafe(`select pg_advisory_unlock(${LOCK_KEY})`);
+  }
+
+  /**
+   * Runs a prepared file. A stop request that reaches a file in a transaction rolls it back, which
+   * the interruption says; a file outside one says itself what the stop left.
+   */
+  async execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
+    const body = file.body as PgBody;
+    try {
+      if ("seed" in body) {
+        // YAML and CSV seeds: postgres_seed.ts does the work on this connection (loaded on first use).
+        const { applyDataSeed } = await import("../postgres_seed.ts");
+        return await applyDataSeed(this.#db, { schema: this.#schema, database: this.database }, {
+          file: file.file,
+          seed: body.seed,
+          signal: ctx.signal,
+        });
+      }
+      // Loaded when a file runs: a run with nothing to apply never needs them.
+      return body.transactional
+        ? await (await import("./transaction.ts")).runInTransaction(
+          this.#session,
+          file.file,
+          body.control,
+          ctx.signal,
+        )
+        : await (await import("./statements.ts")).runStatements(
+          this.#session,
+          file.file,
+          ctx.signal,
+          ctx.graceOver,
+        );
+    } catch (err) {
+      throw this.#rolledBack(err, file.file.script, ctx.signal) ?? err;
+    }
+  }
+
+  /** The stop request that rolled a file back, said as such; null for any other error. */
+  #rolledBack(err: unknown, script: string, signal: AbortSignal): InterruptedError | null {
+    if (err instanceof InterruptedError && err.detail) return null;
+    const bare = err instanceof InterruptedError ? err : null;
+    const reason = signal.reason;
+    const request = bare ??
+      (signal.aborted && !(err instanceof MigrateError) && reason instanceof InterruptedError
+        ? reason
+        : null);
+    return request?.at({
+      database: this.database,
+      script,
+      outcome: "rolled back",
+      note: "its transaction was rolled back, so nothing of it stays",
+      hint: "run again to apply it and the rest",
+    }) ?? null;
+  }
+
+  async record(entries: RecordEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.ensureTracking();
+    await this.#inOneTransaction(entries.map((e) => recordAppliedSql(this.#schema, e.file)));
+  }
+
+  async forget(entries: ForgetEntry[]): Promise<void> {
+    if (!this.#hasTable) return;
+    await this.#inOneTransaction(entries.map((e) => forgetSql(this.#schema, e)));
+  }
+
+  async #inOneTransaction(statements: string[]): Promise<void> {
+    if (statements.length === 0) return;
+    await this.#db.unsafe(`begin;\n${statements.join(";\n")};\ncommit;`).catch(async (err) => {
+      await this.#db.unsafe("rollback").catch(() => {});
+      throw err;
+    });
+  }
+
+  async dropAll(): Promise<void> {
+    await this.#db.unsafe(DROP_ALL_SQL);
+    this.#hasTable = false;
+  }
+}

@@ -1,0 +1,13 @@
+// What the loader of a YAML or CSV seed gets from its driver: the file, its parsed content, and the
+// stop request.
+
+import type { TrackedFile } from "../core/types.ts";
+import type { DataSeed } from "../seeds/types.ts";
+
+/** A YAML or CSV seed to load: the file and its content, parsed and checked by src/seeds/. */
+export interface SeedRequest {
+  file: TrackedFile;
+  seed: DataSeed;
+  /** Aborted when the run is asked to stop (SIGTERM, SIGINT): start nothing new. */
+  signal: AbortSignal;
+}

@@ -1,0 +1,74 @@
+// The end of a run as the user asked to see it: the error once, the status tables, the summary as
+// the last line (or the one --json document, or the JSON log's last events), and the Kubernetes
+// termination message.
+
+import type { RunResult } from "../core/result.ts";
+import { jsonDocument, terminationMessage } from "./json.ts";
+import { errorEvent, messageEvent, statusEvents, summaryEvent, writeEvent } from "./log_json.ts";
+import { summaryLine } from "./summary.ts";
+import { writeTerminationMessage } from "./termination.ts";
+import { statusTable, writeLine } from "./text.ts";
+
+/** The ways progress lines and the end of a run can be written. */
+export const LOG_FORMATS = ["text", "json"] as const;
+/** One of LOG_FORMATS. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
+/** How to print a result. */
+export interface OutputOptions {
+  json: boolean;
+  logFormat: LogFormat;
+  /** The program's version, for the JSON document. */
+  version: string;
+  /** DB_MIGRATE_TERMINATION_LOG, if set. */
+  terminationLog: string | undefined;
+}
+
+/** A notice on stderr, as a line of text or as an event. */
+export function notice(logFormat: LogFormat, text: string): void {
+  if (logFormat === "json") writeEvent(Deno.stderr, messageEvent("warn", text));
+  else writeLine(Deno.stderr, text);
+}
+
+/** The end of a --log-format=json run: the error and the summary (or the --json document) as events. */
+function printEvents(result: RunResult, opts: OutputOptions): void {
+  if (opts.json) {
+    writeLine(Deno.stdout, jsonDocument(result, opts.version));
+    return;
+  }
+  if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
+  if (result.mode === "status") {
+    for (const db of result.databases) {
+      for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
+    }
+  }
+  writeEvent(Deno.stdout, summaryEvent(result));
+}
+
+/** Prints the result the way the options ask, leaves the termination message, returns the exit code. */
+export function printResult(result: RunResult, opts: OutputOptions): number {
+  const warning = writeTerminationMessage(terminationMessage(result), {
+    path: opts.terminationLog,
+  });
+  if (warning) notice(opts.logFormat, `warning: ${warning}`);
+  if (opts.logFormat === "json") {
+    printEvents(result, opts);
+    return result.exitCode;
+  }
+  // The error is printed once: in the JSON document, or on stderr below the failed file's line.
+  if (opts.json) {
+    writeLine(Deno.stdout, jsonDocument(result, opts.version));
+    return result.exitCode;
+  }
+  if (result.error) {
+    writeLine(
+      Deno.stderr,
+      `error: ${result.error.message}${result.error.hint ? `\n  hint: ${result.error.hint}` : ""}`,
+    );
+  }
+  if (result.mode === "status") {
+    for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
+  }
+  writeLine(Deno.stdout, summaryLine(result));
+  return result.exitCode;
+}
