@@ -2,11 +2,14 @@
 // and certificates made by openssl for this run (tests/tls.sh): postgres.js connects with exactly
 // the options the driver will give it.
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import tls from "node:tls";
 import postgres from "postgres";
 import { type PgTls, pgTls } from "../../src/drivers/postgres_tls.ts";
 import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
 import { EXIT } from "../../src/errors.ts";
+import { ROOT } from "../helpers.ts";
 import { withTlsFiles, withTlsPostgres } from "./_tls.ts";
 
 function settings(url: string, env: Record<string, string> = {}): Promise<PgTls> {
@@ -78,6 +81,37 @@ Deno.test("TLS to PostgreSQL: each sslmode against a TLS-only server", async (t)
         assert.match(err.hint ?? "", /the CA that signed the server's certificate/);
       },
     );
+
+    await t.step("a CA file is all that is trusted, whatever else Deno trusts", async () => {
+      // DENO_CERT adds the server's CA to the store Deno trusts by default; a CA file naming
+      // another CA must still fail, as libpq's sslrootcert does. Deno 2.9.6's node:tls replaces
+      // its roots with `ca`, as Node does; were a newer Deno to add to them instead, this fails,
+      // and pgTls must then check the chain against the file itself.
+      const module = pathToFileURL(join(ROOT, "src/drivers/postgres_tls.ts")).href;
+      const probe = `
+        import postgres from "postgres";
+        import { pgTls } from ${JSON.stringify(module)};
+        const [url, caFile] = Deno.args;
+        const t = await pgTls({ url, database: "app", urlSource: "APP_URL",
+          caFileVariable: "APP_CA_FILE", env: (n) => (n === "APP_CA_FILE" && caFile) || undefined,
+          read: (p) => Deno.readTextFile(p) });
+        const sql = postgres(t.url, { ssl: t.ssl, max: 1, fetch_types: false, connect_timeout: 10 });
+        try { await sql\`SELECT 1\`; console.log("connected"); }
+        catch (e) { console.log("refused", e.code); }
+        finally { await sql.end({ timeout: 1 }); }`;
+      const probeWith = async (url: string, caFile: string) => {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["eval", probe, url, caFile],
+          cwd: ROOT,
+          env: { DENO_CERT: ca },
+          stderr: "inherit",
+        }).output();
+        return new TextDecoder().decode(out.stdout).trim();
+      };
+      // Deno's store does trust the server: with the system's CAs the probe connects.
+      assert.equal(await probeWith(pg.url({ query: "sslrootcert=system" }), ""), "connected");
+      assert.match(await probeWith(pg.url(), otherCa), /^refused /);
+    });
 
     await t.step(
       "verify-full by a name the certificate lacks fails: host name mismatch",
