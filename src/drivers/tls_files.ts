@@ -91,7 +91,13 @@ async function readPemFile(
       `cannot read the ${kind} ${describeFile(ref)} for database "${opts.database}": ${
         readFailure(err)
       }`,
-      { database: opts.database, hint: `mount the file at that path, or fix ${ref.named}` },
+      {
+        database: opts.database,
+        hint: err instanceof Deno.errors.NotCapable
+          ? "put the file under a path db-migrate may read (/run/secrets in the image), or run " +
+            "with --allow-read"
+          : `mount the file at that path, or fix ${ref.named}`,
+      },
     );
   }
   if (!PEM[kind].test(text)) {

@@ -30,7 +30,10 @@ Deno.test("readPem() says which file, which variable and which database, and why
       database: "app",
       read: () => Promise.reject(new Deno.errors.NotCapable("Requires read access")),
     }),
-    /is not allowed to read it \(Deno's --allow-read\)/,
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /is not allowed to read it \(Deno's --allow-read\)/.test(e.message) &&
+      /\/run\/secrets/.test(e.hint ?? ""),
   );
   await assert.rejects(
     readPem(ref, "CA certificate", { database: "app", read: () => Promise.resolve("MIIB...") }),
