@@ -165,7 +165,8 @@ export async function checkIdempotency<F extends VerifyFile>(
   };
 
   // Pass 1: what a fresh database gets. A file that needs an extension the server lacks is left
-  // out; the first failure of any other stops the pass, as it stops a real run.
+  // out, and so is, after that, a file that fails (most likely it needs what was left out); else
+  // the first failure stops the pass, as it stops a real run.
   const applied: F[] = [];
   const skipped: string[] = [];
   let stop: string | null = null;
@@ -188,13 +189,14 @@ export async function checkIdempotency<F extends VerifyFile>(
         continue;
       }
       if (skipped.length > 0) {
-        // Most likely it needs what a skipped file would have made: not the file's fault here.
-        const reason = `its first run fails after ${skipped.join(", ")} was skipped: ` +
-          `${failure.message}`;
+        const reason = `its first run fails after ${skipped.join(", ")} ${
+          skipped.length === 1 ? "was" : "were"
+        } skipped: ${failure.message}`;
         verdicts.set(file.script, { script: file.script, status: "not verified", reason });
-      } else {
-        verdicts.set(file.script, { script: file.script, status: "first run fails", failure });
+        skipped.push(file.script);
+        continue;
       }
+      verdicts.set(file.script, { script: file.script, status: "first run fails", failure });
       stop = `the first run stopped at ${file.script}`;
     }
   }
