@@ -290,19 +290,23 @@ function statementLines(statement: string | undefined): string[] {
 
 /**
  * A verdict as a user reads it: nothing for an idempotent file, else a first line naming the file
- * and what happened, then the changes and the statement, indented.
+ * and what happened, then the changes and the statement, indented. `server` names the scratch
+ * database in a skip notice (default: the embedded PostgreSQL).
  */
-export function describeVerdict(v: Verdict, database?: string): string[] {
+export function describeVerdict(
+  v: Verdict,
+  opts: { server?: string } = {},
+): string[] {
   const file = v.script;
   switch (v.status) {
     case "idempotent":
       return [];
     case "skipped":
       return [
-        `${file}: skipped: the embedded PostgreSQL (PGlite) has no extension "${v.extension}"; ` +
-        `this file is not verified${
-          database ? ` (verify "${database}" on a server that has it with --against=URL)` : ""
-        }`,
+        `${file}: skipped: ${
+          opts.server ?? "the embedded PostgreSQL (PGlite)"
+        } has no extension "${v.extension}", so this file and what needs it are not verified ` +
+        "here; rehearse them on a server that has it (verify --against=URL)",
       ];
     case "not verified":
       return [`${file}: not verified: ${v.reason}`];

@@ -96,9 +96,10 @@ Deno.test("a second run that changes data names the line, the change and the sta
 
 Deno.test("a skipped file names the extension and is no finding; an idempotent file says nothing", () => {
   const skipped: Verdict = { script: "V001__vector.sql", status: "skipped", extension: "vector" };
-  assert.deepEqual(describeVerdict(skipped, "aiml"), [
-    'V001__vector.sql: skipped: the embedded PostgreSQL (PGlite) has no extension "vector"; this ' +
-    'file is not verified (verify "aiml" on a server that has it with --against=URL)',
+  assert.deepEqual(describeVerdict(skipped, { server: "the scratch database" }), [
+    'V001__vector.sql: skipped: the scratch database has no extension "vector", so this file ' +
+    "and what needs it are not verified here; rehearse them on a server that has it (verify " +
+    "--against=URL)",
   ]);
   assert.equal(isFinding(skipped), false);
   assert.deepEqual(describeVerdict({ script: "V1__a.sql", status: "idempotent" }), []);

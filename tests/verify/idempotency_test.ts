@@ -51,7 +51,7 @@ const byScript = (r: IdempotencyResult) => new Map(r.verdicts.map((v) => [v.scri
 Deno.test("the examples verify clean on PGlite: every migration and seed can run twice", async () => {
   for (const [database, seed] of [["postgres", "sample"], ["aiml-postgres", "full"]] as const) {
     const result = await onPglite(ROOT, database, seed);
-    const lines = result.verdicts.flatMap((v) => describeVerdict(v, database));
+    const lines = result.verdicts.flatMap((v) => describeVerdict(v));
     assert.deepEqual(lines, [], `${database}:\n${lines.join("\n")}`);
     assert.ok(result.verdicts.every((v) => v.status === "idempotent"));
     assert.ok(result.verdicts.some((v) => v.script.endsWith(".yaml")), "seeds were verified");
@@ -127,9 +127,10 @@ Deno.test("files that break the rule are caught with file, line and statement on
     assertBadCaught(v);
     // An extension PGlite lacks is no fault of the file; what needs it is left unverified, and
     // the files after it are verified still.
-    assert.deepEqual(describeVerdict(v.get("V010__vector.sql")!, "app"), [
-      'V010__vector.sql: skipped: the embedded PostgreSQL (PGlite) has no extension "vector"; ' +
-      'this file is not verified (verify "app" on a server that has it with --against=URL)',
+    assert.deepEqual(describeVerdict(v.get("V010__vector.sql")!), [
+      'V010__vector.sql: skipped: the embedded PostgreSQL (PGlite) has no extension "vector", ' +
+      "so this file and what needs it are not verified here; rehearse them on a server that has " +
+      "it (verify --against=URL)",
     ]);
     assert.equal(isFinding(v.get("V010__vector.sql")!), false);
     assert.deepEqual(describeVerdict(v.get("V011__items.sql")!), [
