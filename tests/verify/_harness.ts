@@ -156,7 +156,10 @@ export async function verifyFiles(
   try {
     return await checkIdempotency(files, {
       apply: timed("apply", async (f: TrackedFile, pass: 1 | 2) => {
-        if (pass === 2 && opts.fingerprint === "mark") {
+        if (
+          pass === 2 && opts.fingerprint === "mark" && f.format === "sql" &&
+          fileDirectives(f.text).transaction
+        ) {
           await opts.exec!(`begin;\n${f.text}\n;commit;`);
         } else {
           await applier.apply(f);
