@@ -190,9 +190,10 @@ export async function takeFingerprint(
 
 /**
  * The server's next transaction ID: it moves only when some transaction wrote something (a
- * catalog row, a table row, a row lock), and no read moves it. A fingerprint for the second pass
- * only when that pass applies files without writing tracking rows (each would move it); ten times
- * cheaper than takeFingerprint() with a few hundred tables, whose cost grows with the tables.
+ * catalog row, a table row, a row lock), and no read moves it. Of use as the first fingerprint
+ * where nothing else writes: a scratch PGlite, with a second pass that writes no tracking rows
+ * (each would move it); there it is ten times cheaper than takeFingerprint() with a few hundred
+ * tables. On a shared server every session's writes move it: still sound, never of use.
  */
 export async function takeWriteMark(query: Query): Promise<string> {
   const [row] = await query("select txid_snapshot_xmax(txid_current_snapshot())::text as mark");

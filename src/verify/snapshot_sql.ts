@@ -294,6 +294,8 @@ export function contentSql(tables: readonly string[]): string {
 // statement rewrites a row identically (COMMENT ON, CREATE OR REPLACE): the full snapshot decides.
 // Rows of objects created after initdb only (FirstNormalObjectId): fewer rows to read, and those
 // that initdb made never change what the snapshot shows, but for schema public and its comment.
+// Roles are left out (pg_authid is shared and readable by superusers only): a role renamed by a
+// migration changes owners and grants as the snapshot words them without moving these.
 const USER = "16384";
 const FINGERPRINT_CATALOGS = [
   "pg_namespace",
@@ -318,6 +320,9 @@ const FINGERPRINT_CATALOGS = [
   "pg_statistic_ext",
   "pg_event_trigger",
   "pg_foreign_table",
+  "pg_foreign_server",
+  `pg_collation where oid >= ${USER}`,
+  `pg_am where oid >= ${USER}`,
   `pg_depend where objid >= ${USER}`,
 ];
 
