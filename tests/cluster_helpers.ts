@@ -172,18 +172,31 @@ export class ScratchCluster {
     return new ScratchCluster(child, env);
   }
 
-  /** Kills replica `replica` (1-based) with SIGKILL, as a crash would, and waits until it is gone. */
-  async killReplica(replica: number): Promise<void> {
+  /**
+   * Kills replica `replica` (1-based) with SIGKILL, as a crash would, and waits until it is gone.
+   * Its ZooKeeper session lives on for 10 s: until then quorum inserts wait for it, and a restart
+   * waits for the session to expire before it replicates.
+   */
+  killReplica(replica: number): Promise<void> {
+    return this.#signalReplica(replica, "SIGKILL");
+  }
+
+  /** Stops replica `replica` (1-based) with SIGTERM, as a clean shutdown, and waits until it is gone. */
+  stopReplica(replica: number): Promise<void> {
+    return this.#signalReplica(replica, "SIGTERM");
+  }
+
+  async #signalReplica(replica: number, signal: Deno.Signal): Promise<void> {
     const restarted = this.#restarted.get(replica);
     if (restarted) {
       this.#restarted.delete(replica);
-      restarted.kill("SIGKILL");
+      restarted.kill(signal);
       await restarted.status;
       return;
     }
     const pid = this.#pids[replica]!;
     try {
-      Deno.kill(pid, "SIGKILL");
+      Deno.kill(pid, signal);
     } catch {
       return; // already gone
     }
