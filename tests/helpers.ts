@@ -14,7 +14,7 @@ const HOW_TO_START = "Run the tests with `deno task test` (tests/run.sh starts P
   "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start";
 
 /** A name no other test (or concurrent run) uses: dbm_t_ and 12 hex digits. */
-function uniqueName(): string {
+export function uniqueName(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return "dbm_t_" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -113,8 +113,15 @@ export async function withClickHouseDatabase<T>(
   }
 }
 
-/** Runs one ClickHouse query over HTTP with fetch and returns the text body (throws with the server's message on non-200). */
-export async function chQuery(url: string, query: string): Promise<string> {
+/**
+ * Runs one ClickHouse query over HTTP with fetch and returns the text body (throws with the
+ * server's message on non-200). `settings` go into the request's URL, as ClickHouse settings.
+ */
+export async function chQuery(
+  url: string,
+  query: string,
+  settings: Record<string, string> = {},
+): Promise<string> {
   // fetch refuses URLs with credentials, and ClickHouse ignores the path: both move elsewhere.
   const u = new URL(url);
   const user = decodeURIComponent(u.username) || "default";
@@ -122,6 +129,7 @@ export async function chQuery(url: string, query: string): Promise<string> {
   const database = decodeURIComponent(u.pathname.replace(/^\/+/, ""));
   const endpoint = new URL("/", u.origin);
   if (database) endpoint.searchParams.set("database", database);
+  for (const [k, v] of Object.entries(settings)) endpoint.searchParams.set(k, v);
   const res = await fetch(endpoint, {
     method: "POST",
     headers: { Authorization: "Basic " + btoa(`${user}:${password}`) },

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Test services for db-migrate: a PostgreSQL admin URL and a ClickHouse HTTP URL.
+# Test services for db-migrate: a PostgreSQL admin URL, a ClickHouse HTTP URL and a ClickHouse cluster.
 #
-#   source tests/services.sh       ensure both, export PG_TEST_URL and CLICKHOUSE_TEST_URL, and
+#   source tests/services.sh       ensure all, export PG_TEST_URL, CLICKHOUSE_TEST_URL and the cluster's, and
 #                                  register an EXIT trap that stops only what this shell started
 #   bash tests/services.sh start   the same, but leave them running (state in .tools/services/)
 #   bash tests/services.sh stop    stop what `start` left running
@@ -9,6 +9,15 @@
 #   bash tests/services.sh clickhouse-run DIR PORT
 #                                  run a scratch ClickHouse on DIR in the foreground (for tests that
 #                                  kill or restart their server)
+#   bash tests/services.sh cluster-run
+#                                  run a scratch cluster in the foreground (for tests that stop a
+#                                  replica); prints its variables, then `# ready`
+#
+# Besides the single ClickHouse, a cluster: ZooKeeper and two more ClickHouse servers, replicas of
+# one shard (CLICKHOUSE_CLUSTER_URLS: their URLs, comma-separated; CLICKHOUSE_CLUSTER_NAME: the
+# cluster; CLICKHOUSE_SHARDED_CLUSTER_NAME: the same two servers as two shards;
+# CLICKHOUSE_CLUSTER_ZOOKEEPER: host:port of ZooKeeper). Setting CLICKHOUSE_CLUSTER_URLS and
+# CLICKHOUSE_CLUSTER_NAME to a running cluster reuses it instead.
 #
 # All progress goes to standard error, so `env` keeps standard output for the export lines.
 
@@ -197,13 +206,23 @@ dbm_ch_server_cmd() {
 	fi
 }
 
+# Sets DBM_CH_CMD, installing Debian's clickhouse-server first when there is none.
+dbm_ch_need_server() {
+	dbm_ch_server_cmd && return 0
+	dbm_apt_install clickhouse-server || {
+		dbm_die "could not install clickhouse-server; set CLICKHOUSE_TEST_URL to a running server"
+		return 1
+	}
+	dbm_ch_server_cmd || dbm_die "clickhouse-server is installed but its binary was not found"
+}
+
 # Writes the smallest config ClickHouse 18.16 starts with: everything under the scratch dir, HTTP
 # only on loopback, user `default` without password. mark_cache_size has no default in 18.16 (it
 # stops with "Not found: mark_cache_size"); timezone is fixed so DateTime tests do not depend on
 # the machine. query_log is what db-migrate asks after an interrupted run (did the statement it
 # left in flight finish?); ClickHouse's packaged config has it, a bare config does not.
 dbm_ch_write_config() {
-	local dir=$1 port=$2
+	local dir=$1 port=$2 extra=${3:-}
 	mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas"
 	cat >"$dir/config.xml" <<EOF
 <?xml version="1.0"?>
@@ -231,7 +250,7 @@ dbm_ch_write_config() {
     <table>query_log</table>
     <flush_interval_milliseconds>7500</flush_interval_milliseconds>
   </query_log>
-</yandex>
+$extra</yandex>
 EOF
 	cat >"$dir/users.xml" <<'EOF'
 <?xml version="1.0"?>
@@ -255,16 +274,7 @@ EOF
 # $1 = "detached": it outlives the script (`start`).
 dbm_ch_spawn() {
 	local mode=$1
-	if ! dbm_ch_server_cmd; then
-		dbm_apt_install clickhouse-server || {
-			dbm_die "could not install clickhouse-server; set CLICKHOUSE_TEST_URL to a running server"
-			return 1
-		}
-		dbm_ch_server_cmd || {
-			dbm_die "clickhouse-server is installed but its binary was not found"
-			return 1
-		}
-	fi
+	dbm_ch_need_server || return 1
 
 	local port=18123 dir url start started_ms waited
 	dbm_ch_sweep
@@ -395,23 +405,307 @@ dbm_ch_ensure() {
 	dbm_log "ClickHouse: $CLICKHOUSE_TEST_URL"
 }
 
+# --- ClickHouse cluster: ZooKeeper and two replicas ----------------------------------------------
+# Two more ClickHouse servers and one ZooKeeper, all on loopback with ports and a scratch dir of
+# their own, so the single server above is never touched. Two clusters are declared over the same
+# two servers: dbm_cluster (one shard, two replicas: what replicated tracking is tested on) and
+# dbm_sharded (two shards of one replica each). Every server's macros are shard=01, replica=r1|r2,
+# cluster=dbm_cluster, and sharded_shard=1|2 for tables of dbm_sharded.
+
+DBM_CLUSTER_NAME=dbm_cluster
+DBM_SHARDED_NAME=dbm_sharded
+DBM_ZK_JAR=/usr/share/java/zookeeper.jar
+DBM_CLUSTER_DIR=""
+DBM_CLUSTER_PIDS=() # ZooKeeper, replica 1, replica 2
+DBM_BG_PID=""
+
+# Starts "$@" in the background with its output in $2; sets DBM_BG_PID. $1 = owned: it dies with
+# this shell (parent-death signal, so a SIGKILLed run takes it along); detached: it outlives it.
+# No command substitution around it: the subshell would be the parent, and die at once.
+dbm_bg() {
+	local mode=$1 log=$2
+	shift 2
+	if [ "$mode" = owned ] && command -v setpriv >/dev/null 2>&1; then
+		setpriv --pdeathsig TERM -- "$@" </dev/null >"$log" 2>&1 &
+	else
+		nohup "$@" </dev/null >"$log" 2>&1 &
+	fi
+	DBM_BG_PID=$!
+}
+
+# Prints the first port at or after $1 that nothing listens on.
+dbm_free_port_from() {
+	local port=$1
+	while ! dbm_port_free "$port"; do port=$((port + 1)); done
+	echo "$port"
+}
+
+# The Debian jar of ZooKeeper and a Java to run it. Only libzookeeper-java and a headless JRE:
+# the `zookeeper` package adds init scripts that want /etc and /var/log, and a desktop JRE.
+dbm_zk_need() {
+	if [ -f "$DBM_ZK_JAR" ] && command -v java >/dev/null 2>&1; then return 0; fi
+	dbm_apt_install libzookeeper-java default-jre-headless || {
+		dbm_die "could not install ZooKeeper (libzookeeper-java) and Java; set CLICKHOUSE_CLUSTER_URLS to a running cluster"
+		return 1
+	}
+	[ -f "$DBM_ZK_JAR" ] || dbm_die "libzookeeper-java is installed but $DBM_ZK_JAR is missing"
+}
+
+# Prints the answer of ZooKeeper on 127.0.0.1:$1 to the four-letter command `srvr`.
+dbm_zk_srvr() {
+	timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf srvr >&3 && cat <&3' _ "$1" 2>/dev/null
+}
+
+# Writes ZooKeeper's config into $1/zk: standalone, loopback only, no admin server (it would take
+# port 8080), the four-letter commands the wait and a human need.
+dbm_zk_write_config() {
+	local dir=$1 port=$2
+	mkdir -p "$dir/zk/data"
+	cat >"$dir/zk/zoo.cfg" <<EOF
+tickTime=500
+dataDir=$dir/zk/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=srvr,ruok,mntr,stat,cons
+EOF
+}
+
+# Starts ZooKeeper straight from its jar (zkServer.sh wants /etc and /var/log); sets DBM_BG_PID.
+# A small heap and the serial collector: it holds a few hundred nodes.
+dbm_zk_start() {
+	local mode=$1 dir=$2
+	dbm_bg "$mode" "$dir/zk/console.log" java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+		-Dzookeeper.log.dir="$dir/zk" -cp "$DBM_ZK_JAR" \
+		org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zk/zoo.cfg"
+	echo "$DBM_BG_PID" >"$dir/zk/server.pid"
+}
+
+# The XML that makes a server replica $3 of both clusters; $1 = ZooKeeper's port, $2 = the tcp ports
+# of replica 1 and 2 ("P1 P2"), $4/$5 = this server's tcp and interserver ports.
+dbm_cluster_replica_xml() {
+	local zk=$1 n=$3 tcp=$4 inter=$5 tcp1 tcp2
+	read -r tcp1 tcp2 <<<"$2"
+	cat <<EOF
+  <tcp_port>$tcp</tcp_port>
+  <interserver_http_port>$inter</interserver_http_port>
+  <interserver_http_host>127.0.0.1</interserver_http_host>
+  <zookeeper>
+    <node><host>127.0.0.1</host><port>$zk</port></node>
+    <session_timeout_ms>30000</session_timeout_ms>
+  </zookeeper>
+  <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
+  <remote_servers>
+    <$DBM_CLUSTER_NAME>
+      <shard>
+        <internal_replication>true</internal_replication>
+        <replica><host>127.0.0.1</host><port>$tcp1</port></replica>
+        <replica><host>127.0.0.1</host><port>$tcp2</port></replica>
+      </shard>
+    </$DBM_CLUSTER_NAME>
+    <$DBM_SHARDED_NAME>
+      <shard><replica><host>127.0.0.1</host><port>$tcp1</port></replica></shard>
+      <shard><replica><host>127.0.0.1</host><port>$tcp2</port></replica></shard>
+    </$DBM_SHARDED_NAME>
+  </remote_servers>
+  <macros>
+    <cluster>$DBM_CLUSTER_NAME</cluster>
+    <shard>01</shard>
+    <replica>r$n</replica>
+    <sharded_shard>$n</sharded_shard>
+  </macros>
+EOF
+}
+
+# Whether every URL of $1 (comma-separated) sees cluster $2 with two hosts and reaches ZooKeeper.
+dbm_cluster_ok() {
+	local url name=$2
+	[ -n "$1" ] && [ -n "$name" ] || return 1
+	for url in ${1//,/ }; do
+		[ "$(dbm_ch_query "$url" "SELECT count() FROM system.clusters WHERE cluster = '$name'" || true)" = 2 ] || return 1
+		[ "$(dbm_ch_query "$url" "SELECT count() > 0 FROM system.zookeeper WHERE path = '/'" || true)" = 1 ] || return 1
+	done
+}
+
+dbm_cluster_logs() {
+	local f
+	for f in "$1"/zk/console.log "$1"/ch*/server.err.log "$1"/ch*/console.log; do
+		[ -s "$f" ] || continue
+		echo "services: --- last lines of $f" >&2
+		tail -n 20 "$f" >&2
+	done
+}
+
+# Stops the cluster this shell started (by its pids only) and removes its scratch dir. SIGKILL at
+# once: its data is thrown away, and a clean shutdown would cost 4-10 s (replicas, then ZooKeeper).
+dbm_cluster_stop() {
+	local pid
+	for pid in "${DBM_CLUSTER_PIDS[@]}"; do
+		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+	done
+	for pid in "${DBM_CLUSTER_PIDS[@]}"; do
+		[ -n "$pid" ] || continue
+		wait "$pid" 2>/dev/null || true
+		# Gone once its command line is (a zombie that another parent has yet to reap has none).
+		for _ in $(seq 1 40); do
+			[ -s "/proc/$pid/cmdline" ] || break
+			sleep 0.05
+		done
+	done
+	if [ -n "$DBM_CLUSTER_DIR" ]; then rm -rf "$DBM_CLUSTER_DIR"; fi
+	DBM_CLUSTER_PIDS=() DBM_CLUSTER_DIR=""
+}
+
+# Removes scratch dirs of earlier runs killed too hard for their trap to run: a dir is stale when
+# none of its processes runs any more, or when it never got one and is over an hour old.
+dbm_cluster_sweep() {
+	local d f pid live pids
+	for d in "${TMPDIR:-/tmp}"/dbm-cluster.*; do
+		[ -d "$d" ] || continue
+		live="" pids=""
+		for f in "$d"/*/server.pid; do
+			[ -f "$f" ] || continue
+			pids=1 pid="$(cat "$f")"
+			if [ -n "$pid" ] && grep -qs "$d/" "/proc/$pid/cmdline"; then live=1; fi
+		done
+		[ -z "$live" ] || continue
+		[ -n "$pids" ] || [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ] || continue
+		rm -rf "$d"
+	done
+}
+
+# Starts ZooKeeper and two replicas; sets DBM_CLUSTER_PIDS, DBM_CLUSTER_DIR and exports the
+# cluster's variables. $1 = owned or detached, as for the single server.
+dbm_cluster_spawn() {
+	local mode=$1 dir zk http1 http2 tcp1 tcp2 inter1 inter2 n started_ms start ok
+	dbm_ch_need_server || return 1
+	dbm_zk_need || return 1
+	dbm_cluster_sweep
+	for _ in 1 2 3; do
+		dir="$(mktemp -d "${TMPDIR:-/tmp}/dbm-cluster.XXXXXX")"
+		DBM_CLUSTER_DIR=$dir DBM_CLUSTER_PIDS=()
+		# Seven distinct free ports, away from the single server's 18123 and up.
+		zk=$(dbm_free_port_from 12181)
+		http1=$(dbm_free_port_from 18301) && http2=$(dbm_free_port_from $((http1 + 1)))
+		tcp1=$(dbm_free_port_from 19301) && tcp2=$(dbm_free_port_from $((tcp1 + 1)))
+		inter1=$(dbm_free_port_from 19401) && inter2=$(dbm_free_port_from $((inter1 + 1)))
+		started_ms=$(($(date +%s%N) / 1000000)) start=$SECONDS
+		dbm_log "starting a ClickHouse cluster in $dir: ZooKeeper on 127.0.0.1:$zk, replicas on HTTP $http1 and $http2"
+		dbm_zk_write_config "$dir" "$zk"
+		dbm_zk_start "$mode" "$dir"
+		DBM_CLUSTER_PIDS[0]=$DBM_BG_PID
+		# `ruok` answers before ZooKeeper serves sessions, and a ClickHouse that connects then dies
+		# at start-up: wait for `srvr` to say it serves.
+		ok=""
+		while [ $((SECONDS - start)) -lt 60 ] && kill -0 "$DBM_BG_PID" 2>/dev/null; do
+			if dbm_zk_srvr "$zk" | grep -q '^Mode: standalone'; then ok=1 && break; fi
+			sleep 0.1
+		done
+		if [ -z "$ok" ]; then
+			if grep -qs 'Address already in use' "$dir/zk/console.log"; then
+				dbm_log "port $zk was taken meanwhile; trying again"
+				dbm_cluster_stop
+				continue
+			fi
+			dbm_log "ZooKeeper did not serve within 60 s"
+			dbm_cluster_logs "$dir"
+			dbm_cluster_stop
+			return 1
+		fi
+		for n in 1 2; do
+			local http tcp inter
+			eval "http=\$http$n tcp=\$tcp$n inter=\$inter$n"
+			dbm_ch_write_config "$dir/ch$n" "$http" "$(dbm_cluster_replica_xml "$zk" "$tcp1 $tcp2" "$n" "$tcp" "$inter")"
+			dbm_bg "$mode" "$dir/ch$n/console.log" "${DBM_CH_CMD[@]}" --config-file="$dir/ch$n/config.xml"
+			DBM_CLUSTER_PIDS[n]=$DBM_BG_PID
+			echo "$DBM_BG_PID" >"$dir/ch$n/server.pid"
+		done
+		local urls="http://default@127.0.0.1:$http1/default,http://default@127.0.0.1:$http2/default"
+		ok=""
+		while [ $((SECONDS - start)) -lt 90 ]; do
+			kill -0 "${DBM_CLUSTER_PIDS[1]}" 2>/dev/null && kill -0 "${DBM_CLUSTER_PIDS[2]}" 2>/dev/null || break
+			# The data paths prove the answers come from these servers, not from a concurrent run's.
+			if [ "$(dbm_ch_query "${urls%%,*}" "SELECT data_path FROM system.databases WHERE name = 'default'" || true)" = "$dir/ch1/data/data/default/" ] &&
+				[ "$(dbm_ch_query "${urls##*,}" "SELECT data_path FROM system.databases WHERE name = 'default'" || true)" = "$dir/ch2/data/data/default/" ] &&
+				dbm_cluster_ok "$urls" "$DBM_CLUSTER_NAME"; then
+				ok=1 && break
+			fi
+			sleep 0.1
+		done
+		if [ -n "$ok" ]; then
+			export CLICKHOUSE_CLUSTER_URLS="$urls" CLICKHOUSE_CLUSTER_NAME="$DBM_CLUSTER_NAME"
+			export CLICKHOUSE_SHARDED_CLUSTER_NAME="$DBM_SHARDED_NAME" CLICKHOUSE_CLUSTER_ZOOKEEPER="127.0.0.1:$zk"
+			dbm_log "ClickHouse cluster up after $(($(date +%s%N) / 1000000 - started_ms)) ms"
+			return 0
+		fi
+		if grep -qs 'Address already in use' "$dir"/ch*/server.err.log "$dir"/ch*/console.log; then
+			dbm_log "a port was taken meanwhile; trying again"
+			dbm_cluster_stop
+			continue
+		fi
+		dbm_log "the ClickHouse cluster did not come up within 90 s"
+		dbm_cluster_logs "$dir"
+		dbm_cluster_stop
+		return 1
+	done
+	dbm_die "no free ports for the ClickHouse cluster after 3 tries"
+}
+
+# Prints the variables recorded by `start` (as `export` lines) if that cluster still answers.
+dbm_cluster_state_env() {
+	local f="$DBM_STATE_DIR/cluster.env"
+	[ -f "$f" ] || return 1
+	# shellcheck disable=SC1090
+	(
+		. "$f" && dbm_cluster_ok "$urls" "$name" || exit 1
+		CLICKHOUSE_CLUSTER_URLS=$urls CLICKHOUSE_CLUSTER_NAME=$name
+		CLICKHOUSE_SHARDED_CLUSTER_NAME=$sharded CLICKHOUSE_CLUSTER_ZOOKEEPER=$zookeeper
+		dbm_cluster_exports
+	)
+}
+
+dbm_cluster_ensure() {
+	local mode=$1 lines
+	if [ -n "${CLICKHOUSE_CLUSTER_URLS:-}" ]; then
+		if dbm_cluster_ok "$CLICKHOUSE_CLUSTER_URLS" "${CLICKHOUSE_CLUSTER_NAME:-}"; then
+			dbm_log "ClickHouse cluster ${CLICKHOUSE_CLUSTER_NAME}: $(dbm_redact "${CLICKHOUSE_CLUSTER_URLS%%,*}") and others (from CLICKHOUSE_CLUSTER_URLS)"
+			return 0
+		fi
+		dbm_log "CLICKHOUSE_CLUSTER_URLS does not answer as cluster '${CLICKHOUSE_CLUSTER_NAME:-}' (set CLICKHOUSE_CLUSTER_NAME too); starting one"
+	fi
+	if lines="$(dbm_cluster_state_env)"; then
+		eval "$lines"
+		dbm_log "ClickHouse cluster: $CLICKHOUSE_CLUSTER_URLS (already running)"
+		return 0
+	fi
+	dbm_cluster_spawn "$mode"
+}
+
 # --- entry points -------------------------------------------------------------------------------
 
 dbm_services_cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	dbm_cluster_stop
 	dbm_ch_stop
 	exit "$rc"
 }
 
 dbm_services_up() {
 	if [ "${BASH_SOURCE[0]}" != "$0" ]; then
-		# Sourced: whatever happens next in the caller, the private server goes with it.
+		# Sourced: whatever happens next in the caller, the private servers go with it.
 		trap dbm_services_cleanup EXIT
 		trap 'exit 130' INT
 		trap 'exit 143' TERM
 	fi
-	dbm_pg_ensure && dbm_ch_ensure owned
+	dbm_pg_ensure && dbm_ch_ensure owned && dbm_cluster_ensure owned
+}
+
+# The cluster's variables as `export` lines.
+dbm_cluster_exports() {
+	printf 'export CLICKHOUSE_CLUSTER_URLS=%q\nexport CLICKHOUSE_CLUSTER_NAME=%q\nexport CLICKHOUSE_SHARDED_CLUSTER_NAME=%q\nexport CLICKHOUSE_CLUSTER_ZOOKEEPER=%q\n' \
+		"$CLICKHOUSE_CLUSTER_URLS" "$CLICKHOUSE_CLUSTER_NAME" "${CLICKHOUSE_SHARDED_CLUSTER_NAME:-}" "${CLICKHOUSE_CLUSTER_ZOOKEEPER:-}"
 }
 
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then
@@ -428,7 +722,16 @@ else
 				>"$DBM_STATE_DIR/clickhouse.env"
 			dbm_log "left ClickHouse running (pid $DBM_CH_PID); stop it with: bash tests/services.sh stop"
 		fi
+		dbm_cluster_ensure detached
+		if [ -n "$DBM_CLUSTER_DIR" ]; then
+			mkdir -p "$DBM_STATE_DIR"
+			printf 'pids=%q\ndir=%q\nurls=%q\nname=%q\nsharded=%q\nzookeeper=%q\n' "${DBM_CLUSTER_PIDS[*]}" \
+				"$DBM_CLUSTER_DIR" "$CLICKHOUSE_CLUSTER_URLS" "$CLICKHOUSE_CLUSTER_NAME" \
+				"$CLICKHOUSE_SHARDED_CLUSTER_NAME" "$CLICKHOUSE_CLUSTER_ZOOKEEPER" >"$DBM_STATE_DIR/cluster.env"
+			dbm_log "left the ClickHouse cluster running (pids ${DBM_CLUSTER_PIDS[*]}); stop it with: bash tests/services.sh stop"
+		fi
 		printf 'export PG_TEST_URL=%q\nexport CLICKHOUSE_TEST_URL=%q\n' "$PG_TEST_URL" "$CLICKHOUSE_TEST_URL"
+		dbm_cluster_exports
 		;;
 	stop)
 		f="$DBM_STATE_DIR/clickhouse.env"
@@ -441,7 +744,19 @@ else
 			rm -f "$f"
 			dbm_log "stopped ClickHouse started by 'start'"
 		else
-			dbm_log "nothing recorded by 'start'; nothing to stop"
+			dbm_log "nothing recorded by 'start' for ClickHouse; nothing to stop"
+		fi
+		f="$DBM_STATE_DIR/cluster.env"
+		if [ -f "$f" ]; then
+			# shellcheck disable=SC1090
+			DBM_CLUSTER_DIR="$(. "$f" && echo "$dir")"
+			# Only pids that still run a process of that dir: after a reboot they may be others'.
+			for pid in $(. "$f" && echo "$pids"); do
+				if grep -qs "$DBM_CLUSTER_DIR/" "/proc/$pid/cmdline"; then DBM_CLUSTER_PIDS+=("$pid"); else DBM_CLUSTER_PIDS+=(""); fi
+			done
+			dbm_cluster_stop
+			rm -f "$f"
+			dbm_log "stopped the ClickHouse cluster started by 'start'"
 		fi
 		;;
 	env)
@@ -453,6 +768,26 @@ else
 		fi
 		[ -n "$url" ] || dbm_die "no ClickHouse answers; run: bash tests/services.sh start"
 		printf 'export PG_TEST_URL=%q\nexport CLICKHOUSE_TEST_URL=%q\n' "$PG_TEST_URL" "$url"
+		if [ -n "${CLICKHOUSE_CLUSTER_URLS:-}" ] && dbm_cluster_ok "$CLICKHOUSE_CLUSTER_URLS" "${CLICKHOUSE_CLUSTER_NAME:-}"; then
+			dbm_cluster_exports
+		elif ! dbm_cluster_state_env; then
+			dbm_log "no ClickHouse cluster answers (the cluster tests will fail); run: bash tests/services.sh start"
+		fi
+		;;
+	cluster-run)
+		# A scratch cluster in the foreground, for a test that stops or restarts a replica: prints
+		# the cluster's `export` lines and then CLICKHOUSE_CLUSTER_DIR and CLICKHOUSE_CLUSTER_PIDS
+		# (ZooKeeper, replica 1, replica 2; replica N's dir is DIR/chN, which
+		# `clickhouse-run DIR/chN PORT` starts again), and stops it all on SIGTERM or when its parent dies.
+		trap 'exit 143' TERM
+		trap 'exit 130' INT
+		trap 'dbm_cluster_stop' EXIT
+		dbm_cluster_spawn owned
+		dbm_cluster_exports
+		printf 'export CLICKHOUSE_CLUSTER_DIR=%q\nexport CLICKHOUSE_CLUSTER_PIDS=%q\n' "$DBM_CLUSTER_DIR" "${DBM_CLUSTER_PIDS[*]}"
+		echo "# ready"
+		# `wait` returns when a trapped signal arrives; a replica the test killed is reaped here.
+		while kill -0 "${DBM_CLUSTER_PIDS[0]}" 2>/dev/null; do wait || true; done
 		;;
 	clickhouse-run)
 		# A scratch ClickHouse in the foreground, for a test that must kill or restart its server:
@@ -467,7 +802,7 @@ else
 		exec "${DBM_CH_CMD[@]}" --config-file="$dir/config.xml"
 		;;
 	*)
-		echo "usage: bash tests/services.sh start|stop|env|clickhouse-run DIR PORT   (or: source tests/services.sh)" >&2
+		echo "usage: bash tests/services.sh start|stop|env|clickhouse-run DIR PORT|cluster-run   (or: source tests/services.sh)" >&2
 		exit 2
 		;;
 	esac
