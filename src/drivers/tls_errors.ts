@@ -4,7 +4,7 @@
 // database, the cause in words, and the fix. Certificate problems do not go away by waiting, so
 // they stop the connection attempts at once (exit 4) instead of retrying until --wait runs out.
 
-import { UnreachableError } from "../errors.ts";
+import { UnreachableError } from "../core/errors.ts";
 
 /** How a connection's TLS was set up, for the messages about it. */
 export interface TlsSetup {

@@ -3,7 +3,7 @@
 // missing or wrong file is one kind of error (exit 2, before any database is touched) that names
 // the file, the variable or parameter that named it, and the database; never a key or a password.
 
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../core/errors.ts";
 
 /** Reads a file as text; rejects (Deno.errors.NotFound, …) when it cannot. */
 export type ReadText = (path: string) => Promise<string>;

@@ -3,7 +3,7 @@
 // no-transaction directive when the tool ran it outside a transaction, then a provenance line that
 // a later import reads back to keep the versions it gave. Pure: the command does the I/O.
 
-import { describeForName } from "../versions.ts";
+import { describeForName } from "../core/versions.ts";
 import { mapVersions, type PreviousVersion } from "./mapping.ts";
 import { hasStatement, splitLines, trimBlankLines } from "./text.ts";
 import { TOOLS } from "./tools.ts";

@@ -4,7 +4,7 @@
 // unfinished or rolled-back one, a version no file has) are problems: the import stops (exit 3)
 // and names them rather than guess.
 
-import { checksum } from "../checksum.ts";
+import { checksum } from "../core/checksum.ts";
 import { compareFlyway, flywayParts } from "./flyway.ts";
 import { TOOLS } from "./tools.ts";
 import type { ImportPlan, ImportTool, SourceMigration } from "./types.ts";

@@ -3,9 +3,9 @@
 // plain fetch (the CSV upload's path) use exactly the fetch the driver will use.
 import assert from "node:assert/strict";
 import { ClickHouseLogLevel, createClient } from "@clickhouse/client-web";
-import { clickHouseTls } from "../../src/drivers/clickhouse_tls.ts";
+import { clickHouseTls } from "../../src/drivers/clickhouse/tls.ts";
 import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
-import { EXIT } from "../../src/errors.ts";
+import { EXIT } from "../../src/core/errors.ts";
 import { withTlsClickHouse } from "./_tls.ts";
 
 function settings(endpoint: string, env: Record<string, string> = {}) {

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import tls from "node:tls";
 import postgres from "postgres";
-import { type PgTls, pgTls } from "../../src/drivers/postgres_tls.ts";
+import { type PgTls, pgTls } from "../../src/drivers/postgres/tls.ts";
 import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
-import { EXIT } from "../../src/errors.ts";
+import { EXIT } from "../../src/core/errors.ts";
 import { ROOT } from "../helpers.ts";
 import { withTlsFiles, withTlsPostgres } from "./_tls.ts";
 
@@ -87,7 +87,7 @@ Deno.test("TLS to PostgreSQL: each sslmode against a TLS-only server", async (t)
       // another CA must still fail, as libpq's sslrootcert does. Deno 2.9.6's node:tls replaces
       // its roots with `ca`, as Node does; were a newer Deno to add to them instead, this fails,
       // and pgTls must then check the chain against the file itself.
-      const module = pathToFileURL(join(ROOT, "src/drivers/postgres_tls.ts")).href;
+      const module = pathToFileURL(join(ROOT, "src/drivers/postgres/tls.ts")).href;
       const probe = `
         import postgres from "postgres";
         import { pgTls } from ${JSON.stringify(module)};

@@ -1,5 +1,5 @@
 // The test cluster works as the cluster tests need it, and ClickHouse 18.16 answers on it the way
-// src/drivers/clickhouse_cluster.ts reads it (see docs/clickhouse-cluster-findings.md).
+// src/drivers/clickhouse/cluster.ts reads it (see docs/clickhouse-cluster-findings.md).
 import assert from "node:assert/strict";
 import {
   eventually,
@@ -17,7 +17,7 @@ import {
   parseClusterError,
   parseHostStatuses,
   syncReplicaSql,
-} from "../../src/drivers/clickhouse_cluster.ts";
+} from "../../src/drivers/clickhouse/cluster.ts";
 
 Deno.test("system.clusters on each replica lists both replicas of the test cluster", async () => {
   const cluster = testCluster();

@@ -8,7 +8,8 @@ import { convertProject } from "../../src/import/convert.ts";
 import { adoptions } from "../../src/import/history.ts";
 import type { ImportTool, SourceFile } from "../../src/import/types.ts";
 import { pgQuery, runCli, withPgDatabase } from "../helpers.ts";
-import { lastLine, withProject } from "./_util.ts";
+import { lastLine } from "../helpers.ts";
+import { withProject } from "./_util.ts";
 
 const SAMPLES: Record<ImportTool, SourceFile[]> = {
   "golang-migrate": [

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { checksum } from "../../src/checksum.ts";
+import { checksum } from "../../src/core/checksum.ts";
 import { convertProject } from "../../src/import/convert.ts";
 import {
   adoptions,

@@ -21,8 +21,8 @@ import {
   takeClusterParams,
   TRACKING_WRITE_SETTINGS,
   zookeeperPath,
-} from "../../src/drivers/clickhouse_cluster.ts";
-import { createTrackingSql } from "../../src/drivers/clickhouse_sql.ts";
+} from "../../src/drivers/clickhouse/cluster.ts";
+import { createTrackingSql } from "../../src/drivers/clickhouse/sql.ts";
 
 const OPTS = clusterOptions({ cluster: "prod" }, "test")!;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { clickHouseTls } from "../../src/drivers/clickhouse_tls.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { clickHouseTls } from "../../src/drivers/clickhouse/tls.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 import { CERT_A } from "./_pem.ts";
 
 const BROKEN = "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n";

@@ -1,15 +1,15 @@
 // The converted files go through db-migrate's own checks: their names parse, the no-transaction
 // directive is seen, and the tokenizer cuts goose files into the statements goose sends.
-// NOTE: imports src/split.ts, src/directives.ts and src/discover.ts, which the pipeline refactor
+// NOTE: imports src/sql/split.ts, src/sql/directives.ts and src/core/discover.ts, which the pipeline refactor
 // (issue 12) may move under src/sql/.
 
 import assert from "node:assert/strict";
-import { fileDirectives } from "../../src/directives.ts";
-import { parseMigrationName } from "../../src/discover.ts";
+import { fileDirectives } from "../../src/sql/directives.ts";
+import { parseMigrationName } from "../../src/core/discover.ts";
 import { convertProject } from "../../src/import/convert.ts";
 import { gooseParse } from "../../src/import/goose.ts";
 import { splitLines } from "../../src/import/text.ts";
-import { splitStatements } from "../../src/split.ts";
+import { splitStatements } from "../../src/sql/split.ts";
 
 /** A statement as both sides cut it, without comments, final `;` and spacing differences. */
 function normalize(statement: string): string {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checksum } from "../../src/checksum.ts";
+import { checksum } from "../../src/core/checksum.ts";
 import { convertProject } from "../../src/import/convert.ts";
 import {
   adoptions,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cockroachRefusal, isCockroach } from "../../src/drivers/postgres_cockroach.ts";
+import { cockroachRefusal, isCockroach } from "../../src/drivers/postgres/cockroach.ts";
 
 Deno.test("isCockroach() tells CockroachDB's version() from PostgreSQL's", () => {
   assert.equal(

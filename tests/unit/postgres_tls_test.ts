@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ConnectionOptions, PeerCertificate } from "node:tls";
-import { ConfigError } from "../../src/errors.ts";
-import { pgHosts, type PgTls, pgTls, type PgTlsInput } from "../../src/drivers/postgres_tls.ts";
+import { ConfigError } from "../../src/core/errors.ts";
+import { pgHosts, type PgTls, pgTls, type PgTlsInput } from "../../src/drivers/postgres/tls.ts";
 
 import { CERT_A as CA, CERT_B as OTHER, CERT_C as CERT } from "./_pem.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tlsFailure, type TlsSetup, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
-import { EXIT } from "../../src/errors.ts";
+import { EXIT } from "../../src/core/errors.ts";
 
 // The errors below have the shapes measured against real servers (tests/drivers/*_tls_test.ts):
 // node:tls's under postgres.js, fetch's (rustls) under the ClickHouse client.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { caFileVariable, isEncryptedKey, readPem } from "../../src/drivers/tls_files.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/core/errors.ts";
 
 import { CERT_A, CERT_B } from "./_pem.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ApplyError, InterruptedError } from "../../src/errors.ts";
+import { ApplyError, InterruptedError } from "../../src/core/errors.ts";
 import type { Change } from "../../src/verify/diff.ts";
 import {
   describeVerdict,

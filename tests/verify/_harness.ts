@@ -7,12 +7,17 @@
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import postgres from "postgres";
-import { discoverMigrations, discoverSeeds } from "../../src/discover.ts";
-import { fileDirectives } from "../../src/directives.ts";
-import { extensionsNamedIn, loadExtensions } from "../../src/drivers/embedded_extensions.ts";
-import { PostgresDriver } from "../../src/drivers/postgres.ts";
-import { splitStatements } from "../../src/split.ts";
-import type { SeedMode, TrackedFile } from "../../src/types.ts";
+import { discoverMigrations, discoverSeeds } from "../../src/core/discover.ts";
+import { fileDirectives } from "../../src/sql/directives.ts";
+import {
+  EMBEDDED_EXTENSIONS,
+  extensionsNamedIn,
+  loadExtensions,
+} from "../../src/drivers/embedded/extensions.ts";
+import { PostgresDriver } from "../../src/drivers/postgres/driver.ts";
+import { preparePostgres } from "../../src/drivers/postgres/kind.ts";
+import { splitStatements } from "../../src/sql/split.ts";
+import type { SeedMode, TrackedFile } from "../../src/core/types.ts";
 import { checkIdempotency, type IdempotencyResult } from "../../src/verify/idempotency.ts";
 import {
   type Query,
@@ -83,26 +88,25 @@ export function projectFiles(
 
 /** Applies files through the PostgreSQL driver on url, as a run applies pending files. */
 export async function openApplier(url: string, database: string, embedded: boolean) {
-  const driver = new PostgresDriver(database, url, { embedded });
+  // The scratch server is stopped by its owner, not by the driver.
+  const driver = new PostgresDriver(database, url, {
+    urlVariable: "VERIFY_URL",
+    ...(embedded ? { embedded: { extensions: EMBEDDED_EXTENSIONS, stop: async () => {} } } : {}),
+  });
   await driver.connect(10_000);
-  await driver.ensureTrackingTable();
+  await driver.ensureTracking();
   const signal = new AbortController().signal;
+  const ctx = {
+    previous: null,
+    signal,
+    graceOver: signal,
+    notice: () => {},
+    resolveUnknown: new Map(),
+  };
   return {
     async apply(file: TrackedFile): Promise<void> {
-      if (file.format !== "sql") {
-        const { parseDataSeed } = await import("../../src/seeds/load.ts");
-        const seed = await parseDataSeed(file, database);
-        await driver.applySeed({ file, transactional: true, previous: null, signal, seed });
-        return;
-      }
-      const d = fileDirectives(file.text);
-      await driver.apply({
-        file,
-        transactional: d.transaction,
-        control: d.control,
-        previous: null,
-        signal,
-      });
+      const prepared = await preparePostgres(file, { database, maxStatementMb: 16 });
+      await driver.execute(prepared, ctx);
     },
     close: () => driver.close(),
   };

@@ -12,7 +12,7 @@ import {
 } from "../../src/verify/idempotency.ts";
 import { BAD, BAD_WITH_VECTOR } from "./_fixtures.ts";
 import { projectFiles, serverQuery, startPglite, verifyFiles } from "./_harness.ts";
-import type { SeedMode } from "../../src/types.ts";
+import type { SeedMode } from "../../src/core/types.ts";
 
 /** The check of a database folder on a fresh PGlite. */
 async function onPglite(root: string, database: string, seed: SeedMode) {

@@ -4,14 +4,8 @@
 // postgres_tls_keywords.ts. What libpq does and where we differ: docs/tls-design.md.
 
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from "node:tls";
-import {
-  nonEmpty,
-  type Setting,
-  type Settings,
-  settingsOf,
-  tlsOptions,
-} from "./postgres_tls_keywords.ts";
-import type { TlsSetup } from "./tls_errors.ts";
+import { nonEmpty, type Setting, type Settings, settingsOf, tlsOptions } from "./tls_keywords.ts";
+import type { TlsSetup } from "../tls_errors.ts";
 import {
   describeFile,
   isEncryptedKey,
@@ -19,7 +13,7 @@ import {
   readPem,
   type ReadText,
   type TlsFileRef,
-} from "./tls_files.ts";
+} from "../tls_files.ts";
 
 /** libpq's sslmode values, weakest first. */
 export const SSL_MODES = [

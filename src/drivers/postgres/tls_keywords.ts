@@ -3,8 +3,8 @@
 // and checked. Deciding the mode and reading the files is postgres_tls.ts's.
 
 import type { ConnectionOptions } from "node:tls";
-import { ConfigError } from "../errors.ts";
-import { takeQueryParams } from "./postgres_url.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { takeQueryParams } from "./url.ts";
 
 // libpq's keywords db-migrate takes out of the URL, and the variables that stand in for them.
 const ENV: Record<string, string | null> = {

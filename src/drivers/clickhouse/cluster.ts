@@ -4,17 +4,11 @@
 // config parameters, `{cluster}` in migration files, and what a tracking read or write sends.
 // No I/O here. Everything was tried on ClickHouse 18.16 with ZooKeeper 3.8: see
 // docs/clickhouse-cluster-findings.md for the observations each choice rests on.
-// TODO(issue 15): moves into src/drivers/clickhouse/ with the driver (issue 12), then is wired in.
+// TODO(issue 15): wired into the driver.
 
-import {
-  createLockSql,
-  createTrackingSql,
-  LOCK_TABLE,
-  parseServerError,
-  quoteIdent,
-  quoteString,
-  TRACKING_TABLE,
-} from "./clickhouse_sql.ts";
+import { parseServerError } from "./http_errors.ts";
+import { createLockSql, LOCK_TABLE } from "./lease_sql.ts";
+import { createTrackingSql, quoteIdent, quoteString, TRACKING_TABLE } from "./sql.ts";
 
 /** How db-migrate keeps its tables on a cluster. */
 export interface ClusterOptions {

@@ -3,9 +3,9 @@
 // Deno.createHttpClient({ caCerts }). One such fetch serves the client and the CSV upload, which
 // calls fetch itself, so both trust the same CA over the same connection pool.
 
-import { ConfigError } from "../errors.ts";
-import type { TlsSetup } from "./tls_errors.ts";
-import { describeFile, readPem, type ReadText } from "./tls_files.ts";
+import { ConfigError } from "../../core/errors.ts";
+import type { TlsSetup } from "../tls_errors.ts";
+import { describeFile, readPem, type ReadText } from "../tls_files.ts";
 
 /** TLS for one ClickHouse database. */
 export interface ClickHouseTls {

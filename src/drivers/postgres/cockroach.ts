@@ -5,7 +5,7 @@
 // XXA00), so a migration could be recorded as applied though its DDL failed. db-migrate refuses
 // such a database before it changes anything. Found by the server's version() string.
 
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../core/errors.ts";
 
 /** Whether a server's version() is CockroachDB's (`CockroachDB CCL v24.1.0 (x86_64-…)`). */
 export function isCockroach(version: string): boolean {
