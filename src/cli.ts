@@ -12,6 +12,11 @@ export const COMMANDS = ["migrate", "plan", "status"] as const;
 /** One of COMMANDS. */
 export type Command = typeof COMMANDS[number];
 
+/** Commands that take arguments after their name (`mark applied 3 4`, `create add_users`). */
+const TAKES_ARGS = new Set<Command>([]);
+/** Commands that change something and, given --dry-run, only say what they would change. */
+const TAKES_DRY_RUN = new Set<Command>([]);
+
 /** What each command's result calls itself (the JSON document's `mode`). */
 const MODES: Record<Command, RunMode> = { migrate: "apply", plan: "dry-run", status: "status" };
 
@@ -19,6 +24,12 @@ const MODES: Record<Command, RunMode> = { migrate: "apply", plan: "dry-run", sta
 export interface Options {
   /** The command to run: `db-migrate migrate|plan|status`, or the flags `--dry-run`, `--status`. */
   command: Command;
+  /** The words after the command's name, for commands in TAKES_ARGS. */
+  args: string[];
+  /** --dry-run given to a command that changes something: say what, change nothing. */
+  dryRun: boolean;
+  /** --yes: agree beforehand to what a command that changes tracking or data asks about. */
+  yes: boolean;
   /** The command's mode, as its result says: apply (migrate), dry-run (plan) or status. */
   mode: RunMode;
   seed: SeedMode;
@@ -71,6 +82,7 @@ Options:
                          a statement whose outcome could not be told (OUTCOME_UNKNOWN): count it as
                          applied, or run it again; QUERY_ID is the one the error names
   --repair               record the current checksums of changed files, forget missing ones, go on
+  --yes, -y              agree beforehand to what a command that changes tracking or data asks
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
   --max-file-size=MB     refuse larger SQL files (default 64, env DB_MIGRATE_MAX_FILE_SIZE)
   --max-statement-size=MB  refuse larger PostgreSQL statements (default 16,
@@ -111,13 +123,16 @@ function seconds(flag: string, value: string): number {
  */
 function commandOf(positionals: string[], dryRun: boolean, status: boolean): Command {
   const [word, extra] = positionals;
-  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
   if (word !== undefined && !(COMMANDS as readonly string[]).includes(word)) {
     throw new UsageError(`unknown command "${word}": the commands are ${COMMANDS.join(", ")}`);
   }
-  if (dryRun && status) throw new UsageError("--dry-run and --status cannot be used together");
-  const byFlag: Command | undefined = dryRun ? "plan" : status ? "status" : undefined;
   const command = word as Command | undefined;
+  if (extra !== undefined && !(command && TAKES_ARGS.has(command))) {
+    throw new UsageError(`unexpected argument "${extra}"`);
+  }
+  if (dryRun && status) throw new UsageError("--dry-run and --status cannot be used together");
+  if (command !== undefined && TAKES_DRY_RUN.has(command) && !status) return command;
+  const byFlag: Command | undefined = dryRun ? "plan" : status ? "status" : undefined;
   if (command === undefined) return byFlag ?? "migrate";
   // --dry-run asks any command that changes something to only say what it would do.
   if (command === "migrate" && byFlag === "plan") return "plan";
@@ -149,6 +164,7 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         "grace-period": { type: "string" },
         "resolve-unknown": { type: "string", multiple: true },
         repair: { type: "boolean" },
+        yes: { type: "boolean", short: "y" },
         embedded: { type: "boolean" },
         "max-file-size": { type: "string" },
         "max-statement-size": { type: "string" },
@@ -209,6 +225,9 @@ export function parseOptions(args: string[], env: (name: string) => string | und
   }
   return {
     command,
+    args: positionals.slice(1),
+    dryRun: TAKES_DRY_RUN.has(command) && (values["dry-run"] ?? false),
+    yes: values.yes ?? false,
     mode: MODES[command],
     seed: seed as SeedMode,
     databases: values.database ?? [],

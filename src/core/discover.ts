@@ -15,11 +15,22 @@ import type { SeedMode, SeedSet, TrackedFile } from "./types.ts";
 import { suggestMigrationName } from "./versions.ts";
 
 const MIGRATION_NAME = /^V(\d+)__(.+)\.sql$/;
+// Flyway's naming for undo files: U<version>__<description>.sql undoes V<version>.
+const UNDO_NAME = /^U(\d+)__(.+)\.sql$/;
 const SEED_FORMATS = new Set(["sql", "yaml", "yml", "csv"]);
 
 /** The version and description of a migration file name, or null when it does not match. */
 export function parseMigrationName(name: string): { version: number; description: string } | null {
   const m = MIGRATION_NAME.exec(name);
+  if (!m || !m[1] || !m[2]) return null;
+  const version = Number(m[1]);
+  if (!Number.isSafeInteger(version)) return null;
+  return { version, description: m[2].replaceAll("_", " ") };
+}
+
+/** The version and description of an undo file name (`U3__add_users.sql`), or null. */
+export function parseUndoName(name: string): { version: number; description: string } | null {
+  const m = UNDO_NAME.exec(name);
   if (!m || !m[1] || !m[2]) return null;
   const version = Number(m[1]);
   if (!Number.isSafeInteger(version)) return null;
@@ -123,6 +134,7 @@ export function discoverMigrations(
   limits: ReadLimits = {},
 ): TrackedFile[] {
   const entries: { name: string; version: number; description: string }[] = [];
+  const undos: { name: string; version: number }[] = [];
   const badNames: string[] = [];
   try {
     // Synchronous: the async iterator costs an op per entry, about 3 µs a file on a no-op run.
@@ -132,7 +144,9 @@ export function discoverMigrations(
       const sql = parsed !== null || e.name.toLowerCase().endsWith(".sql");
       if (!sql) continue; // READMEs and other notes may live beside the migrations
       if (!isRegularFile(dir, e)) throw notAFile(`${dir}/${e.name}`, database, "migration");
+      const undo = parsed ? null : parseUndoName(e.name);
       if (parsed) entries.push({ name: e.name, ...parsed });
+      else if (undo) undos.push({ name: e.name, version: undo.version });
       else badNames.push(e.name);
     }
   } catch (err) {
@@ -174,10 +188,13 @@ export function discoverMigrations(
       );
     }
   }
+  const undoOf = undoFiles(dir, database, undos, new Set(entries.map((e) => e.version)));
   return entries.map((e) => {
     const path = `${dir}/${e.name}`;
     const { text, sum } = readTracked(path, database, limits.maxFileMb);
+    const undo = undoOf.get(e.version);
     return {
+      ...(undo ? { undo: { script: undo, path: `${dir}/${undo}` } } : {}),
       kind: "migration" as const,
       version: e.version,
       description: e.description,
@@ -188,6 +205,43 @@ export function discoverMigrations(
       format: "sql" as const,
     };
   });
+}
+
+/** The undo file name per version; one for a version with no migration, or two for one, is exit 2. */
+function undoFiles(
+  dir: string,
+  database: string,
+  undos: { name: string; version: number }[],
+  versions: Set<number>,
+): Map<number, string> {
+  const byVersion = new Map<number, string>();
+  for (const u of undos.sort((a, b) => a.name.localeCompare(b.name))) {
+    const other = byVersion.get(u.version);
+    if (other !== undefined) {
+      throw new ConfigError(
+        "DUPLICATE_VERSION",
+        `"${other}" and "${u.name}" in "${dir}" both undo version ${u.version}`,
+        {
+          database,
+          position: { file: `${dir}/${u.name}` },
+          hint: "keep one undo file per version",
+        },
+      );
+    }
+    if (!versions.has(u.version)) {
+      throw new ConfigError(
+        "ORPHAN_UNDO",
+        `"${u.name}" in "${dir}" undoes version ${u.version}, which has no migration file`,
+        {
+          database,
+          position: { file: `${dir}/${u.name}` },
+          hint: `give it the version of the migration it undoes, or delete it`,
+        },
+      );
+    }
+    byVersion.set(u.version, u.name);
+  }
+  return byVersion;
 }
 
 /** Lists, reads and checksums the seed files of one database for a mode, in application order. */

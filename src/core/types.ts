@@ -28,6 +28,8 @@ export interface TrackedFile {
   text: string;
   checksum: string;
   format: "sql" | "yaml" | "csv";
+  /** A migration's undo file `U<version>__<description>.sql`, found but not read until needed. */
+  undo?: { script: string; path: string };
 }
 
 /** A row of `_schema_migrations`, as the drivers return it. */

@@ -357,3 +357,48 @@ Deno.test("discoverMigrations() counts text beyond Latin-1 twice against --max-f
     await Deno.remove(wide, { recursive: true });
   }
 });
+
+Deno.test("discoverMigrations() attaches each U-file to the migration it undoes, unread", async () => {
+  const dir = await folder({
+    "V001__init.sql": "CREATE TABLE a (id int);",
+    "U001__init.sql": "DROP TABLE a;",
+    "V002__more.sql": "CREATE TABLE b (id int);",
+  });
+  try {
+    const files = discoverMigrations(dir, "app");
+    assert.deepEqual(files.map((f) => f.undo?.script ?? null), ["U001__init.sql", null]);
+    assert.equal(files[0]!.undo!.path, `${dir}/U001__init.sql`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() refuses a U-file whose version has no migration (exit 2)", async () => {
+  const dir = await folder({ "V001__init.sql": "SELECT 1;", "U002__gone.sql": "SELECT 1;" });
+  try {
+    assert.throws(
+      () => discoverMigrations(dir, "app"),
+      (e: unknown) =>
+        e instanceof ConfigError && e.code === "ORPHAN_UNDO" && e.exitCode === 2 &&
+        e.position?.file === `${dir}/U002__gone.sql` && /version 2/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("discoverMigrations() refuses two U-files for one version", async () => {
+  const dir = await folder({
+    "V001__init.sql": "SELECT 1;",
+    "U001__a.sql": "SELECT 1;",
+    "U1__b.sql": "SELECT 1;",
+  });
+  try {
+    assert.throws(
+      () => discoverMigrations(dir, "app"),
+      (e: unknown) => e instanceof ConfigError && e.code === "DUPLICATE_VERSION",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
