@@ -95,6 +95,8 @@ Options:
 
 Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME>_URL_FILE
 (upper case, - and . become _); DATABASE_URL also serves a database named postgres.
+<NAME>_CA_FILE names the CA bundle (PEM) that its server's TLS certificate must lead to; PostgreSQL
+URLs also take libpq's sslmode, sslrootcert, sslcert and sslkey (and PGSSLMODE, PGSSLROOTCERT, ...).
 
 Exit codes: 0 ok, 1 a migration or seed failed, 2 usage or configuration error, 3 drift,
 4 database unreachable, lock not taken or connection lost, 130/143 stopped by SIGINT/SIGTERM.`;

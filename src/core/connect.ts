@@ -3,7 +3,7 @@
 
 import type { Driver } from "../drivers/driver.ts";
 import { Backoff, sleep } from "./backoff.ts";
-import { describeError, UnreachableError } from "./errors.ts";
+import { describeError, MigrateError, UnreachableError } from "./errors.ts";
 import type { DatabaseConfig } from "./types.ts";
 
 /** How long to keep trying, and where to say so. */
@@ -28,6 +28,9 @@ export async function connectWithWait(
       return;
     } catch (err) {
       if (opts.signal.aborted) throw opts.signal.reason;
+      // The driver's own verdict (a TLS certificate it cannot trust, a server it refuses) keeps its
+      // message, hint and exit code.
+      if (err instanceof MigrateError) throw err;
       const why = describeError(err);
       // A missing Deno permission will not appear by waiting either.
       if (driver.isPermanent(err) || err instanceof Deno.errors.NotCapable) {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { urlVariable } from "../../src/config.ts";
 import { listDatabaseFolders } from "../../src/core/discover.ts";
+import { caFileVariable } from "../../src/drivers/tls_files.ts";
 import { ROOT } from "../helpers.ts";
 import { envGranted, readPermissionSet } from "./_deploy.ts";
 import { runImage, stageImage } from "./_image.ts";
@@ -12,6 +13,14 @@ import { runImage, stageImage } from "./_image.ts";
 const DEPENDENCY_VARIABLES: Record<string, string> = {
   LOG_STREAM: "yaml: a debug switch read on every parse",
   LOG_TOKENS: "yaml: a debug switch read on every parse",
+};
+
+/**
+ * Variables src/ reads only where they may be read, and the container must not grant: HOME would
+ * point the PostgreSQL driver at libpq's ~/.postgresql defaults, which a container's secrets replace.
+ */
+const NOT_GRANTED: Record<string, string> = {
+  HOME: "libpq's default TLS files under ~/.postgresql: outside the container only",
 };
 
 /** Every literal variable name src/ reads: env("X"), optionalEnv("X"), Deno.env.get("X"). */
@@ -33,11 +42,14 @@ async function variablesReadBySrc(): Promise<Set<string>> {
   return names;
 }
 
-/** The URL variables of the databases: each folder's, and DATABASE_URL for `postgres`. */
+/**
+ * The variables of the databases: each folder's URL, URL file and CA file, and DATABASE_URL for
+ * `postgres`.
+ */
 function urlVariables(): string[] {
   const out = ["DATABASE_URL", "DATABASE_URL_FILE"];
   for (const name of listDatabaseFolders(join(ROOT, "migrations"))) {
-    out.push(urlVariable(name), `${urlVariable(name)}_FILE`);
+    out.push(urlVariable(name), `${urlVariable(name)}_FILE`, caFileVariable(urlVariable(name)));
   }
   return out;
 }
@@ -61,9 +73,15 @@ Deno.test("the container's permission set grants reads, one write, net and env, 
 Deno.test("every variable the program reads is granted, including each database's URL variables", async () => {
   const env = (await readPermissionSet()).env;
   for (const name of [...await variablesReadBySrc(), ...urlVariables()]) {
+    if (name in NOT_GRANTED) {
+      assert.ok(!envGranted(env, name), `${name} is granted: ${NOT_GRANTED[name]}`);
+      continue;
+    }
     assert.ok(envGranted(env, name), `${name} is read but not granted`);
   }
-  for (const name of ["PGPASSWORD", "PGHOST", "PGPORT", "PGUSER", "PGSSLMODE"]) {
+  for (
+    const name of ["PGPASSWORD", "PGHOST", "PGPORT", "PGUSER", "PGSSLMODE", "PGSSLROOTCERT"]
+  ) {
     assert.ok(envGranted(env, name), `${name}: the PostgreSQL driver reads it`);
   }
   for (const name of Object.keys(DEPENDENCY_VARIABLES)) assert.ok(envGranted(env, name), name);

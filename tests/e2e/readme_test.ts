@@ -9,7 +9,11 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { parseOptions, USAGE } from "../../src/cli.ts";
 import { kindOfUrl, resolveDatabases } from "../../src/config.ts";
 import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/core/discover.ts";
+import { redactUrl } from "../../src/core/redact.ts";
+import { clickHouseTls } from "../../src/drivers/clickhouse/tls.ts";
 import { parseClickHouseUrl } from "../../src/drivers/clickhouse/url.ts";
+import { pgTls } from "../../src/drivers/postgres/tls.ts";
+import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
 import { splitStatements } from "../../src/sql/split.ts";
 import {
   lastLine,
@@ -20,6 +24,7 @@ import {
   withClickHouseDatabase,
   withPgDatabase,
 } from "../helpers.ts";
+import { CERT_A, CERT_B, CERT_C } from "../unit/_pem.ts";
 
 /** A fenced code block of the README. */
 interface Block {
@@ -69,6 +74,8 @@ const KINDS: Record<string, (b: Block) => boolean> = {
     b.lang === "yaml" && b.text.includes("service_completed_successfully"),
   "the termination message": (b) => b.lang === "sh" && b.text.startsWith("kubectl get pod"),
   "the source layout": (b) => b.text.startsWith("src/main.ts "),
+  "the TLS examples": (b) => b.lang === "sh" && b.text.startsWith("# a CA bundle mounted"),
+  "a TLS failure": (b) => b.text.startsWith('error: cannot connect to "postgres"'),
 };
 
 /** The one block of a kind. */
@@ -542,4 +549,85 @@ Deno.test("README: every path of the source layout exists", async () => {
   const paths = [...layout.matchAll(/(?:^|\s)((?:src|tests|bench)\/[\w./-]*)/g)].map((m) => m[1]!);
   assert.ok(paths.length > 20, layout);
   for (const p of paths) await Deno.stat(join(ROOT, p.replace(/[.,;:]$/, "")));
+});
+
+/** The README's TLS files, as pgTls() and clickHouseTls() read them (no file is needed). */
+const TLS_FILES: Record<string, string> = {
+  "/run/secrets/pg-ca.pem": CERT_A,
+  "/run/secrets/ch-ca.pem": CERT_B,
+  "/run/secrets/app.crt": CERT_C,
+  "/run/secrets/app.key":
+    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n",
+};
+const readTlsFile = (path: string) =>
+  path in TLS_FILES
+    ? Promise.resolve(TLS_FILES[path]!)
+    : Promise.reject(new Deno.errors.NotFound(path));
+
+Deno.test("README: the TLS examples mean what their comments say", async () => {
+  // Each example: the assignments under one comment line, unquoted.
+  const examples = block("the TLS examples").text.trim().split(/^#.*\n/m).filter((e) => e !== "")
+    .map((e) =>
+      Object.fromEntries(
+        e.trim().split("\n").map((l) => {
+          const [name, ...rest] = l.split("=");
+          return [name!, rest.join("=").replace(/^'(.*)'$/, "$1")];
+        }),
+      )
+    );
+  const read: string[] = [];
+  for (const env of examples) {
+    const url = env.POSTGRES_URL ?? env.CLICKHOUSE_URL!;
+    const fromEnv = (n: string) => env[n];
+    if (kindOfUrl(url) === "postgres") {
+      const t = await pgTls({
+        url,
+        database: "postgres",
+        urlSource: "POSTGRES_URL",
+        caFileVariable: "POSTGRES_CA_FILE",
+        env: fromEnv,
+        read: readTlsFile,
+      });
+      read.push(`${t.mode}${t.setup.clientCert === null ? "" : " with a client certificate"}`);
+    } else {
+      const t = await clickHouseTls({
+        endpoint: parseClickHouseUrl(url).endpoint,
+        database: "clickhouse",
+        caFileVariable: "CLICKHOUSE_CA_FILE",
+        env: fromEnv,
+        read: readTlsFile,
+      });
+      t.close();
+      read.push(`https with ${t.setup.ca}`);
+    }
+  }
+  assert.deepEqual(read, [
+    "verify-full",
+    "verify-ca",
+    "verify-full with a client certificate",
+    'https with "/run/secrets/ch-ca.pem" (CLICKHOUSE_CA_FILE)',
+  ]);
+});
+
+Deno.test("README: the TLS failure reads as the driver words it", async () => {
+  // The setting of the README's message, and node:tls's error for a CA that signed nothing there
+  // (tests/e2e/tls_test.ts meets the real one).
+  const url = "postgres://app:secret@db:5432/app";
+  const t = await pgTls({
+    url,
+    database: "postgres",
+    urlSource: "POSTGRES_URL",
+    caFileVariable: "POSTGRES_CA_FILE",
+    env: (n) => (n === "POSTGRES_CA_FILE" ? "/run/secrets/pg-ca.pem" : undefined),
+    read: readTlsFile,
+  });
+  const err = Object.assign(new Error("self-signed certificate in certificate chain"), {
+    code: "SELF_SIGNED_CERT_IN_CHAIN",
+  });
+  const f = tlsFailure(err, t.setup)!;
+  const shown = tlsUnreachable("postgres", redactUrl(url), f);
+  assert.equal(
+    block("a TLS failure").text,
+    `error: ${shown.message}\n  hint: ${shown.hint}\n`,
+  );
 });

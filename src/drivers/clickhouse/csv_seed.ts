@@ -164,7 +164,7 @@ async function insertBody(
   );
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await s.http.fetch(url, {
       method: "POST",
       headers: {
         Authorization: `Basic ${btoa(String.fromCharCode(...credentials))}`,

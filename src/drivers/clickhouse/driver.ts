@@ -16,6 +16,7 @@ import type {
   PreparedFile,
   RecordEntry,
 } from "../driver.ts";
+import { tlsFailure, tlsUnreachable } from "../tls_errors.ts";
 import { ClickHouseHttp, ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
 import { PERMANENT_CODES } from "./http_errors.ts";
 import { LOCK_TABLE } from "./lease_sql.ts";
@@ -24,6 +25,7 @@ import type { ChBody } from "./prepare.ts";
 import type { ChSession } from "./session.ts";
 import { dropTableSql, tablesSql } from "./sql.ts";
 import { Tracking } from "./tracking.ts";
+import type { ClickHouseTls } from "./tls.ts";
 import { type ClickHouseTarget, parseClickHouseUrl } from "./url.ts";
 
 /** The target of a URL, or BAD_URL (exit 2) without its password. */
@@ -49,9 +51,13 @@ function targetOf(database: string, url: string): ClickHouseTarget {
 export class ClickHouseDriver implements Driver {
   readonly #session: ChSession;
 
-  constructor(readonly database: string, readonly url: string) {
+  readonly #tls: ClickHouseTls | null;
+
+  /** `tls`: the database's CA file for https:// (clickHouseTls()); none: Deno's trusted CAs. */
+  constructor(readonly database: string, readonly url: string, tls?: ClickHouseTls) {
     const target = targetOf(database, url);
-    const http = new ClickHouseHttp(target, database);
+    this.#tls = tls ?? null;
+    const http = new ClickHouseHttp(target, database, tls?.fetch);
     const tracking = new Tracking(http, target.database, database, target.username);
     const lock = new LeaseLock({
       database: target.database,
@@ -65,7 +71,7 @@ export class ClickHouseDriver implements Driver {
   }
 
   async connect(timeoutMs: number): Promise<void> {
-    await this.close();
+    await this.#disconnect();
     const { http, tracking } = this.#session;
     http.open();
     try {
@@ -76,14 +82,33 @@ export class ClickHouseDriver implements Driver {
       }
       await tracking.probe(timeoutMs);
     } catch (err) {
-      await this.close();
-      throw err;
+      await this.#disconnect();
+      throw this.#tlsError(err);
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * A TLS failure explained (cause and fix): a certificate problem stops at once (exit 4), as
+   * waiting cannot fix it; a port not speaking TLS yet is retried with the reason.
+   */
+  #tlsError(err: unknown): unknown {
+    const tls = this.#tls;
+    if (!tls || !this.#session.target.endpoint.startsWith("https:")) return err;
+    const failure = tlsFailure(err, tls.setup);
+    if (failure === null) return err;
+    if (failure.permanent) return tlsUnreachable(this.database, redactUrl(this.url), failure);
+    return new Error(`${failure.message}; ${failure.hint}`, { cause: err });
+  }
+
+  async #disconnect(): Promise<void> {
     await this.#session.lock.close();
     await this.#session.http.close();
+  }
+
+  /** Closes the connection and the CA's HTTP client: the driver is not connected again. */
+  async close(): Promise<void> {
+    await this.#disconnect();
+    this.#tls?.close();
   }
 
   isPermanent(err: unknown): boolean {

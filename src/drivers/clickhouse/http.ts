@@ -69,7 +69,15 @@ export class ClickHouseHttp {
   /** With the URL's database as the default one, for the statements of the files. */
   #files: ClickHouseClient | null = null;
 
-  constructor(readonly target: ClickHouseTarget, readonly name: string) {}
+  /**
+   * `fetch`: what every request goes through, the CSV upload's too (csv_seed.ts): the global
+   * fetch, or one that trusts the database's CA file (tls.ts).
+   */
+  constructor(
+    readonly target: ClickHouseTarget,
+    readonly name: string,
+    readonly fetch: typeof globalThis.fetch = globalThis.fetch,
+  ) {}
 
   /** Makes the clients (no request is sent). */
   open(): void {
@@ -91,6 +99,7 @@ export class ClickHouseHttp {
       application: "db-migrate",
       request_timeout: STATEMENT_TIMEOUT_MS,
       log: { level: ClickHouseLogLevel.OFF },
+      fetch: this.fetch,
     });
   }
 

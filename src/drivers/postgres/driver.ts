@@ -4,6 +4,7 @@
 import "./socket.ts"; // TCP_NODELAY, before postgres.js opens a socket
 import postgres from "postgres";
 import { ConfigError, InterruptedError, MigrateError } from "../../core/errors.ts";
+import { redactUrl } from "../../core/redact.ts";
 import { humanTime } from "../../core/time.ts";
 import type { TrackedRow } from "../../core/types.ts";
 import type {
@@ -15,7 +16,9 @@ import type {
   PreparedFile,
   RecordEntry,
 } from "../driver.ts";
-import { PERMANENT_CODES, type PgError } from "./errors.ts";
+import { tlsFailure, tlsUnreachable } from "../tls_errors.ts";
+import { cockroachRefusal } from "./cockroach.ts";
+import { isServerError, PERMANENT_CODES, type PgError } from "./errors.ts";
 import type { PgBody } from "./prepare.ts";
 import type { PgSession, Sql } from "./session.ts";
 import {
@@ -29,6 +32,7 @@ import {
   selectContentsSql,
   selectTrackingSql,
 } from "./sql.ts";
+import type { PgTls } from "./tls.ts";
 import { pgLogin } from "./url.ts";
 
 /** How a PostgreSQL driver is opened beside its URL. */
@@ -37,6 +41,11 @@ export interface PostgresOptions {
   urlVariable: string;
   /** On the embedded PostgreSQL: the extensions it ships (for hints), and how to stop it. */
   embedded?: { extensions: readonly string[]; stop(): Promise<void> };
+  /**
+   * The URL's TLS settings, read by pgTls() (the URL without libpq's TLS keywords, and
+   * postgres.js's `ssl`); none: no TLS (the embedded PostgreSQL, over a local socket).
+   */
+  tls?: PgTls;
 }
 
 /** PostgreSQL driver over postgres.js. */
@@ -71,7 +80,8 @@ export class PostgresDriver implements Driver {
 
   async connect(timeoutMs: number): Promise<void> {
     await this.#disconnect();
-    const login = pgLogin(this.url);
+    const tls = this.opts.tls;
+    const login = pgLogin(tls?.url ?? this.url);
     const sql = postgres(login.url, {
       ...(login.user === undefined ? {} : { user: login.user }),
       ...(login.password === undefined ? {} : { pass: login.password }),
@@ -82,6 +92,9 @@ export class PostgresDriver implements Driver {
       idle_timeout: 0,
       connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
       connection: { application_name: "db-migrate" },
+      // Always given, false too: otherwise postgres.js reads `sslmode` from the URL and PGSSL
+      // (not libpq's PGSSLMODE) from the environment itself.
+      ssl: tls?.ssl ?? false,
     });
     this.#sql = sql;
     try {
@@ -91,10 +104,42 @@ export class PostgresDriver implements Driver {
       this.#schema = String(row?.schema ?? "public");
       this.#hasTable = row?.has_table === true || row?.has_table === "t";
       this.#bytes = row?.bytes === true || row?.bytes === "t";
+      // Before any lock or change: CockroachDB's advisory locks are stubs (cockroach.ts).
+      const refusal = cockroachRefusal(this.database, String(row?.server_version ?? ""));
+      if (refusal) throw refusal;
     } catch (err) {
+      const refusal = err instanceof MigrateError ? null : await this.#cockroachAfter(err, sql);
       await this.#disconnect();
-      throw err;
+      throw refusal ?? this.#tlsError(err);
     }
+  }
+
+  /**
+   * CockroachDB before v25.1 has no DO, so CONNECT_SQL fails there with a syntax error before it
+   * reads version(): when the server answered with an error, ask it what it is (one more round
+   * trip, on this failure path only), so CockroachDB gets its refusal rather than that error.
+   */
+  async #cockroachAfter(err: unknown, sql: Sql): Promise<MigrateError | null> {
+    if (!isServerError(err)) return null;
+    try {
+      const [row] = await sql.unsafe("select version() as server_version");
+      return cockroachRefusal(this.database, String(row?.server_version ?? ""));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A TLS failure explained (cause, settings and fix): a certificate problem stops at once
+   * (exit 4), as waiting cannot fix it; a server not speaking TLS yet is retried with the reason.
+   */
+  #tlsError(err: unknown): unknown {
+    const tls = this.opts.tls;
+    if (!tls || err instanceof MigrateError) return err;
+    const failure = tlsFailure(err, tls.setup);
+    if (failure === null) return err;
+    if (failure.permanent) return tlsUnreachable(this.database, redactUrl(this.url), failure);
+    return new Error(`${failure.message}; ${failure.hint}`, { cause: err });
   }
 
   async #disconnect(): Promise<void> {

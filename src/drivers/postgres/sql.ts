@@ -23,7 +23,8 @@ export function trackingTable(schema: string): string {
 
 /**
  * The first query of a connection: where the tracking table lives and whether it exists, and
- * whether the server counts characters as bytes (SQL_ASCII, which converts nothing). It also
+ * whether the server counts characters as bytes (SQL_ASCII, which converts nothing), and the
+ * server's version() (CockroachDB is refused: postgres/cockroach.ts). It also
  * asks the server (14+) to notice a vanished client within a second: a job killed with SIGKILL in a
  * long migration must not leave its session running, holding the lock and committing later.
  */
@@ -33,7 +34,8 @@ exception when others then null; -- older servers and platforms without the chec
 end $$;
 select coalesce(current_schema(), 'public') as schema,
   to_regclass(format('%I._schema_migrations', coalesce(current_schema(), 'public'))) is not null as has_table,
-  current_setting('server_encoding') = 'SQL_ASCII' as bytes`;
+  current_setting('server_encoding') = 'SQL_ASCII' as bytes,
+  version() as server_version`;
 
 /** Creates the tracking table (idempotent). */
 export function createTrackingSql(schema: string): string {
