@@ -124,6 +124,20 @@ export interface DriverKind {
   open(target: DatabaseConfig, opts: OpenOptions): Promise<Driver>;
 }
 
+/**
+ * Offline: checks and prepares one file as a kind of database would, with no URL and no driver
+ * (validate). Loads only the kind's checks, not its client.
+ */
+export async function prepareOffline(
+  kind: DbKind,
+  file: TrackedFile,
+  ctx: PrepareContext,
+): Promise<PreparedFile> {
+  return kind === "postgres"
+    ? await (await import("./postgres/prepare.ts")).preparePostgres(file, ctx)
+    : await (await import("./clickhouse/prepare.ts")).prepareClickHouse(file, ctx);
+}
+
 /** A database that a run leaves out, and why (a ClickHouse database without a URL under --embedded). */
 export interface Skipped {
   skip: string;

@@ -76,7 +76,7 @@ Deno.test("fileDirectives() ignores a comment that only mentions db-migrate", ()
 Deno.test("fileDirectives() rejects an unknown directive and names it", () => {
   throwsDirective(
     "-- intro\n-- db-migrate: no-transactions\nSELECT 1;",
-    /^unknown db-migrate directive "no-transactions" at line 2: the only directive is "no-transaction"$/,
+    /^unknown db-migrate directive "no-transactions" at line 2: the directives are "no-transaction" and, in a SQL seed, "resets TABLE"$/,
     2,
   );
 });
