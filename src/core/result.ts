@@ -89,16 +89,17 @@ export function failed(result: RunResult, err: unknown): RunResult {
 }
 
 /**
- * Runs the body of a command that reports (create, validate, list): it hands its report to `set`,
+ * Runs the body of a command that reports (create, validate, list, reset): it hands its report to `set`,
  * even when it then throws the error that ends the run (validate's problems).
  */
 export async function reportResult(
   mode: RunMode,
   seedMode: string,
   body: (set: (report: CommandReport) => void) => Promise<void>,
+  databases: DatabaseResult[] = [],
 ): Promise<RunResult> {
   let report: CommandReport | undefined;
-  const result = await runResult(mode, seedMode, [], () => body((r) => (report = r)));
+  const result = await runResult(mode, seedMode, databases, () => body((r) => (report = r)));
   if (report) result.report = report;
   return result;
 }

@@ -99,6 +99,11 @@ export interface Driver {
   forget(entries: ForgetEntry[]): Promise<void>;
   /** Drops everything the migrations could have created (reset, on local databases only). */
   dropAll(): Promise<void>;
+  /**
+   * Empties tables that seeds write (seed --reset, on local databases only): names as seeds give
+   * them, `table` or `schema.table`; one that does not exist is passed over.
+   */
+  emptyTables(tables: string[]): Promise<void>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */
