@@ -7,7 +7,7 @@ import { trackingRows, withProject } from "./_util.ts";
 const FILES = {
   "migrations/app/V001__init.sql": "CREATE TABLE IF NOT EXISTS a (id int);\n",
   "migrations/app/V002__more.sql": "CREATE TABLE IF NOT EXISTS b (id int);\n",
-  "migrations/events/V20240101120000__events.sql": "SELECT 1;\n",
+  "migrations/clickhouse-events/V20240101120000__events.sql": "SELECT 1;\n",
 };
 
 /** The file names of a folder, sorted. */
@@ -37,14 +37,16 @@ Deno.test("create writes the next version in the folder's padding, and its undo 
     assert.match(undo, /undoes V003__add_orders\.sql/);
 
     // A timestamped folder gets a timestamp; --json says what was written.
-    const ts = await runCli(["create", "--database=events", "rollup", "--json"], { cwd: dir });
+    const ts = await runCli(["create", "--database=clickhouse-events", "rollup", "--json"], {
+      cwd: dir,
+    });
     assert.equal(ts.code, 0, ts.stderr);
     const doc = JSON.parse(ts.stdout);
     assert.equal(doc.mode, "create");
-    assert.equal(doc.created.database, "events");
+    assert.equal(doc.created.database, "clickhouse-events");
     assert.match(String(doc.created.version), /^20\d{12}$/);
     assert.deepEqual(doc.created.files, [
-      `./migrations/events/V${doc.created.version}__rollup.sql`,
+      `./migrations/clickhouse-events/V${doc.created.version}__rollup.sql`,
     ]);
   });
 });
@@ -91,12 +93,12 @@ Deno.test("create refuses a bad name, a missing --database among several and a s
           /cannot be a migration's name.*\n.*add_orders/,
         ],
         [["create", "--database=app", "x.sql"], /cannot be a migration's name/],
-        [["create", "add_orders"], /needs --database=NAME: there are 2 databases \(app, events\)/],
+        [["create", "add_orders"], /needs --database=NAME: there are 2 databases \(app, clickhouse-events\)/],
         [["create", "--database=app", "add", "orders"], /takes one name.*join the words/],
         [["create", "--database=app"], /create needs a name/],
         [["create", "--database=nope", "x"], /--database=nope names no database/],
         [
-          ["create", "--database=events", "x", "--no-transaction"],
+          ["create", "--database=clickhouse-events", "x", "--no-transaction"],
           /--no-transaction is for PostgreSQL/,
         ],
       ] as const
