@@ -154,7 +154,7 @@ async function main(): Promise<number> {
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)
       : consoleReporter(opts.json, {
         width,
-        times: opts.command === "migrate",
+        times: opts.command === "migrate" || opts.command === "seed" || opts.command === "reset",
         checksums: opts.command === "plan",
       });
     const command = await COMMANDS[opts.command]();

@@ -99,6 +99,10 @@ async function resetSeeds(ins: Inspection, deps: CommandDeps): Promise<boolean> 
     await driver.emptyTables(tables);
     await driver.forget(seeds.map((f) => ({ kind: "seed" as const, script: f.script })));
   });
+  deps.reporter.notice(
+    `${name}: ${tables.length > 0 ? `emptied ${tables.join(", ")}; ` : ""}forgot the rows of ` +
+      `${seeds.length} seeds`,
+  );
   // Planned again: the seeds are pending now, and apply() checks and runs them under the lock.
   ins.plan = planDatabase(ins.files.migrations, seeds, (await driver.readTracking(false)) ?? []);
   return true;
