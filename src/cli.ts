@@ -159,6 +159,8 @@ Options:
 
 Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME>_URL_FILE
 (upper case, - and . become _); DATABASE_URL also serves a database named postgres.
+reset and seed --reset touch only local databases (loopback, Unix socket, --embedded) unless
+DB_MIGRATE_ALLOW_RESET lists the database's name; they ask first (--yes off a terminal).
 
 Exit codes: 0 ok, 1 a migration or seed failed, 2 usage or configuration error, 3 drift,
 4 database unreachable, lock not taken or connection lost, 130/143 stopped by SIGINT/SIGTERM.`;

@@ -93,7 +93,10 @@ Deno.test("create refuses a bad name, a missing --database among several and a s
           /cannot be a migration's name.*\n.*add_orders/,
         ],
         [["create", "--database=app", "x.sql"], /cannot be a migration's name/],
-        [["create", "add_orders"], /needs --database=NAME: there are 2 databases \(app, clickhouse-events\)/],
+        [
+          ["create", "add_orders"],
+          /needs --database=NAME: there are 2 databases \(app, clickhouse-events\)/,
+        ],
         [["create", "--database=app", "add", "orders"], /takes one name.*join the words/],
         [["create", "--database=app"], /create needs a name/],
         [["create", "--database=nope", "x"], /--database=nope names no database/],

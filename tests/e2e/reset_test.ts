@@ -6,6 +6,7 @@ import {
   chRows,
   lastLine,
   pgQuery,
+  ROOT,
   runCli,
   withClickHouseDatabase,
   withPgDatabase,
@@ -71,7 +72,7 @@ Deno.test("reset refuses without --database, off a terminal without --yes, and o
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(
         dry.stderr,
-        /reset on "app" will:\n  drop every schema .*tracking table with its 4 rows/,
+        /reset on "app" will:\n {2}drop every schema .*tracking table with its 4 rows/,
       );
       assert.match(dry.stdout, /^app: would be reset \(dry run: nothing changed\)$/m);
       assert.deepEqual(await trackingRows(url), before, "the tracking table is untouched");
@@ -184,6 +185,79 @@ Deno.test("clickhouse: seed --reset empties the CSV seed's table and loads it ag
       });
       assert.equal(again.code, 0, again.stderr);
       assert.match(lastLine(again.stdout), /^2 applied, 0 skipped, 0 failed/);
+    });
+  });
+});
+
+/**
+ * Runs the CLI on a terminal (util-linux `script` gives it a pseudo-terminal), answers the
+ * confirmation once it is asked, and returns the exit code and everything the terminal showed.
+ */
+async function onTerminal(
+  args: string[],
+  opts: { cwd: string; env: Record<string, string> },
+  answer: string,
+): Promise<{ code: number; output: string }> {
+  const deno = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--config",
+    `${ROOT}/deno.json`,
+    `${ROOT}/src/main.ts`,
+  ];
+  const quoted = [...deno, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const env: Record<string, string> = { NO_COLOR: "1", TERM: "dumb", ...opts.env };
+  for (const key of ["PATH", "HOME", "DENO_DIR"]) {
+    const value = Deno.env.get(key);
+    if (value !== undefined) env[key] = value;
+  }
+  let child;
+  try {
+    child = new Deno.Command("script", {
+      args: ["-qec", quoted, "/dev/null"],
+      cwd: opts.cwd,
+      env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+  } catch (err) {
+    throw new Error(`this test needs util-linux's "script" for a terminal: ${err}`);
+  }
+  const writer = child.stdin.getWriter();
+  let output = "";
+  const decoder = new TextDecoder();
+  let answered = false;
+  for await (const chunk of child.stdout) {
+    output += decoder.decode(chunk, { stream: true });
+    if (!answered && output.includes("to go on: ")) {
+      answered = true;
+      await writer.write(new TextEncoder().encode(`${answer}\n`));
+      await writer.close();
+    }
+  }
+  if (!answered) await writer.close().catch(() => {});
+  const { code } = await child.status;
+  return { code, output: output.replaceAll("\r", "") };
+}
+
+Deno.test("on a terminal, reset asks for the database's name and goes on only when it is typed", async () => {
+  await withPgDatabase(async (url) => {
+    await withProject(PG, async (dir) => {
+      const opts = { cwd: dir, env: { APP_URL: url } };
+      assert.equal((await runCli([], opts)).code, 0);
+      const wrong = await onTerminal(["reset", "--database=app"], opts, "ap");
+      assert.equal(wrong.code, 2, wrong.output);
+      assert.match(wrong.output, /reset on "app" will:\n {2}drop every schema/);
+      assert.match(wrong.output, /Type the database name \(app\) to go on: /);
+      assert.match(wrong.output, /"ap" is not the database name\): nothing changed/);
+      assert.equal(await hasTrackingTable(url), true);
+      const right = await onTerminal(["reset", "--database=app"], opts, "app");
+      assert.equal(right.code, 0, right.output);
+      assert.match(right.output, /^app: dropped everything$/m);
+      assert.equal(await hasTrackingTable(url), false);
     });
   });
 });
