@@ -134,7 +134,8 @@ async function main(): Promise<number> {
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
 
   try {
-    // validate lists every database's URL problem; the other commands stop at the first.
+    // validate lists every database's URL problem, create and list need no URL; the other
+    // commands stop at the first problem.
     const configProblems: ConfigError[] = [];
     const dbs = await resolveDatabases({
       migrationsDir: opts.migrationsDir,
@@ -146,7 +147,7 @@ async function main(): Promise<number> {
       env,
       readTextFile: (p) => Deno.readTextFile(p),
       notice: (t) => notice(opts.logFormat, t),
-      ...(opts.command === "validate" ? { problems: configProblems } : {}),
+      ...(OFFLINE.has(opts.command) ? { problems: configProblems } : {}),
     });
     if (!OFFLINE.has(opts.command)) checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));

@@ -35,6 +35,13 @@ Deno.test("create writes the next version in the folder's padding, and its undo 
     assert.doesNotMatch(text, /no-transaction/);
     const undo = Deno.readTextFileSync(`${dir}/migrations/app/U003__add_orders.sql`);
     assert.match(undo, /undoes V003__add_orders\.sql/);
+    // Offline: even a URL that would stop a run does not stop it.
+    const badUrl = await runCli(["create", "--database=app", "next"], {
+      cwd: dir,
+      env: { APP_URL: "mysql://u:secret@db/x" },
+    });
+    assert.equal(badUrl.code, 0, badUrl.stderr);
+    assert.match(badUrl.stdout, /^\.\/migrations\/app\/V004__next\.sql$/m);
 
     // A timestamped folder gets a timestamp; --json says what was written.
     const ts = await runCli(["create", "--database=clickhouse-events", "rollup", "--json"], {
