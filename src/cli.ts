@@ -2,23 +2,51 @@
 // swapped for @std/cli once JSR is reachable.
 
 import { parseArgs } from "node:util";
-import { UsageError } from "./core/errors.ts";
+import { type ConfigError, UsageError } from "./core/errors.ts";
+import type { PipelineDeps } from "./core/pipeline.ts";
 import type { RunMode } from "./core/result.ts";
 import { LOG_FORMATS, type LogFormat } from "./report/output.ts";
 import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
 
 /** The commands, the first of them the default. */
-export const COMMANDS = ["migrate", "plan", "status"] as const;
+export const COMMANDS = [
+  "migrate",
+  "plan",
+  "status",
+  "create",
+  "validate",
+  "list",
+  "reset",
+  "seed",
+] as const;
 /** One of COMMANDS. */
 export type Command = typeof COMMANDS[number];
 
 /** Commands that take arguments after their name (`mark applied 3 4`, `create add_users`). */
-const TAKES_ARGS = new Set<Command>([]);
+const TAKES_ARGS = new Set<Command>(["create"]);
 /** Commands that change something and, given --dry-run, only say what they would change. */
-const TAKES_DRY_RUN = new Set<Command>([]);
+const TAKES_DRY_RUN = new Set<Command>(["reset", "seed"]);
 
 /** What each command's result calls itself (the JSON document's `mode`). */
-const MODES: Record<Command, RunMode> = { migrate: "apply", plan: "dry-run", status: "status" };
+const MODES: Record<Command, RunMode> = {
+  migrate: "apply",
+  plan: "dry-run",
+  status: "status",
+  create: "create",
+  validate: "validate",
+  list: "list",
+  reset: "reset",
+  seed: "seed",
+};
+
+/** Flags that belong to one command only (a usage error elsewhere). */
+const COMMAND_FLAGS: Record<string, Command> = {
+  undo: "create",
+  "no-transaction": "create",
+  online: "validate",
+  migrate: "reset",
+  reset: "seed",
+};
 
 /** What the user asked for, flags and environment merged. */
 export interface Options {
@@ -30,6 +58,16 @@ export interface Options {
   dryRun: boolean;
   /** --yes: agree beforehand to what a command that changes tracking or data asks about. */
   yes: boolean;
+  /** create --undo: write the undo file `U<version>__<name>.sql` too. */
+  undo: boolean;
+  /** create --no-transaction: the new file starts with the no-transaction directive. */
+  noTransaction: boolean;
+  /** validate --online: compare with the databases too (drift, pending), changing nothing. */
+  online: boolean;
+  /** reset --migrate: apply the migrations and seeds again after dropping everything. */
+  migrate: boolean;
+  /** seed --reset: empty the tables the mode's seeds write, then apply the seeds again. */
+  reset: boolean;
   /** The command's mode, as its result says: apply (migrate), dry-run (plan) or status. */
   mode: RunMode;
   seed: SeedMode;
@@ -57,6 +95,17 @@ export interface Options {
   version: boolean;
 }
 
+/**
+ * What main.ts gives a command: the pipeline's dependencies with every option the user gave, and
+ * the problems of the config that validate lists (empty for other commands, which stop at the first).
+ */
+export type CommandDeps = PipelineDeps & {
+  options: Options;
+  configProblems: ConfigError[];
+  /** Reads an environment variable (DB_MIGRATE_ALLOW_RESET). */
+  env: (name: string) => string | undefined;
+};
+
 /** The usage text printed by --help and after a usage error. */
 export const USAGE = `Usage: db-migrate [command] [options]
 
@@ -65,11 +114,21 @@ Commands:
                          seeds of a mode (the default command)
   plan                   list what migrate would apply; change nothing (as --dry-run)
   status                 show every migration and seed with its state; change nothing (as --status)
+  create NAME            write the next migration V<version>__NAME.sql of --database (--undo: and its
+                         U file; --no-transaction: with the directive); no database needed
+  validate               check every file, the config and the URLs offline; list every problem
+                         (--online: also drift and pending, changing nothing)
+  list                   the files of each database: version, checksum, undo file; offline
+  reset                  drop everything in --database (local databases only; asks first), then
+                         with --migrate apply the migrations and seeds again
+  seed                   apply only the seeds of the mode (--reset: empty their tables and apply
+                         them again; local databases only; asks first)
 
 Options:
   --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
   --database=NAME        only this database; repeat for several
-  --dry-run              list what a run would apply; change nothing (the plan command)
+  --dry-run              list what a run would apply; change nothing (the plan command); with
+                         reset and seed: say what they would change
   --status               show every migration and seed with its state; change nothing (status)
   --json                 print one JSON document on stdout; human lines go to stderr
   --log-format=FORMAT    text (default) or json: one JSON object per event (env DB_MIGRATE_LOG_FORMAT)
@@ -83,6 +142,11 @@ Options:
                          applied, or run it again; QUERY_ID is the one the error names
   --repair               record the current checksums of changed files, forget missing ones, go on
   --yes, -y              agree beforehand to what a command that changes tracking or data asks
+  --undo                 create: write the undo file U<version>__NAME.sql too
+  --no-transaction       create: start the file with "-- db-migrate: no-transaction"
+  --online               validate: compare with the databases too (drift, pending)
+  --migrate              reset: apply the migrations and seeds again afterwards
+  --reset                seed: empty the tables the seeds write, then apply them again
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
   --max-file-size=MB     refuse larger SQL files (default 64, env DB_MIGRATE_MAX_FILE_SIZE)
   --max-statement-size=MB  refuse larger PostgreSQL statements (default 16,
@@ -97,6 +161,8 @@ Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME
 (upper case, - and . become _); DATABASE_URL also serves a database named postgres.
 <NAME>_CA_FILE names the CA bundle (PEM) that its server's TLS certificate must lead to; PostgreSQL
 URLs also take libpq's sslmode, sslrootcert, sslcert and sslkey (and PGSSLMODE, PGSSLROOTCERT, ...).
+reset and seed --reset touch only local databases (loopback, Unix socket, --embedded) unless
+DB_MIGRATE_ALLOW_RESET lists the database's name; they ask first (--yes off a terminal).
 
 Exit codes: 0 ok, 1 a migration or seed failed, 2 usage or configuration error, 3 drift,
 4 database unreachable, lock not taken or connection lost, 130/143 stopped by SIGINT/SIGTERM.`;
@@ -167,6 +233,11 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         "resolve-unknown": { type: "string", multiple: true },
         repair: { type: "boolean" },
         yes: { type: "boolean", short: "y" },
+        undo: { type: "boolean" },
+        "no-transaction": { type: "boolean" },
+        online: { type: "boolean" },
+        migrate: { type: "boolean" },
+        reset: { type: "boolean" },
         embedded: { type: "boolean" },
         "max-file-size": { type: "string" },
         "max-statement-size": { type: "string" },
@@ -199,6 +270,13 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     );
   }
   const command = commandOf(positionals, values["dry-run"] ?? false, values.status ?? false);
+  for (const [flag, owner] of Object.entries(COMMAND_FLAGS)) {
+    if ((values as Record<string, unknown>)[flag] && command !== owner) {
+      throw new UsageError(
+        `--${flag} belongs to the ${owner} command (db-migrate ${owner} --${flag})`,
+      );
+    }
+  }
   if (values.repair && command === "status") {
     throw new UsageError("--repair changes the tracking table; --status only looks");
   }
@@ -230,6 +308,11 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     args: positionals.slice(1),
     dryRun: TAKES_DRY_RUN.has(command) && (values["dry-run"] ?? false),
     yes: values.yes ?? false,
+    undo: values.undo ?? false,
+    noTransaction: values["no-transaction"] ?? false,
+    online: values.online ?? false,
+    migrate: values.migrate ?? false,
+    reset: values.reset ?? false,
     mode: MODES[command],
     seed: seed as SeedMode,
     databases: values.database ?? [],

@@ -20,6 +20,11 @@ export interface ConfigInput {
   readTextFile: (path: string) => Promise<string>;
   /** Says what the config file leaves out (a folder it does not list). */
   notice?: (text: string) => void;
+  /**
+   * Where validate collects the problems of each database's URL: given, a database whose URL is
+   * bad is kept without one and the problem added here; not given, the first problem is thrown.
+   */
+  problems?: ConfigError[];
 }
 
 /** `aiml-postgres` → `AIML_POSTGRES_URL`. */
@@ -255,65 +260,22 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
   const out: DatabaseConfig[] = [];
   for (const name of selected) {
     const entry = configured.get(name);
-    let url: string | null = null;
-    let source: string | null = null;
-    const fromEnv = await urlFromEnv(name, input);
-    if (fromEnv) {
-      url = fromEnv.url;
-      source = fromEnv.source;
-    } else if (entry?.url !== undefined && input.configFile) {
-      url = interpolate(entry.url, input.env, name, input.configFile);
-      source = input.configFile;
+    try {
+      out.push(await resolveOne(name, entry, listed, input));
+    } catch (err) {
+      if (!input.problems || !(err instanceof ConfigError)) throw err;
+      input.problems.push(err);
+      out.push({
+        name,
+        kind: entry?.kind ?? kindOfName(name),
+        ...(listed ? { listedIn: input.configFile! } : {}),
+        url: null,
+        urlSource: null,
+        urlVariable: urlVariable(name),
+        migrationsDir: `${input.migrationsDir}/${name}`,
+        seedsDir: `${input.seedsDir}/${name}`,
+      });
     }
-    let kind: DbKind;
-    if (url !== null) {
-      // Before anything parses it: a URL that fails to parse must not print its password either.
-      registerUrlSecrets(url);
-      const k = kindOfUrl(url);
-      if (!k) {
-        throw new ConfigError(
-          "BAD_URL",
-          `the URL of database "${name}" (from ${source}) ${
-            /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? "has an unknown scheme" : "has no scheme"
-          }: ${redactUrl(url)}`,
-          {
-            database: name,
-            hint: "use postgres://, postgresql://, http://, https:// or clickhouse://",
-          },
-        );
-      }
-      if (entry?.kind && entry.kind !== k) {
-        throw new ConfigError(
-          "BAD_URL",
-          `database "${name}" is configured as ${entry.kind} but its URL (from ${source}) is ${k}`,
-          { database: name },
-        );
-      }
-      try {
-        new URL(url);
-      } catch {
-        throw new ConfigError(
-          "BAD_URL",
-          `the URL of database "${name}" (from ${source}) is not a valid URL`,
-          {
-            database: name,
-          },
-        );
-      }
-      kind = k;
-    } else {
-      kind = entry?.kind ?? kindOfName(name);
-    }
-    out.push({
-      name,
-      kind,
-      ...(listed ? { listedIn: input.configFile! } : {}),
-      url,
-      urlSource: source,
-      urlVariable: urlVariable(name),
-      migrationsDir: `${input.migrationsDir}/${name}`,
-      seedsDir: `${input.seedsDir}/${name}`,
-    });
   }
   // Without a config file's order, PostgreSQL first: a ClickHouse dictionary may read a PostgreSQL table.
   if (fileEntries.length === 0) {
@@ -322,6 +284,74 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
     );
   }
   return out;
+}
+
+/** One database of a run: its URL, where it comes from, and its kind. */
+async function resolveOne(
+  name: string,
+  entry: FileEntry | undefined,
+  listed: boolean,
+  input: ConfigInput,
+): Promise<DatabaseConfig> {
+  let url: string | null = null;
+  let source: string | null = null;
+  const fromEnv = await urlFromEnv(name, input);
+  if (fromEnv) {
+    url = fromEnv.url;
+    source = fromEnv.source;
+  } else if (entry?.url !== undefined && input.configFile) {
+    url = interpolate(entry.url, input.env, name, input.configFile);
+    source = input.configFile;
+  }
+  let kind: DbKind;
+  if (url !== null) {
+    // Before anything parses it: a URL that fails to parse must not print its password either.
+    registerUrlSecrets(url);
+    const k = kindOfUrl(url);
+    if (!k) {
+      throw new ConfigError(
+        "BAD_URL",
+        `the URL of database "${name}" (from ${source}) ${
+          /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? "has an unknown scheme" : "has no scheme"
+        }: ${redactUrl(url)}`,
+        {
+          database: name,
+          hint: "use postgres://, postgresql://, http://, https:// or clickhouse://",
+        },
+      );
+    }
+    if (entry?.kind && entry.kind !== k) {
+      throw new ConfigError(
+        "BAD_URL",
+        `database "${name}" is configured as ${entry.kind} but its URL (from ${source}) is ${k}`,
+        { database: name },
+      );
+    }
+    try {
+      new URL(url);
+    } catch {
+      throw new ConfigError(
+        "BAD_URL",
+        `the URL of database "${name}" (from ${source}) is not a valid URL`,
+        {
+          database: name,
+        },
+      );
+    }
+    kind = k;
+  } else {
+    kind = entry?.kind ?? kindOfName(name);
+  }
+  return {
+    name,
+    kind,
+    ...(listed ? { listedIn: input.configFile! } : {}),
+    url,
+    urlSource: source,
+    urlVariable: urlVariable(name),
+    migrationsDir: `${input.migrationsDir}/${name}`,
+    seedsDir: `${input.seedsDir}/${name}`,
+  };
 }
 
 /** Fails with exit 2 for every database that has no URL, unless embedded mode can stand in. */

@@ -2,10 +2,9 @@
 // for signals and exits; SIGTERM and SIGINT stop the run (see onSignal).
 
 import denoJson from "../deno.json" with { type: "json" };
-import { type Command, type Options, parseOptions, USAGE } from "./cli.ts";
+import { type Command, type CommandDeps, type Options, parseOptions, USAGE } from "./cli.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
 import { ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
-import type { PipelineDeps } from "./core/pipeline.ts";
 import { scrub } from "./core/redact.ts";
 import type { RunResult } from "./core/result.ts";
 import type { DatabaseConfig } from "./core/types.ts";
@@ -16,14 +15,22 @@ import { consoleReporter, writeLine } from "./report/text.ts";
 const VERSION = denoJson.version;
 
 /** What a command does with the databases of a run. */
-type CommandFn = (targets: DatabaseConfig[], deps: PipelineDeps) => Promise<RunResult>;
+type CommandFn = (targets: DatabaseConfig[], deps: CommandDeps) => Promise<RunResult>;
 
 /** Each command, loaded when it runs (a run loads one of them). */
 const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
   migrate: async () => (await import("./commands/migrate.ts")).migrate,
   plan: async () => (await import("./commands/plan.ts")).plan,
   status: async () => (await import("./commands/status.ts")).status,
+  create: async () => (await import("./commands/create.ts")).create,
+  validate: async () => (await import("./commands/validate.ts")).validate,
+  list: async () => (await import("./commands/list.ts")).list,
+  reset: async () => (await import("./commands/reset.ts")).reset,
+  seed: async () => (await import("./commands/seed.ts")).seed,
 };
+
+/** Commands that need no database URL: they read the files only (validate checks the URLs itself). */
+const OFFLINE = new Set<Command>(["create", "validate", "list"]);
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
 const env = (name: string): string | undefined => {
@@ -127,6 +134,9 @@ async function main(): Promise<number> {
   for (const [sig, fn] of handlers) Deno.addSignalListener(sig, fn);
 
   try {
+    // validate lists every database's URL problem, create and list need no URL; the other
+    // commands stop at the first problem.
+    const configProblems: ConfigError[] = [];
     const dbs = await resolveDatabases({
       migrationsDir: opts.migrationsDir,
       seedsDir: opts.seedsDir,
@@ -137,14 +147,15 @@ async function main(): Promise<number> {
       env,
       readTextFile: (p) => Deno.readTextFile(p),
       notice: (t) => notice(opts.logFormat, t),
+      ...(OFFLINE.has(opts.command) ? { problems: configProblems } : {}),
     });
-    checkUrls(dbs, opts.embedded);
+    if (!OFFLINE.has(opts.command)) checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)
       : consoleReporter(opts.json, {
         width,
-        times: opts.command === "migrate",
+        times: opts.command === "migrate" || opts.command === "seed" || opts.command === "reset",
         checksums: opts.command === "plan",
       });
     const command = await COMMANDS[opts.command]();
@@ -154,6 +165,8 @@ async function main(): Promise<number> {
       signal: controller.signal,
       graceOver: grace.signal,
       cwd: Deno.cwd(),
+      configProblems,
+      env,
     });
     return finish(result, opts.json, opts.logFormat);
   } catch (err) {

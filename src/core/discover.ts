@@ -127,15 +127,36 @@ export function noDatabaseError(dir: string): ConfigError {
   );
 }
 
-/** Lists, reads and checksums the migrations of one database, sorted by version. */
+/**
+ * Where the problems of discovery go: null (a run) throws the first one found; a list (validate)
+ * collects every problem and discovery goes on with the files that could be read.
+ */
+export type Problems = ConfigError[] | null;
+
+/** Throws the first of found when problems is null, or adds them all to problems. */
+function settle(found: ConfigError[], problems: Problems): void {
+  if (problems === null) {
+    if (found[0]) throw found[0];
+    return;
+  }
+  problems.push(...found);
+}
+
+/**
+ * Lists, reads and checksums the migrations of one database, sorted by version. The problems (bad
+ * names, duplicate versions, undo files without a migration, unreadable files) are thrown, the
+ * first of them, or collected into problems (see Problems).
+ */
 export function discoverMigrations(
   dir: string,
   database: string,
   limits: ReadLimits = {},
+  problems: Problems = null,
 ): TrackedFile[] {
   const entries: { name: string; version: number; description: string }[] = [];
   const undos: { name: string; version: number }[] = [];
   const badNames: string[] = [];
+  const found: ConfigError[] = [];
   try {
     // Synchronous: the async iterator costs an op per entry, about 3 µs a file on a no-op run.
     for (const e of Deno.readDirSync(dir)) {
@@ -143,7 +164,10 @@ export function discoverMigrations(
       const parsed = parseMigrationName(e.name);
       const sql = parsed !== null || e.name.toLowerCase().endsWith(".sql");
       if (!sql) continue; // READMEs and other notes may live beside the migrations
-      if (!isRegularFile(dir, e)) throw notAFile(`${dir}/${e.name}`, database, "migration");
+      if (!isRegularFile(dir, e)) {
+        found.push(notAFile(`${dir}/${e.name}`, database, "migration"));
+        continue;
+      }
       const undo = parsed ? null : parseUndoName(e.name);
       if (parsed) entries.push({ name: e.name, ...parsed });
       else if (undo) undos.push({ name: e.name, version: undo.version });
@@ -156,102 +180,144 @@ export function discoverMigrations(
       return [];
     }
     const why = unreadable(dir, err);
-    throw new ConfigError("UNREADABLE_FILE", `cannot read "${dir}": ${why.reason}`, {
-      database,
-      hint: why.hint,
-    });
+    settle(
+      [
+        new ConfigError("UNREADABLE_FILE", `cannot read "${dir}": ${why.reason}`, {
+          database,
+          hint: why.hint,
+        }),
+      ],
+      problems,
+    );
+    return [];
   }
-  const bad = badNames.sort()[0];
-  if (bad !== undefined) {
-    throw new ConfigError(
-      "BAD_FILE_NAME",
-      `"${bad}" in "${dir}" is not a migration name: expected V<version>__<description>.sql`,
-      {
-        database,
-        position: { file: `${dir}/${bad}` },
-        hint: `rename it, for example to ${suggestMigrationName(bad, entries.map((e) => e.name))}`,
-      },
+  for (const bad of badNames.sort()) {
+    found.push(
+      new ConfigError(
+        "BAD_FILE_NAME",
+        `"${bad}" in "${dir}" is not a migration name: expected V<version>__<description>.sql`,
+        {
+          database,
+          position: { file: `${dir}/${bad}` },
+          hint: `rename it, for example to ${
+            suggestMigrationName(bad, entries.map((e) => e.name))
+          }`,
+        },
+      ),
     );
   }
   entries.sort((a, b) => a.version - b.version || a.name.localeCompare(b.name));
+  const duplicates = new Set<string>();
   for (let i = 1; i < entries.length; i++) {
     const a = entries[i - 1]!, b = entries[i]!;
     if (a.version === b.version) {
-      throw new ConfigError(
-        "DUPLICATE_VERSION",
-        `"${a.name}" and "${b.name}" in "${dir}" both have version ${a.version}`,
-        {
-          database,
-          position: { file: `${dir}/${b.name}` },
-          hint: "give one of them a new version",
-        },
+      duplicates.add(a.name).add(b.name);
+      found.push(
+        new ConfigError(
+          "DUPLICATE_VERSION",
+          `"${a.name}" and "${b.name}" in "${dir}" both have version ${a.version}`,
+          {
+            database,
+            position: { file: `${dir}/${b.name}` },
+            hint: "give one of them a new version",
+          },
+        ),
       );
     }
   }
-  const undoOf = undoFiles(dir, database, undos, new Set(entries.map((e) => e.version)));
-  return entries.map((e) => {
+  const undoOf = undoFiles(dir, database, undos, new Set(entries.map((e) => e.version)), found);
+  // A run stops here at the first problem, before reading any file.
+  if (problems === null) settle(found, null);
+  const out: TrackedFile[] = [];
+  for (const e of entries) {
+    if (duplicates.has(e.name)) continue;
     const path = `${dir}/${e.name}`;
-    const { text, sum } = readTracked(path, database, limits.maxFileMb);
+    let read;
+    try {
+      read = readTracked(path, database, limits.maxFileMb);
+    } catch (err) {
+      if (problems === null || !(err instanceof ConfigError)) throw err;
+      found.push(err);
+      continue;
+    }
     const undo = undoOf.get(e.version);
-    return {
+    out.push({
       ...(undo ? { undo: { script: undo, path: `${dir}/${undo}` } } : {}),
       kind: "migration" as const,
       version: e.version,
       description: e.description,
       script: e.name,
       path,
-      text,
-      checksum: sum,
+      text: read.text,
+      checksum: read.sum,
       format: "sql" as const,
-    };
-  });
+    });
+  }
+  if (problems !== null) settle(found, problems);
+  return out;
 }
 
-/** The undo file name per version; one for a version with no migration, or two for one, is exit 2. */
+/**
+ * The undo file name per version; one for a version with no migration, or two for one, is a
+ * problem (exit 2), added to found.
+ */
 function undoFiles(
   dir: string,
   database: string,
   undos: { name: string; version: number }[],
   versions: Set<number>,
+  found: ConfigError[],
 ): Map<number, string> {
   const byVersion = new Map<number, string>();
   for (const u of undos.sort((a, b) => a.name.localeCompare(b.name))) {
     const other = byVersion.get(u.version);
     if (other !== undefined) {
-      throw new ConfigError(
-        "DUPLICATE_VERSION",
-        `"${other}" and "${u.name}" in "${dir}" both undo version ${u.version}`,
-        {
-          database,
-          position: { file: `${dir}/${u.name}` },
-          hint: "keep one undo file per version",
-        },
+      found.push(
+        new ConfigError(
+          "DUPLICATE_VERSION",
+          `"${other}" and "${u.name}" in "${dir}" both undo version ${u.version}`,
+          {
+            database,
+            position: { file: `${dir}/${u.name}` },
+            hint: "keep one undo file per version",
+          },
+        ),
       );
+      continue;
     }
     if (!versions.has(u.version)) {
-      throw new ConfigError(
-        "ORPHAN_UNDO",
-        `"${u.name}" in "${dir}" undoes version ${u.version}, which has no migration file`,
-        {
-          database,
-          position: { file: `${dir}/${u.name}` },
-          hint: `give it the version of the migration it undoes, or delete it`,
-        },
+      found.push(
+        new ConfigError(
+          "ORPHAN_UNDO",
+          `"${u.name}" in "${dir}" undoes version ${u.version}, which has no migration file`,
+          {
+            database,
+            position: { file: `${dir}/${u.name}` },
+            hint: `give it the version of the migration it undoes, or delete it`,
+          },
+        ),
       );
+      continue;
     }
     byVersion.set(u.version, u.name);
   }
   return byVersion;
 }
 
-/** Lists, reads and checksums the seed files of one database for a mode, in application order. */
+/**
+ * Lists, reads and checksums the seed files of one database for a mode, in application order; the
+ * problems are thrown or collected as for migrations (see Problems).
+ */
 export function discoverSeeds(
   dir: string,
   database: string,
   mode: SeedMode,
   limits: ReadLimits = {},
+  problems: Problems = null,
 ): TrackedFile[] {
   const out: TrackedFile[] = [];
+  // Throws at once in a run; in validate, notes the problem and goes on.
+  const fail = (err: ConfigError): void => settle([err], problems);
   for (const set of seedSets(mode)) {
     const setDir = `${dir}/${set}`;
     const names: string[] = [];
@@ -260,7 +326,10 @@ export function discoverSeeds(
         if (e.name.startsWith(".")) continue;
         const ext = e.name.slice(e.name.lastIndexOf(".") + 1).toLowerCase();
         if (!SEED_FORMATS.has(ext)) continue;
-        if (!isRegularFile(setDir, e)) throw notAFile(`${setDir}/${e.name}`, database, "seed");
+        if (!isRegularFile(setDir, e)) {
+          fail(notAFile(`${setDir}/${e.name}`, database, "seed"));
+          continue;
+        }
         names.push(e.name);
       }
     } catch (err) {
@@ -271,10 +340,13 @@ export function discoverSeeds(
         continue;
       }
       const why = unreadable(setDir, err);
-      throw new ConfigError("UNREADABLE_FILE", `cannot read "${setDir}": ${why.reason}`, {
-        database,
-        hint: why.hint,
-      });
+      fail(
+        new ConfigError("UNREADABLE_FILE", `cannot read "${setDir}": ${why.reason}`, {
+          database,
+          hint: why.hint,
+        }),
+      );
+      continue;
     }
     // A CSV's sidecar `NNN_<table>.yaml` describes the CSV and is not a seed of its own.
     const csvStems = new Set(names.filter((n) => n.endsWith(".csv")).map((n) => n.slice(0, -4)));
@@ -287,17 +359,24 @@ export function discoverSeeds(
       // A CSV seed may be larger than the job's memory: it is checksummed in chunks and read again
       // from disk, in chunks, when it is checked and loaded (src/seeds/csv_file.ts). Only SQL
       // seeds take the SQL file limit: YAML seeds have their own (src/seeds/yaml.ts).
-      const { text, sum } = ext === "csv"
-        ? readCsvTracked(path, database)
-        : readTracked(path, database, ext === "sql" ? limits.maxFileMb : Infinity);
+      let read;
+      try {
+        read = ext === "csv"
+          ? readCsvTracked(path, database)
+          : readTracked(path, database, ext === "sql" ? limits.maxFileMb : Infinity);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        fail(err);
+        continue;
+      }
       out.push({
         kind: "seed",
         version: null,
         description: name.slice(0, dot).replace(/^\d+_/, "").replaceAll("_", " "),
         script: `${set}/${name}`,
         path,
-        text,
-        checksum: sum,
+        text: read.text,
+        checksum: read.sum,
         format: ext === "csv" ? "csv" : ext === "sql" ? "sql" : "yaml",
       });
     }

@@ -4,8 +4,25 @@
 import { type ErrorData, toErrorData } from "./errors.ts";
 import type { Step } from "./types.ts";
 
-/** What a command did: `apply` (migrate), `dry-run` (plan) or `status`, as the JSON document says. */
-export type RunMode = "apply" | "dry-run" | "status";
+/** What a command did: `apply` (migrate), `dry-run` (plan), `status`, or the command's name. */
+export type RunMode =
+  | "apply"
+  | "dry-run"
+  | "status"
+  | "create"
+  | "validate"
+  | "list"
+  | "reset"
+  | "seed";
+
+/**
+ * What a command that does not apply files reports (create, validate, list): its lines for a
+ * person, the last one its summary, and the same as data for the JSON document.
+ */
+export interface CommandReport {
+  lines: string[];
+  data: Record<string, unknown>;
+}
 
 /** The outcome of a whole run, as data. */
 export interface RunResult {
@@ -15,6 +32,8 @@ export interface RunResult {
   exitCode: number;
   /** The error that ended the run: reported once, here (a failed step does not repeat it). */
   error?: ErrorData;
+  /** Set by create, validate and list: printed in place of the summary line. */
+  report?: CommandReport;
   durationMs: number;
 }
 
@@ -66,5 +85,21 @@ export function failed(result: RunResult, err: unknown): RunResult {
   const error = toErrorData(err);
   result.exitCode = error.exitCode;
   result.error = error;
+  return result;
+}
+
+/**
+ * Runs the body of a command that reports (create, validate, list, reset): it hands its report to `set`,
+ * even when it then throws the error that ends the run (validate's problems).
+ */
+export async function reportResult(
+  mode: RunMode,
+  seedMode: string,
+  body: (set: (report: CommandReport) => void) => Promise<void>,
+  databases: DatabaseResult[] = [],
+): Promise<RunResult> {
+  let report: CommandReport | undefined;
+  const result = await runResult(mode, seedMode, databases, () => body((r) => (report = r)));
+  if (report) result.report = report;
   return result;
 }

@@ -99,6 +99,11 @@ export interface Driver {
   forget(entries: ForgetEntry[]): Promise<void>;
   /** Drops everything the migrations could have created (reset, on local databases only). */
   dropAll(): Promise<void>;
+  /**
+   * Empties tables that seeds write (seed --reset, on local databases only): names as seeds give
+   * them, `table` or `schema.table`; one that does not exist is passed over.
+   */
+  emptyTables(tables: string[]): Promise<void>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */
@@ -122,6 +127,20 @@ export interface DriverKind {
   prepare(file: TrackedFile, ctx: PrepareContext): Promise<PreparedFile>;
   /** A driver for a database of this kind, not yet connected. */
   open(target: DatabaseConfig, opts: OpenOptions): Promise<Driver>;
+}
+
+/**
+ * Offline: checks and prepares one file as a kind of database would, with no URL and no driver
+ * (validate). Loads only the kind's checks, not its client.
+ */
+export async function prepareOffline(
+  kind: DbKind,
+  file: TrackedFile,
+  ctx: PrepareContext,
+): Promise<PreparedFile> {
+  return kind === "postgres"
+    ? await (await import("./postgres/prepare.ts")).preparePostgres(file, ctx)
+    : await (await import("./clickhouse/prepare.ts")).prepareClickHouse(file, ctx);
 }
 
 /** A database that a run leaves out, and why (a ClickHouse database without a URL under --embedded). */

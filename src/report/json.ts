@@ -18,6 +18,8 @@ export function jsonDocument(result: RunResult, version: string): string {
     summary: c,
     durationMs: Math.round(result.durationMs),
     error: result.error ?? null,
+    // create, validate and list: what they wrote, found or listed.
+    ...result.report?.data,
     databases: result.databases.map((d) => ({
       name: d.name,
       kind: d.kind,

@@ -9,6 +9,9 @@ import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
 import { statusTable, writeLine } from "./text.ts";
 
+/** Commands whose report replaces the summary line. */
+const REPORT_ONLY = new Set<RunResult["mode"]>(["create", "validate", "list"]);
+
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
 /** One of LOG_FORMATS. */
@@ -42,6 +45,9 @@ function printEvents(result: RunResult, opts: OutputOptions): void {
       for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
     }
   }
+  if (result.report) {
+    writeEvent(Deno.stdout, { level: "info", event: result.mode, ...result.report.data });
+  }
   writeEvent(Deno.stdout, summaryEvent(result));
 }
 
@@ -69,6 +75,8 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
   if (result.mode === "status") {
     for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
   }
-  writeLine(Deno.stdout, summaryLine(result));
+  for (const line of result.report?.lines ?? []) writeLine(Deno.stdout, line);
+  // create, validate and list end with their own summary: no file was applied or skipped.
+  if (!REPORT_ONLY.has(result.mode)) writeLine(Deno.stdout, summaryLine(result));
   return result.exitCode;
 }

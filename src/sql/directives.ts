@@ -31,6 +31,8 @@ export class DirectiveError extends Error {
 
 const DIRECTIVE = /^\s*db-migrate\s*:(.*)$/i;
 const KNOWN = "no-transaction";
+// A SQL seed's `-- db-migrate: resets TABLE[, TABLE...]`: the tables `seed --reset` empties for it.
+const RESETS = /^resets\s+(.+)$/i;
 
 // A name, possibly schema-qualified and quoted. Each repetition takes one character or one whole
 // quoted part, and a quoted part cannot end before a `"`, so `"a""b"` parses one way only and a
@@ -109,12 +111,16 @@ function headerDirective(sql: string, headerEnd: number): number | null {
       if (m) {
         const line = lineColumn(sql, i).line;
         const value = (m[1] ?? "").trim().toLowerCase();
+        if (RESETS.test(value)) {
+          i = end;
+          continue;
+        }
         if (value !== KNOWN) {
           throw new DirectiveError(
             value === ""
               ? `empty db-migrate directive at line ${line}: write "-- db-migrate: ${KNOWN}"`
               : `unknown db-migrate directive "${value}" at line ${line}: ` +
-                `the only directive is "${KNOWN}"`,
+                `the directives are "${KNOWN}" and, in a SQL seed, "resets TABLE"`,
             line,
           );
         }
@@ -190,4 +196,34 @@ export function fileDirectives(sql: string): Directives {
   const reader = new DirectivesReader();
   eachStatement(sql, "postgres", (statement) => reader.add(statement));
   return reader.finish(sql);
+}
+
+/**
+ * The tables a SQL seed names in `-- db-migrate: resets TABLE[, TABLE...]` lines among its leading
+ * comments (seed --reset empties them before applying the seeds again), in order, without repeats.
+ */
+export function resetsDirective(sql: string): string[] {
+  const tables: string[] = [];
+  let i = sql.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "-" && sql[i + 1] === "-") {
+      let end = i + 2;
+      while (end < sql.length && sql[end] !== "\n" && sql[end] !== "\r") end++;
+      const value = DIRECTIVE.exec(sql.slice(i + 2, end))?.[1]?.trim() ?? "";
+      const m = RESETS.exec(value);
+      for (const t of m?.[1]?.split(/[\s,]+/) ?? []) {
+        if (t !== "" && !tables.includes(t)) tables.push(t);
+      }
+      i = end;
+    } else if (c === "/" && sql[i + 1] === "*") {
+      const end = sql.indexOf("*/", i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else if (/\s/.test(c)) {
+      i++;
+    } else {
+      break; // the first statement: directives live above it
+    }
+  }
+  return tables;
 }

@@ -450,6 +450,24 @@ export function conformance(s: Subject): void {
     });
   });
 
+  test("emptyTables() empties the tables named, keeps the others and passes over missing ones", async () => {
+    await s.withDatabase(async (db) => {
+      await write(db, {
+        "migrations/app/V001__two.sql": `${s.createTable("emptied")};\n${s.createTable("kept")};\n`,
+        "seeds/app/reference/010_rows.sql": `${s.upsert("emptied", 1, "a")};\n${
+          s.upsert("kept", 1, "b")
+        };\n`,
+      });
+      assert.equal((await migrate(db)).error, null);
+      await withDriver(db, (d) => d.emptyTables(["emptied", "no_such_table"]));
+      const count = async (t: string) =>
+        Number(Object.values((await db.query(`SELECT count(*) AS n FROM ${t}`))[0] ?? {})[0]);
+      assert.equal(await count("emptied"), 0);
+      assert.equal(await count("kept"), 1);
+      assert.equal(await exists(s, db, "emptied"), true, "emptied, not dropped");
+    });
+  });
+
   test("dropAll() drops what the migrations created, the tracking table too", async () => {
     await s.withDatabase(async (db) => {
       await write(db, { "migrations/app/V001__gone.sql": `${s.createTable("gone")};\n` });

@@ -76,6 +76,13 @@ const KINDS: Record<string, (b: Block) => boolean> = {
   "the source layout": (b) => b.text.startsWith("src/main.ts "),
   "the TLS examples": (b) => b.lang === "sh" && b.text.startsWith("# a CA bundle mounted"),
   "a TLS failure": (b) => b.text.startsWith('error: cannot connect to "postgres"'),
+  "the operations synopsis": (b) => b.text.startsWith("db-migrate create --database=NAME "),
+  "a created migration": (b) => b.text.startsWith("$ db-migrate create "),
+  "the pre-commit hook": (b) => b.lang === "sh" && b.text.startsWith("# .git/hooks/pre-commit\n"),
+  "an online validation": (b) => b.text.startsWith("$ db-migrate validate --online "),
+  "a list": (b) => b.text.startsWith("$ db-migrate list "),
+  "a reset's dry run": (b) => b.text.startsWith("$ db-migrate reset "),
+  "a seed reset": (b) => b.text.startsWith("$ db-migrate seed "),
 };
 
 /** The one block of a kind. */
@@ -630,4 +637,76 @@ Deno.test("README: the TLS failure reads as the driver words it", async () => {
     block("a TLS failure").text,
     `error: ${shown.message}\n  hint: ${shown.hint}\n`,
   );
+});
+
+Deno.test("README: every line of the operations synopsis is one the program takes", () => {
+  const lines = block("the operations synopsis").text.trim().split("\n");
+  const samples: Record<string, string> = { database: "postgres", seed: "sample" };
+  for (const line of lines) {
+    const words = line.replace(/^db-migrate /, "").replace(/[[\]]/g, "").split(/\s+/);
+    const command = words[0]!;
+    assert.ok(USAGE.includes(`\n  ${command} `), `--help names the ${command} command`);
+    const args = [command];
+    for (const w of words.slice(1)) {
+      if (w === "|") continue;
+      const flag = /^--([a-z-]+)/.exec(w)?.[1];
+      if (flag === undefined) {
+        if (w === "DESCRIPTION") args.push("add_orders");
+        continue;
+      }
+      if (flag === "dry-run" && args.includes("--yes")) continue; // one of the two
+      args.push(samples[flag] === undefined ? `--${flag}` : `--${flag}=${samples[flag]}`);
+      assert.ok(USAGE.includes(`--${flag}`), `--help names --${flag}`);
+    }
+    assert.equal(parseOptions(args, () => undefined).command, command, args.join(" "));
+  }
+});
+
+Deno.test("README: create, list and the pre-commit hook's validate print what the README shows", async () => {
+  const project = await makeProject(await examples());
+  try {
+    const hook = block("the pre-commit hook").text.trim().split("\n").at(-1)!;
+    assert.equal(hook, "exec deno run -A src/main.ts validate --embedded");
+    const valid = await runMerged(["validate", "--embedded"], { cwd: project.dir, env: {} });
+    assert.equal(valid.code, 0, valid.output);
+    for (const kind of ["a created migration", "a list"]) {
+      const b = block(kind);
+      const r = await runMerged(argsOf(b), { cwd: project.dir, env: {} });
+      assert.equal(r.code, 0, r.output);
+      assertOutput(b, r.output);
+    }
+    const r = await runMerged(["validate", "--embedded"], { cwd: project.dir, env: {} });
+    assert.equal(r.code, 2, r.output);
+    // The new migration holds only comments: the hook stops the commit until it is written.
+    assert.match(r.output, /V013__add_invoices\.sql: EMPTY_FILE: /);
+  } finally {
+    await project.cleanup();
+  }
+});
+
+Deno.test({
+  name: "README: a reset's dry run, an online validation and a seed reset on the examples",
+  sanitizeResources: false,
+  async fn() {
+    const project = await makeProject(await examples());
+    try {
+      await withExampleDatabases(async (env) => {
+        const opts = { cwd: project.dir, env };
+        assert.equal((await runCli(["--seed=none"], opts)).code, 0);
+        const reset = block("a reset's dry run");
+        const dry = await runMerged(argsOf(reset), opts);
+        assert.equal(dry.code, 0, dry.output);
+        assertOutput(reset, dry.output);
+        assert.equal((await runCli(["--seed=sample"], opts)).code, 0);
+        for (const kind of ["an online validation", "a seed reset"]) {
+          const b = block(kind);
+          const r = await runMerged(argsOf(b), opts);
+          assert.equal(r.code, 0, r.output);
+          assertOutput(b, r.output);
+        }
+      });
+    } finally {
+      await project.cleanup();
+    }
+  },
 });

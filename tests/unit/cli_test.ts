@@ -150,10 +150,49 @@ Deno.test("parseOptions() refuses an unknown command and a second argument, nami
     () => parseOptions(["migrat"], noEnv),
     (e: unknown) =>
       e instanceof UsageError && e.exitCode === 2 &&
-      e.message === 'unknown command "migrat": the commands are migrate, plan, status',
+      e.message ===
+        'unknown command "migrat": the commands are migrate, plan, status, create, validate, ' +
+          "list, reset, seed",
   );
   assert.throws(
     () => parseOptions(["status", "extra"], noEnv),
     (e: unknown) => e instanceof UsageError && /unexpected argument "extra"/.test(e.message),
   );
+});
+
+Deno.test("parseOptions() reads the operations commands and their own flags", () => {
+  const c = parseOptions(
+    ["create", "add_orders", "--database=app", "--undo", "--no-transaction"],
+    noEnv,
+  );
+  assert.equal(c.command, "create");
+  assert.deepEqual(c.args, ["add_orders"]);
+  assert.equal(c.undo, true);
+  assert.equal(c.noTransaction, true);
+  assert.equal(parseOptions(["validate", "--online"], noEnv).online, true);
+  const r = parseOptions(["reset", "--database=app", "--migrate", "--dry-run", "-y"], noEnv);
+  assert.equal(r.command, "reset");
+  assert.equal(r.migrate && r.dryRun && r.yes, true);
+  const s = parseOptions(["seed", "--reset", "--seed=sample"], noEnv);
+  assert.equal(s.command, "seed");
+  assert.equal(s.reset && !s.dryRun, true);
+  assert.equal(parseOptions(["list"], noEnv).mode, "list");
+});
+
+Deno.test("parseOptions() refuses a command's flag given to another command", () => {
+  for (
+    const args of [
+      ["--undo"],
+      ["migrate", "--reset"],
+      ["seed", "--migrate"],
+      ["list", "--online"],
+      [
+        "validate",
+        "--no-transaction",
+      ],
+      ["validate", "extra"],
+    ]
+  ) {
+    assert.throws(() => parseOptions(args, noEnv), UsageError, args.join(" "));
+  }
 });

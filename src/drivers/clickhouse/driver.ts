@@ -23,7 +23,7 @@ import { LOCK_TABLE } from "./lease_sql.ts";
 import { LeaseLock } from "./lock.ts";
 import type { ChBody } from "./prepare.ts";
 import type { ChSession } from "./session.ts";
-import { dropTableSql, tablesSql } from "./sql.ts";
+import { dropTableSql, tablesSql, truncateTableSql } from "./sql.ts";
 import { Tracking } from "./tracking.ts";
 import type { ClickHouseTls } from "./tls.ts";
 import { type ClickHouseTarget, parseClickHouseUrl } from "./url.ts";
@@ -163,6 +163,11 @@ export class ClickHouseDriver implements Driver {
 
   forget(entries: ForgetEntry[]): Promise<void> {
     return this.#session.tracking.forget(entries);
+  }
+
+  async emptyTables(tables: string[]): Promise<void> {
+    const { http, target } = this.#session;
+    for (const t of tables) await http.exec(truncateTableSql(target.database, t));
   }
 
   /**

@@ -201,6 +201,15 @@ export function tablesSql(database: string): string {
   return `SELECT name FROM system.tables WHERE database = ${quoteString(database)}`;
 }
 
+/** Empties one table, if it is there: `table` in the URL's database, or `database.table`. */
+export function truncateTableSql(database: string, table: string): string {
+  const dot = table.indexOf(".");
+  const name = dot > 0
+    ? qualified(table.slice(0, dot), table.slice(dot + 1))
+    : qualified(database, table);
+  return `TRUNCATE TABLE IF EXISTS ${name}`;
+}
+
 /** Drops one table (or view) if it is still there: a materialized view takes its inner table along. */
 export function dropTableSql(database: string, table: string): string {
   return `DROP TABLE IF EXISTS ${qualified(database, table)}`;

@@ -25,12 +25,15 @@ import {
   CONNECT_SQL,
   createTrackingSql,
   DROP_ALL_SQL,
+  EXISTING_TABLES_SQL,
   forgetSql,
   LOCK_HOLDER_SQL,
   LOCK_KEY,
+  quoteTableName,
   recordAppliedSql,
   selectContentsSql,
   selectTrackingSql,
+  truncateSql,
 } from "./sql.ts";
 import type { PgTls } from "./tls.ts";
 import { pgLogin } from "./url.ts";
@@ -295,6 +298,14 @@ export class PostgresDriver implements Driver {
       await this.#db.unsafe("rollback").catch(() => {});
       throw err;
     });
+  }
+
+  async emptyTables(tables: string[]): Promise<void> {
+    if (tables.length === 0) return;
+    const names = JSON.stringify(tables.map(quoteTableName));
+    const rows = await this.#db.unsafe(EXISTING_TABLES_SQL, [names]);
+    const existing = rows.map((r) => String(r.reg));
+    if (existing.length > 0) await this.#db.unsafe(truncateSql(existing));
   }
 
   async dropAll(): Promise<void> {

@@ -238,6 +238,24 @@ begin
   end;
 end $$`;
 
+/** `schema.table` or `table`, as a seed names it, quoted part by part as the seed loader does. */
+export function quoteTableName(name: string): string {
+  return name.split(".").map(quoteIdent).join(".");
+}
+
+/** The tables among the quoted names ($1, a JSON array) that exist, as regclass text. */
+export const EXISTING_TABLES_SQL =
+  `select to_regclass(n)::text as reg from json_array_elements_text($1::text::json) as n
+where to_regclass(n) is not null`;
+
+/**
+ * Empties tables in one statement, so foreign keys among them do not stand in the way; their
+ * sequences restart, and CASCADE empties the tables whose rows reference them too.
+ */
+export function truncateSql(regclasses: string[]): string {
+  return `truncate ${regclasses.join(", ")} restart identity cascade`;
+}
+
 /** Who holds our advisory lock in this database. */
 export const LOCK_HOLDER_SQL =
   `select a.pid, a.application_name, a.client_addr::text as client_addr,

@@ -402,3 +402,34 @@ Deno.test("discoverMigrations() refuses two U-files for one version", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("discoverMigrations() collects every problem of a folder when asked, and keeps the good files", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    for (
+      const [name, text] of Object.entries({
+        "V1__a.sql": "SELECT 1;",
+        "V2__b.sql": "SELECT 2;",
+        "V2__c.sql": "SELECT 3;",
+        "x.sql": "SELECT 4;",
+        "y.sql": "SELECT 5;",
+        "U9__gone.sql": "SELECT 6;",
+        "U1__a.sql": "SELECT 7;",
+      })
+    ) Deno.writeTextFileSync(`${dir}/${name}`, text);
+    // A run stops at the first problem, as before.
+    assert.throws(() => discoverMigrations(dir, "app"), /"x\.sql" .* is not a migration name/);
+    const problems: ConfigError[] = [];
+    const files = discoverMigrations(dir, "app", {}, problems);
+    assert.deepEqual(problems.map((p) => p.code), [
+      "BAD_FILE_NAME",
+      "BAD_FILE_NAME",
+      "DUPLICATE_VERSION",
+      "ORPHAN_UNDO",
+    ]);
+    assert.deepEqual(files.map((f) => f.script), ["V1__a.sql"]);
+    assert.equal(files[0]!.undo?.script, "U1__a.sql");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

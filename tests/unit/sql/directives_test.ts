@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { DirectiveError, fileDirectives, refusesTransaction } from "../../../src/sql/directives.ts";
+import {
+  DirectiveError,
+  fileDirectives,
+  refusesTransaction,
+  resetsDirective,
+} from "../../../src/sql/directives.ts";
 
 // How the file runs, without the transaction-control plan (tested in transaction_control_test.ts).
 function mode(sql: string): { transaction: boolean; reason?: string } {
@@ -76,7 +81,7 @@ Deno.test("fileDirectives() ignores a comment that only mentions db-migrate", ()
 Deno.test("fileDirectives() rejects an unknown directive and names it", () => {
   throwsDirective(
     "-- intro\n-- db-migrate: no-transactions\nSELECT 1;",
-    /^unknown db-migrate directive "no-transactions" at line 2: the only directive is "no-transaction"$/,
+    /^unknown db-migrate directive "no-transactions" at line 2: the directives are "no-transaction" and, in a SQL seed, "resets TABLE"$/,
     2,
   );
 });
@@ -205,4 +210,13 @@ Deno.test("refusesTransaction() stays fast on a name full of doubled quotes", ()
   );
   const ms = performance.now() - started;
   assert.ok(ms < 200, `took ${ms.toFixed(2)} ms`);
+});
+
+Deno.test("resetsDirective() reads the tables of `-- db-migrate: resets` above the first statement", () => {
+  const sql = "-- seed\n-- db-migrate: resets users, audit.events\n/* note */\n" +
+    "--db-migrate:resets   roles users\nINSERT INTO x VALUES (1);\n-- db-migrate: resets late\n";
+  assert.deepEqual(resetsDirective(sql), ["users", "audit.events", "roles"]);
+  assert.deepEqual(resetsDirective("INSERT INTO x VALUES (1);"), []);
+  // The directive is not an unknown one for the file's own checks.
+  assert.equal(fileDirectives(sql).transaction, true);
 });
