@@ -44,6 +44,8 @@ interface FileEntry {
   name: string;
   kind?: DbKind;
   url?: string;
+  /** A ClickHouse cluster's keys (`cluster`, `cluster_path`, ...), as written. */
+  cluster?: Record<string, string>;
   /** Where the entry is in the file, for messages. */
   line?: number;
 }
@@ -104,7 +106,13 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
     const entry: FileEntry = { name, ...(line ? { line } : {}) };
     const o = (v ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(o)) {
-      if (!["name", "kind", "url"].includes(key)) {
+      if (CLUSTER_KEYS.includes(key)) {
+        const value = o[key];
+        if (typeof value !== "string" && typeof value !== "number") {
+          fail(`database "${name}": ${key} must be a string`);
+        }
+        entry.cluster = { ...entry.cluster, [key]: String(value) };
+      } else if (!["name", "kind", "url"].includes(key)) {
         fail(`unknown key "${key}" for database "${name}"`);
       }
     }
@@ -121,6 +129,10 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
     return entry;
   });
 }
+
+// A ClickHouse database's cluster (README: ClickHouse clusters); checked by the driver, which
+// merges them with the URL's parameters of the same names.
+const CLUSTER_KEYS = ["cluster", "cluster_path", "cluster_replica", "cluster_timeout"];
 
 /** Replaces `${VAR}` in a configured URL with the environment's value. */
 function interpolate(url: string, env: ConfigInput["env"], name: string, file: string): string {
@@ -304,6 +316,19 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
     } else {
       kind = entry?.kind ?? kindOfName(name);
     }
+    if (entry?.cluster && kind !== "clickhouse") {
+      throw new ConfigError(
+        "CONFIG",
+        `"${input.configFile}"${entry.line ? ` line ${entry.line}` : ""}: database "${name}" ` +
+          `is ${kind}: ${Object.keys(entry.cluster).join(", ")} ${
+            Object.keys(entry.cluster).length === 1 ? "is" : "are"
+          } for ClickHouse clusters only`,
+        {
+          database: name,
+          position: { file: input.configFile!, ...(entry.line ? { line: entry.line } : {}) },
+        },
+      );
+    }
     out.push({
       name,
       kind,
@@ -313,6 +338,14 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
       urlVariable: urlVariable(name),
       migrationsDir: `${input.migrationsDir}/${name}`,
       seedsDir: `${input.seedsDir}/${name}`,
+      ...(entry?.cluster
+        ? {
+          cluster: {
+            settings: entry.cluster,
+            where: `"${input.configFile}"${entry.line ? ` line ${entry.line}` : ""}`,
+          },
+        }
+        : {}),
     });
   }
   // Without a config file's order, PostgreSQL first: a ClickHouse dictionary may read a PostgreSQL table.

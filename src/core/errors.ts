@@ -36,6 +36,7 @@ export type ErrorCode =
   | "INVALID_SEED"
   | "CHECKSUM_MISMATCH"
   | "DB_UNREACHABLE"
+  | "CLUSTER_UNAVAILABLE"
   | "LOCK_TIMEOUT"
   | "APPLY_FAILED"
   | "CONNECTION_LOST"
@@ -116,7 +117,7 @@ export class DriftError extends MigrateError {
 /** The database could not be reached in time, or its lock could not be taken (exit 4). */
 export class UnreachableError extends MigrateError {
   constructor(
-    code: "DB_UNREACHABLE" | "LOCK_TIMEOUT",
+    code: "DB_UNREACHABLE" | "CLUSTER_UNAVAILABLE" | "LOCK_TIMEOUT",
     database: string,
     message: string,
     hint?: string,

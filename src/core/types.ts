@@ -83,4 +83,10 @@ export interface DatabaseConfig {
   listedIn?: string;
   migrationsDir: string;
   seedsDir: string;
+  /**
+   * A ClickHouse cluster's settings from db-migrate.yaml (`cluster`, `cluster_path`, ...), as
+   * written, and where (`db-migrate.yaml line 4`): the driver checks them and merges them with
+   * the URL's.
+   */
+  cluster?: { settings: Record<string, string>; where: string };
 }

@@ -4,7 +4,7 @@
 // (lock.ts). The database named in the URL is created by the first real run (in tryLock and
 // ensureTracking, which only real runs call), so --dry-run and --status change nothing.
 
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError, UnreachableError } from "../../core/errors.ts";
 import { redactUrl } from "../../core/redact.ts";
 import type { TrackedRow } from "../../core/types.ts";
 import type {
@@ -17,12 +17,19 @@ import type {
   RecordEntry,
 } from "../driver.ts";
 import { ClickHouseHttp, ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
+import { ClusterError } from "./on_cluster.ts";
 import { PERMANENT_CODES } from "./http_errors.ts";
-import { LOCK_TABLE } from "./lease_sql.ts";
+import {
+  type ClusterOptions,
+  clusterOptions,
+  createLockOnClusterSql,
+  mergeClusterOptions,
+} from "./cluster.ts";
+import { createLockSql, LOCK_TABLE } from "./lease_sql.ts";
 import { LeaseLock } from "./lock.ts";
 import type { ChBody } from "./prepare.ts";
 import type { ChSession } from "./session.ts";
-import { dropTableSql, tablesSql } from "./sql.ts";
+import { dropTableSql, quoteString, tablesSql } from "./sql.ts";
 import { Tracking } from "./tracking.ts";
 import { type ClickHouseTarget, parseClickHouseUrl } from "./url.ts";
 
@@ -45,23 +52,73 @@ function targetOf(database: string, url: string): ClickHouseTarget {
   }
 }
 
+/**
+ * The cluster of a database, from its URL's parameters and db-migrate.yaml's keys (which must
+ * agree when both name one), or null for a single server; CONFIG (exit 2) when they are invalid.
+ */
+export function clusterOf(
+  database: string,
+  target: ClickHouseTarget,
+  fromConfig?: { settings: Record<string, string>; where: string },
+): ClusterOptions | null {
+  try {
+    return mergeClusterOptions(
+      target.cluster ? clusterOptions(target.cluster, `the URL of "${database}"`) : null,
+      fromConfig ? clusterOptions(fromConfig.settings, fromConfig.where) : null,
+      database,
+    );
+  } catch (err) {
+    throw new ConfigError("CONFIG", (err as Error).message, {
+      database,
+      hint: "see README: ClickHouse clusters, for cluster, cluster_path, cluster_replica and " +
+        "cluster_timeout",
+    });
+  }
+}
+
 /** ClickHouse driver over @clickhouse/client-web. */
 export class ClickHouseDriver implements Driver {
   readonly #session: ChSession;
 
-  constructor(readonly database: string, readonly url: string) {
+  constructor(
+    readonly database: string,
+    readonly url: string,
+    config?: { settings: Record<string, string>; where: string },
+  ) {
     const target = targetOf(database, url);
+    const cluster = clusterOf(database, target, config);
     const http = new ClickHouseHttp(target, database);
-    const tracking = new Tracking(http, target.database, database, target.username);
+    const tracking = new Tracking(http, target.database, database, target.username, cluster);
     const lock = new LeaseLock({
       database: target.database,
       user: target.username,
       exec: (sql) => http.exec(sql),
       rows: <T>(sql: string) => http.rows<T>(sql),
-      ensureDatabase: () => tracking.ensureDatabase(),
+      ensureTable: async () => {
+        await tracking.ensureDatabase();
+        // On a cluster, ON CLUSTER only when missing here: with a replica down it would wait
+        // cluster_timeout and fail on every run, though the table is there.
+        if (cluster && await this.#hasLockTable()) return;
+        await tracking.createTable(
+          LOCK_TABLE,
+          createLockSql(target.database),
+          createLockOnClusterSql,
+        );
+      },
+      beforeRead: () => tracking.sync(LOCK_TABLE),
       connected: () => http.connected,
     });
-    this.#session = { name: database, target, http, tracking, lock };
+    this.#session = { name: database, target, http, tracking, lock, cluster };
+  }
+
+  async #hasLockTable(): Promise<boolean> {
+    const { http, target } = this.#session;
+    const [row] = await http.rows<{ n: number | string }>(
+      `SELECT count() AS n FROM system.tables WHERE database = ${
+        quoteString(target.database)
+      } AND name = ${quoteString(LOCK_TABLE)}`,
+    );
+    return Number(row?.n) > 0;
   }
 
   async connect(timeoutMs: number): Promise<void> {
@@ -94,20 +151,20 @@ export class ClickHouseDriver implements Driver {
   }
 
   ensureTracking(): Promise<void> {
-    return this.#session.tracking.ensure();
+    return this.#cluster(this.#session.tracking.ensure());
   }
 
   readTracking(_detail: boolean): Promise<TrackedRow[] | null> {
     // One query reads every column: the detail costs nothing more here.
-    return this.#session.tracking.read();
+    return this.#cluster(this.#session.tracking.read());
   }
 
   readContents(scripts: string[]): Promise<Map<string, string | null>> {
-    return this.#session.tracking.contents(scripts);
+    return this.#cluster(this.#session.tracking.contents(scripts));
   }
 
   tryLock(): Promise<boolean> {
-    return this.#session.lock.tryLock();
+    return this.#cluster(this.#session.lock.tryLock());
   }
 
   lockHolder(): Promise<LockHolder | null> {
@@ -118,7 +175,29 @@ export class ClickHouseDriver implements Driver {
     return this.#session.lock.unlock();
   }
 
-  async execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
+  /**
+   * db-migrate's own work on a cluster (its ON CLUSTER DDL, SYNC REPLICA before a read) that the
+   * cluster could not complete: CLUSTER_UNAVAILABLE (exit 4), with the driver's explanation.
+   */
+  async #cluster<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      throw new UnreachableError(
+        "CLUSTER_UNAVAILABLE",
+        this.database,
+        `cluster "${this.#session.cluster?.name}" of "${this.database}": ${err.message}`,
+        err.hint,
+      );
+    }
+  }
+
+  execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
+    return this.#cluster(this.#execute(file, ctx));
+  }
+
+  async #execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
     const body = file.body as ChBody;
     if ("seed" in body) {
       const { applySeed } = await import("./csv_seed.ts");
@@ -133,11 +212,11 @@ export class ClickHouseDriver implements Driver {
   }
 
   record(entries: RecordEntry[]): Promise<void> {
-    return this.#session.tracking.record(entries);
+    return this.#cluster(this.#session.tracking.record(entries));
   }
 
   forget(entries: ForgetEntry[]): Promise<void> {
-    return this.#session.tracking.forget(entries);
+    return this.#cluster(this.#session.tracking.forget(entries));
   }
 
   /**

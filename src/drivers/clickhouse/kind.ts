@@ -10,5 +10,5 @@ export const clickhouseKind: DriverKind = {
   describe: (target) => redactUrl(target.url ?? ""),
   // The tokenizer's checks load only when a file will run.
   prepare: async (file, ctx) => (await import("./prepare.ts")).prepareClickHouse(file, ctx),
-  open: (target) => Promise.resolve(new ClickHouseDriver(target.name, target.url!)),
+  open: (target) => Promise.resolve(new ClickHouseDriver(target.name, target.url!, target.cluster)),
 };
