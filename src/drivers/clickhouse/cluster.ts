@@ -103,26 +103,6 @@ export function clusterOptions(input: ClusterInput, where: string): ClusterOptio
 }
 
 /**
- * Takes the cluster parameters out of a URL's query pairs (already percent-decoded): what a URL
- * parser calls before refusing the pairs it does not know. Returns the cluster settings found and
- * the other pairs, in order.
- */
-export function takeClusterParams(
-  pairs: Iterable<readonly [string, string]>,
-): { input: ClusterInput; rest: [string, string][] } {
-  const input: ClusterInput = {};
-  const rest: [string, string][] = [];
-  for (const [key, value] of pairs) {
-    if (CLUSTER_URL_PARAMS.includes(key)) {
-      input[key as keyof ClusterInput] = value;
-    } else {
-      rest.push([key, value]);
-    }
-  }
-  return { input, rest };
-}
-
-/**
  * One cluster from the URL and from db-migrate.yaml: either may name it; when both do, they must
  * agree (a URL copied from another environment must not silently send DDL to another cluster).
  */

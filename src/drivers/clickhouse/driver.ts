@@ -187,7 +187,8 @@ export class ClickHouseDriver implements Driver {
       throw new UnreachableError(
         "CLUSTER_UNAVAILABLE",
         this.database,
-        `cluster "${this.#session.cluster?.name}" of "${this.database}": ${err.message}`,
+        `cluster "${this.#session.cluster?.name}" of "${this.database}": ${err.message}` +
+          (err.code === null ? "" : ` (code ${err.code})`),
         err.hint,
       );
     }

@@ -25,7 +25,10 @@ import {
 } from "./http.ts";
 import { quoteString } from "./sql.ts";
 
-/** An ON CLUSTER statement that did not succeed on every host, or a replica that cannot catch up. */
+/**
+ * An ON CLUSTER statement that did not succeed on every host, or a replica that cannot catch up.
+ * The message does not repeat the code: whoever prints it adds it.
+ */
 export class ClusterError extends ClickHouseRequestError {
   /** What the operator does next. */
   readonly hint: string;
@@ -90,8 +93,7 @@ export async function explainClusterError(
   const failure = clusterFailureOf({ code: e.code, message: e.message });
   if (failure.kind === "host") {
     return new ClusterError(
-      `failed on ${hostLabel(failure)}: ${failure.message}` +
-        (failure.code === null ? "" : ` (code ${failure.code})`),
+      `failed on ${hostLabel(failure)}: ${failure.message}`,
       failure.code,
       "ClickHouse names the first host that failed; hosts that succeeded keep the change " +
         "(there is no atomicity across hosts). Fix the cause on that host and run again; the " +
@@ -123,7 +125,7 @@ export async function explainClusterError(
   }
   if (e.code === UNKNOWN_CLUSTER) {
     return new ClusterError(
-      `${e.message} (code ${e.code})`,
+      e.message,
       e.code,
       `the servers' <remote_servers> has no cluster "${cluster.name}": check cluster= in the ` +
         "URL or db-migrate.yaml against SELECT DISTINCT cluster FROM system.clusters",
@@ -132,7 +134,7 @@ export async function explainClusterError(
   }
   if (e.code === NO_MACRO) {
     return new ClusterError(
-      `${e.message} (code ${e.code})`,
+      e.message,
       e.code,
       "a macro such as {replica} or {shard} is not defined in this server's <macros>",
       err,
@@ -180,7 +182,7 @@ export async function syncReplica(
     if (e.code === NOT_REPLICATED) {
       throw new ClusterError(
         `${database}.${table} is not a Replicated table, though cluster "${cluster.name}" is ` +
-          `configured: ${e.message} (code ${e.code})`,
+          `configured: ${e.message}`,
         e.code,
         "it was made by a run without cluster=: rename it away (RENAME TABLE) on every server " +
           "and run again to make it ON CLUSTER, then copy its rows into the new table",
@@ -190,7 +192,7 @@ export async function syncReplica(
     if (e.code !== null) {
       // 18.16 answers 242 (table in readonly mode) or a ZooKeeper error when it lost ZooKeeper.
       throw new ClusterError(
-        `this replica cannot bring ${database}.${table} up to date: ${e.message} (code ${e.code})`,
+        `this replica cannot bring ${database}.${table} up to date: ${e.message}`,
         e.code,
         "the replica cannot reach ZooKeeper (or ClickHouse Keeper), which replication and ON " +
           "CLUSTER need: bring it back and run again; nothing was changed by this step",
