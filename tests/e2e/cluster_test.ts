@@ -118,6 +118,10 @@ Deno.test("a run through replica 1 is seen on replica 2: tables and tracking the
       const status = await run(dir, urls[1]!, ["--status", "--json"]);
       assert.equal(status.code, 0, output(status));
       const doc = JSON.parse(status.stdout);
+      assert.deepEqual(doc.databases[0].replicas, [
+        { replica: "r1", active: true, caughtUp: true, behind: 0 },
+        { replica: "r2", active: true, caughtUp: true, behind: 0 },
+      ]);
       assert.deepEqual(
         doc.databases[0].status.map((e: { script: string; state: string }) => [e.script, e.state]),
         [["V1__hits.sql", "applied"], ["V2__rows.sql", "applied"]],
@@ -264,6 +268,14 @@ Deno.test({
               );
               const plain = await run(dir, target(1));
               assert.equal(plain.code, 0, output(plain));
+              // status through replica 1 shows replica 2 down (read from ZooKeeper).
+              const status = await run(dir, target(1), ["--status", "--json"]);
+              assert.equal(status.code, 0, output(status));
+              const replicas = JSON.parse(status.stdout).databases[0].replicas;
+              assert.deepEqual(
+                replicas.map((r: { replica: string; active: boolean }) => [r.replica, r.active]),
+                [["r1", true], ["r2", false]],
+              );
               await Deno.writeTextFile(
                 `${dir}/migrations/events/V3__late.sql`,
                 "INSERT INTO hits VALUES (2, 'b');\nCREATE TABLE IF NOT EXISTS late ON CLUSTER " +

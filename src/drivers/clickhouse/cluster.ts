@@ -598,3 +598,34 @@ export function replicaCatchUp(rows: ReplicaStatusRow[]): ReplicaCatchUp | null 
     totalReplicas: Math.max(...rows.map((r) => n(r.total_replicas))),
   };
 }
+
+// --- each replica's state, from ZooKeeper ------------------------------------------------------
+
+/**
+ * The children of a ZooKeeper node, as rows `{name, value}`: the replicas of a table
+ * (`<path>/replicas`), a replica's state (`log_pointer`, and `is_active` while it holds a session),
+ * its queue, or the table's replication log. Read through this server's system.zookeeper, which
+ * sees every replica's state, where system.replicas shows only this server's.
+ */
+export function zookeeperChildrenSql(path: string): string {
+  return `SELECT name, value FROM system.zookeeper WHERE path = ${quoteString(path)}`;
+}
+
+/** The numeric part of a replication log entry's name (`log-0000000012` → 12). */
+export function logIndex(name: string): number {
+  const m = name.match(/(\d+)$/);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * Whether a replica has caught up with a table's replication log: its log_pointer (the next entry
+ * it will read) is past the newest entry, and its queue is empty. `newest` is -1 when the log is
+ * empty (never written, or cleaned up after every replica read it).
+ */
+export function replicaBehind(
+  state: { logPointer: number; queued: number },
+  newest: number,
+): number {
+  const unread = newest < 0 ? 0 : Math.max(0, newest + 1 - state.logPointer);
+  return unread + state.queued;
+}

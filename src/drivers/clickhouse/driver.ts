@@ -6,7 +6,7 @@
 
 import { ConfigError, UnreachableError } from "../../core/errors.ts";
 import { redactUrl } from "../../core/redact.ts";
-import type { TrackedRow } from "../../core/types.ts";
+import type { ReplicaState, TrackedRow } from "../../core/types.ts";
 import type {
   ApplyOutcome,
   Driver,
@@ -23,13 +23,17 @@ import {
   type ClusterOptions,
   clusterOptions,
   createLockOnClusterSql,
+  logIndex,
   mergeClusterOptions,
+  replicaBehind,
+  zookeeperChildrenSql,
+  zookeeperPath,
 } from "./cluster.ts";
 import { createLockSql, LOCK_TABLE } from "./lease_sql.ts";
 import { LeaseLock } from "./lock.ts";
 import type { ChBody } from "./prepare.ts";
 import type { ChSession } from "./session.ts";
-import { dropTableSql, quoteString, tablesSql } from "./sql.ts";
+import { dropTableSql, quoteString, tablesSql, TRACKING_TABLE } from "./sql.ts";
 import { Tracking } from "./tracking.ts";
 import { type ClickHouseTarget, parseClickHouseUrl } from "./url.ts";
 
@@ -218,6 +222,40 @@ export class ClickHouseDriver implements Driver {
 
   forget(entries: ForgetEntry[]): Promise<void> {
     return this.#cluster(this.#session.tracking.forget(entries));
+  }
+
+  /**
+   * On a cluster, every replica of the tracking table and how far behind it is, read from
+   * ZooKeeper through this server (so a replica that is down shows too); null on a single server,
+   * before the first run, or when this user may not read system.zookeeper.
+   */
+  async replicas(): Promise<ReplicaState[] | null> {
+    const { http, cluster, target } = this.#session;
+    if (!cluster) return null;
+    const zk = zookeeperPath(cluster, target.database, TRACKING_TABLE);
+    type Node = { name: string; value: string };
+    try {
+      const names = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas`));
+      const log = await http.rows<Node>(zookeeperChildrenSql(`${zk}/log`));
+      const newest = Math.max(-1, ...log.map((n) => logIndex(n.name)));
+      const out: ReplicaState[] = [];
+      for (const { name } of names.sort((a, b) => a.name.localeCompare(b.name))) {
+        const nodes = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas/${name}`));
+        const queue = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas/${name}/queue`));
+        const pointer = Number(nodes.find((n) => n.name === "log_pointer")?.value ?? 0);
+        const behind = replicaBehind({ logPointer: pointer, queued: queue.length }, newest);
+        out.push({
+          replica: name,
+          active: nodes.some((n) => n.name === "is_active"),
+          caughtUp: behind === 0,
+          behind,
+        });
+      }
+      return out.length > 0 ? out : null;
+    } catch {
+      // No grant on system.zookeeper, or no table yet: status goes on without this part.
+      return null;
+    }
   }
 
   /**
