@@ -10,7 +10,7 @@ import {
   failedReplicatedCreateHint,
   hasOnCluster,
   hostLabel,
-  mergeClusterOptions,
+  mergeClusterInputs,
   onClusterSettings,
   parseClusterError,
   parseDdlFinished,
@@ -99,15 +99,16 @@ Deno.test("parseDdlTaskHosts() and ddlTaskSql() read a DDL queue entry's hosts",
   );
 });
 
-Deno.test("mergeClusterOptions() takes either and refuses two different clusters", () => {
-  const other = clusterOptions({ cluster: "staging" }, "x");
-  assert.equal(mergeClusterOptions(null, null, "ch"), null);
-  assert.equal(mergeClusterOptions(OPTS, null, "ch"), OPTS);
-  assert.equal(mergeClusterOptions(null, OPTS, "ch"), OPTS);
-  assert.deepEqual(mergeClusterOptions(OPTS, { ...OPTS }, "ch"), OPTS);
+Deno.test("mergeClusterInputs() takes each key from either and refuses two values of one key", () => {
+  assert.deepEqual(mergeClusterInputs(undefined, undefined, "ch"), {});
+  assert.deepEqual(
+    mergeClusterInputs({ cluster: "prod" }, { cluster: "prod", cluster_timeout: "30" }, "ch"),
+    { cluster: "prod", cluster_timeout: "30" },
+  );
+  assert.deepEqual(mergeClusterInputs({ cluster: "prod" }, undefined, "ch"), { cluster: "prod" });
   assert.throws(
-    () => mergeClusterOptions(OPTS, other, "ch"),
-    /the URL of "ch" and db-migrate.yaml disagree on the cluster \(name: "prod" in the URL, "staging"/,
+    () => mergeClusterInputs({ cluster: "prod" }, { cluster: "staging" }, "ch"),
+    /the URL of "ch" and db-migrate.yaml disagree on the cluster \(cluster: "prod" in the URL, "staging"/,
   );
 });
 

@@ -103,25 +103,28 @@ export function clusterOptions(input: ClusterInput, where: string): ClusterOptio
 }
 
 /**
- * One cluster from the URL and from db-migrate.yaml: either may name it; when both do, they must
- * agree (a URL copied from another environment must not silently send DDL to another cluster).
+ * The cluster settings of the URL and of db-migrate.yaml as one: either may give each key; a key
+ * both give must have one value (a URL copied from another environment must not silently send
+ * DDL to another cluster). Throws an Error naming the key otherwise.
  */
-export function mergeClusterOptions(
-  fromUrl: ClusterOptions | null,
-  fromConfig: ClusterOptions | null,
+export function mergeClusterInputs(
+  fromUrl: ClusterInput | undefined,
+  fromConfig: ClusterInput | undefined,
   database: string,
-): ClusterOptions | null {
-  if (!fromUrl || !fromConfig) return fromUrl ?? fromConfig;
-  for (const key of ["name", "zookeeperPath", "replica", "timeoutSeconds"] as const) {
-    if (fromUrl[key] !== fromConfig[key]) {
+): ClusterInput {
+  const out: ClusterInput = { ...fromConfig };
+  for (const [key, value] of Object.entries(fromUrl ?? {}) as [keyof ClusterInput, string][]) {
+    const other = fromConfig?.[key];
+    if (other !== undefined && other !== value) {
       throw new Error(
         `the URL of "${database}" and db-migrate.yaml disagree on the cluster ` +
-          `(${key}: "${fromUrl[key]}" in the URL, "${fromConfig[key]}" in db-migrate.yaml); ` +
-          "name it in one place",
+          `(${key}: "${value}" in the URL, "${other}" in db-migrate.yaml); ` +
+          "give it in one place",
       );
     }
+    out[key] = value;
   }
-  return fromUrl;
+  return out;
 }
 
 /** The ZooKeeper path of one db-migrate table, with db-migrate's placeholders filled in. */

@@ -24,7 +24,7 @@ import {
   clusterOptions,
   createLockOnClusterSql,
   logIndex,
-  mergeClusterOptions,
+  mergeClusterInputs,
   replicaBehind,
   zookeeperChildrenSql,
   zookeeperPath,
@@ -57,8 +57,8 @@ function targetOf(database: string, url: string): ClickHouseTarget {
 }
 
 /**
- * The cluster of a database, from its URL's parameters and db-migrate.yaml's keys (which must
- * agree when both name one), or null for a single server; CONFIG (exit 2) when they are invalid.
+ * The cluster of a database, from its URL's parameters and db-migrate.yaml's keys (a key both
+ * give must agree), or null for a single server; CONFIG (exit 2) when they are invalid.
  */
 export function clusterOf(
   database: string,
@@ -66,11 +66,11 @@ export function clusterOf(
   fromConfig?: { settings: Record<string, string>; where: string },
 ): ClusterOptions | null {
   try {
-    return mergeClusterOptions(
-      target.cluster ? clusterOptions(target.cluster, `the URL of "${database}"`) : null,
-      fromConfig ? clusterOptions(fromConfig.settings, fromConfig.where) : null,
-      database,
-    );
+    const input = mergeClusterInputs(target.cluster, fromConfig?.settings, database);
+    const where = fromConfig
+      ? `${fromConfig.where}${target.cluster ? ` and the URL of "${database}"` : ""}`
+      : `the URL of "${database}"`;
+    return clusterOptions(input, where);
   } catch (err) {
     throw new ConfigError("CONFIG", (err as Error).message, {
       database,
