@@ -533,6 +533,13 @@ export function syncReplicaSql(database: string, table: string): string {
  */
 export const TRACKING_WRITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({});
 
+/** One row `{n}`: 1 when this server has the table, else 0 (an ON CLUSTER CREATE is then due). */
+export function tableExistsSql(database: string, table: string): string {
+  return `SELECT count() AS n FROM system.tables WHERE database = ${
+    quoteString(database)
+  } AND name = ${quoteString(table)}`;
+}
+
 /** Rows `{host_name, port, shard_num, replica_num}`: the hosts of a cluster as this server knows them. */
 export function clusterHostsSql(cluster: string): string {
   return `SELECT host_name, port, shard_num, replica_num FROM system.clusters

@@ -26,6 +26,7 @@ import {
   logIndex,
   mergeClusterInputs,
   replicaBehind,
+  tableExistsSql,
   zookeeperChildrenSql,
   zookeeperPath,
 } from "./cluster.ts";
@@ -33,7 +34,7 @@ import { createLockSql, LOCK_TABLE } from "./lease_sql.ts";
 import { LeaseLock } from "./lock.ts";
 import type { ChBody } from "./prepare.ts";
 import type { ChSession } from "./session.ts";
-import { dropTableSql, quoteString, tablesSql, TRACKING_TABLE } from "./sql.ts";
+import { dropTableSql, tablesSql, TRACKING_TABLE } from "./sql.ts";
 import { Tracking } from "./tracking.ts";
 import { type ClickHouseTarget, parseClickHouseUrl } from "./url.ts";
 
@@ -118,9 +119,7 @@ export class ClickHouseDriver implements Driver {
   async #hasLockTable(): Promise<boolean> {
     const { http, target } = this.#session;
     const [row] = await http.rows<{ n: number | string }>(
-      `SELECT count() AS n FROM system.tables WHERE database = ${
-        quoteString(target.database)
-      } AND name = ${quoteString(LOCK_TABLE)}`,
+      tableExistsSql(target.database, LOCK_TABLE),
     );
     return Number(row?.n) > 0;
   }
