@@ -49,6 +49,8 @@ interface FileEntry {
   name: string;
   kind?: DbKind;
   url?: string;
+  /** A ClickHouse cluster's keys (`cluster`, `cluster_path`, ...), as written. */
+  cluster?: Record<string, string>;
   /** Where the entry is in the file, for messages. */
   line?: number;
 }
@@ -109,7 +111,13 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
     const entry: FileEntry = { name, ...(line ? { line } : {}) };
     const o = (v ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(o)) {
-      if (!["name", "kind", "url"].includes(key)) {
+      if (CLUSTER_KEYS.includes(key)) {
+        const value = o[key];
+        if (typeof value !== "string" && typeof value !== "number") {
+          fail(`database "${name}": ${key} must be a string`);
+        }
+        entry.cluster = { ...entry.cluster, [key]: String(value) };
+      } else if (!["name", "kind", "url"].includes(key)) {
         fail(`unknown key "${key}" for database "${name}"`);
       }
     }
@@ -126,6 +134,10 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
     return entry;
   });
 }
+
+// A ClickHouse database's cluster (README: ClickHouse clusters); checked by the driver, which
+// merges them with the URL's parameters of the same names.
+const CLUSTER_KEYS = ["cluster", "cluster_path", "cluster_replica", "cluster_timeout"];
 
 /** Replaces `${VAR}` in a configured URL with the environment's value. */
 function interpolate(url: string, env: ConfigInput["env"], name: string, file: string): string {
@@ -342,6 +354,19 @@ async function resolveOne(
   } else {
     kind = entry?.kind ?? kindOfName(name);
   }
+  if (entry?.cluster && kind !== "clickhouse") {
+    throw new ConfigError(
+      "CONFIG",
+      `"${input.configFile}"${entry.line ? ` line ${entry.line}` : ""}: database "${name}" ` +
+        `is ${kind}: ${Object.keys(entry.cluster).join(", ")} ${
+          Object.keys(entry.cluster).length === 1 ? "is" : "are"
+        } for ClickHouse clusters only`,
+      {
+        database: name,
+        position: { file: input.configFile!, ...(entry.line ? { line: entry.line } : {}) },
+      },
+    );
+  }
   return {
     name,
     kind,
@@ -351,6 +376,14 @@ async function resolveOne(
     urlVariable: urlVariable(name),
     migrationsDir: `${input.migrationsDir}/${name}`,
     seedsDir: `${input.seedsDir}/${name}`,
+    ...(entry?.cluster
+      ? {
+        cluster: {
+          settings: entry.cluster,
+          where: `"${input.configFile}"${entry.line ? ` line ${entry.line}` : ""}`,
+        },
+      }
+      : {}),
   };
 }
 

@@ -211,6 +211,15 @@ export class ScratchCluster {
     });
   }
 
+  /** Kills ZooKeeper with SIGKILL: the replicas lose their sessions and turn read-only. */
+  killZooKeeper(): void {
+    try {
+      Deno.kill(this.#pids[0]!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+
   /** Starts replica `replica` again on its directory and ports, and waits until it answers. */
   async startReplica(replica: number): Promise<void> {
     const dir = join(this.dir, `ch${replica}`);

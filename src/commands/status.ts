@@ -17,6 +17,8 @@ export function status(targets: DatabaseConfig[], deps: PipelineDeps): Promise<R
         if (ins.plan) {
           ins.result.status = [...ins.plan.migrations, ...ins.plan.seeds].map(statusEntry);
         }
+        const replicas = await ins.driver?.replicas?.();
+        if (replicas) ins.result.replicas = replicas;
       }
     } finally {
       await closeAll(inspections);

@@ -43,6 +43,7 @@ export type ErrorCode =
   | "NOT_CONFIRMED"
   | "CHECKSUM_MISMATCH"
   | "DB_UNREACHABLE"
+  | "CLUSTER_UNAVAILABLE"
   | "LOCK_TIMEOUT"
   | "APPLY_FAILED"
   | "CONNECTION_LOST"
@@ -123,7 +124,7 @@ export class DriftError extends MigrateError {
 /** The database could not be reached in time, or its lock could not be taken (exit 4). */
 export class UnreachableError extends MigrateError {
   constructor(
-    code: "DB_UNREACHABLE" | "LOCK_TIMEOUT",
+    code: "DB_UNREACHABLE" | "CLUSTER_UNAVAILABLE" | "LOCK_TIMEOUT",
     database: string,
     message: string,
     hint?: string,

@@ -2,7 +2,7 @@
 // Kubernetes termination message all render. No formatting here.
 
 import { type ErrorData, toErrorData } from "./errors.ts";
-import type { Step } from "./types.ts";
+import type { ReplicaState, Step } from "./types.ts";
 
 /** What a command did: `apply` (migrate), `dry-run` (plan), `status`, or the command's name. */
 export type RunMode =
@@ -48,6 +48,8 @@ export interface DatabaseResult {
   steps: Step[];
   /** Every migration and seed with its state, for --status. */
   status?: StatusEntry[];
+  /** For --status on a replicated database: each replica and whether it has caught up. */
+  replicas?: ReplicaState[];
 }
 
 /** One row of a --status table. */

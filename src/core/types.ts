@@ -71,6 +71,18 @@ export interface Step {
   error?: string;
 }
 
+/** One replica of a replicated database, as `status` shows it. */
+export interface ReplicaState {
+  /** The replica's name (its `{replica}` macro). */
+  replica: string;
+  /** Whether it holds a ZooKeeper session now (a replica that is down does not). */
+  active: boolean;
+  /** Whether it has fetched every change of the tracking table the cluster knows of. */
+  caughtUp: boolean;
+  /** Changes of the tracking table it has not fetched yet (log entries and queued tasks). */
+  behind: number;
+}
+
 /** One database as the run sees it. */
 export interface DatabaseConfig {
   name: string;
@@ -85,4 +97,10 @@ export interface DatabaseConfig {
   listedIn?: string;
   migrationsDir: string;
   seedsDir: string;
+  /**
+   * A ClickHouse cluster's settings from db-migrate.yaml (`cluster`, `cluster_path`, ...), as
+   * written, and where (`db-migrate.yaml line 4`): the driver checks them and merges them with
+   * the URL's.
+   */
+  cluster?: { settings: Record<string, string>; where: string };
 }

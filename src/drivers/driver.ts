@@ -3,7 +3,14 @@
 // loads ClickHouse, and a run without --embedded never loads PGlite.
 
 import { ConfigError } from "../core/errors.ts";
-import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../core/types.ts";
+import type {
+  DatabaseConfig,
+  DbKind,
+  ReplicaState,
+  Resolution,
+  TrackedFile,
+  TrackedRow,
+} from "../core/types.ts";
 
 /**
  * A file checked and made ready to run, before any database is touched. What the core reads is
@@ -104,6 +111,8 @@ export interface Driver {
    * them, `table` or `schema.table`; one that does not exist is passed over.
    */
   emptyTables(tables: string[]): Promise<void>;
+  /** Each replica of a replicated database and whether it has caught up; absent elsewhere. */
+  replicas?(): Promise<ReplicaState[] | null>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

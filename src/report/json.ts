@@ -40,6 +40,7 @@ export function jsonDocument(result: RunResult, version: string): string {
         })),
       }),
       ...(d.status ? { status: d.status } : {}),
+      ...(d.replicas ? { replicas: d.replicas } : {}),
     })),
   };
   return scrub(JSON.stringify(doc, null, 2));

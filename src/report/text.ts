@@ -98,5 +98,12 @@ export function statusTable(db: DatabaseResult): string {
   for (const e of db.status ?? []) {
     if (e.error) lines.push(`  ${e.script} failed: ${e.error.split("\n")[0]}`);
   }
+  for (const r of db.replicas ?? []) {
+    lines.push(
+      `  replica ${r.replica}: ${r.active ? "active" : "down"}, ${
+        r.caughtUp ? "caught up" : `behind by ${r.behind} ${r.behind === 1 ? "change" : "changes"}`
+      }`,
+    );
+  }
   return lines.join("\n");
 }

@@ -7,10 +7,11 @@ import { dirname, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import denoJson from "../../deno.json" with { type: "json" };
 import { parseOptions, USAGE } from "../../src/cli.ts";
-import { kindOfUrl, resolveDatabases } from "../../src/config.ts";
+import { kindOfUrl, parseConfigFile, resolveDatabases } from "../../src/config.ts";
 import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/core/discover.ts";
 import { redactUrl } from "../../src/core/redact.ts";
 import { clickHouseTls } from "../../src/drivers/clickhouse/tls.ts";
+import { clusterOf } from "../../src/drivers/clickhouse/driver.ts";
 import { parseClickHouseUrl } from "../../src/drivers/clickhouse/url.ts";
 import { pgTls } from "../../src/drivers/postgres/tls.ts";
 import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
@@ -56,6 +57,8 @@ const KINDS: Record<string, (b: Block) => boolean> = {
   "the set-up commands": (b) => b.lang === "sh" && b.text.includes("task start"),
   "the file layout": (b) => b.text.startsWith("migrations/<database>/V<version>"),
   "a db-migrate.yaml": (b) => b.lang === "yaml" && b.text.startsWith("databases:"),
+  "a db-migrate.yaml naming a ClickHouse cluster": (b) =>
+    b.lang === "yaml" && b.text.startsWith("# db-migrate.yaml, or the URL alone"),
   "the command synopsis": (b) => b.text.startsWith("db-migrate [migrate | plan | status] [--seed="),
   "a run that applies the reference seeds": (b) =>
     b.text.startsWith("$ db-migrate\n") && b.text.includes("reference/010_rbac.yaml"),
@@ -517,6 +520,35 @@ Deno.test("README: the ClickHouse URLs mean what their comments say", () => {
     ["https://ch.example.com:8443", "migrator", "analytics"],
     ["http://clickhouse:8123", "migrator", "analytics"],
   ]);
+});
+
+Deno.test("README: the cluster example names one cluster in the URL and in db-migrate.yaml alike", async () => {
+  const text = block("a db-migrate.yaml naming a ClickHouse cluster").text;
+  const url = /CLICKHOUSE_URL=(\S+)/.exec(text)![1]!;
+  const [entry] = await parseConfigFile(text, "db-migrate.yaml");
+  assert.deepEqual(entry?.cluster, { cluster: "prod", cluster_timeout: "300" });
+  const fromYaml = clusterOf("clickhouse", parseClickHouseUrl(url.replace(/\?.*$/, "")), {
+    settings: entry!.cluster!,
+    where: "db-migrate.yaml",
+  });
+  const fromUrl = clusterOf("clickhouse", parseClickHouseUrl(url));
+  assert.equal(fromYaml?.name, "prod");
+  assert.equal(fromYaml?.timeoutSeconds, 300);
+  assert.equal(fromUrl?.name, "prod");
+  // Both at once: they agree on the name; another name is a configuration error, as it says.
+  const both = clusterOf("clickhouse", parseClickHouseUrl(url), {
+    settings: entry!.cluster!,
+    where: "db-migrate.yaml",
+  });
+  assert.deepEqual([both?.name, both?.timeoutSeconds], ["prod", 300]);
+  assert.throws(
+    () =>
+      clusterOf("clickhouse", parseClickHouseUrl(url.replace("=prod", "=staging")), {
+        settings: entry!.cluster!,
+        where: "db-migrate.yaml",
+      }),
+    /disagree on the cluster/,
+  );
 });
 
 Deno.test("README: the newer-ClickHouse migration is for newer servers, and splits into its statements", () => {

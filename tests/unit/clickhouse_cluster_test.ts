@@ -5,20 +5,22 @@ import {
   createLockOnClusterSql,
   createTrackingOnClusterSql,
   ddlTaskFinishedSql,
+  ddlTaskSql,
   DEFAULT_ZOOKEEPER_PATH,
   failedReplicatedCreateHint,
+  hasOnCluster,
   hostLabel,
-  mergeClusterOptions,
+  mergeClusterInputs,
   onClusterSettings,
   parseClusterError,
   parseDdlFinished,
+  parseDdlTaskHosts,
   parseHostStatuses,
   replicaCatchUp,
   type ReplicaStatusRow,
   replicatedCreateSql,
   substituteCluster,
   syncReplicaSql,
-  takeClusterParams,
   TRACKING_WRITE_SETTINGS,
   zookeeperPath,
 } from "../../src/drivers/clickhouse/cluster.ts";
@@ -32,13 +34,14 @@ Deno.test("clusterOptions() is null without a cluster and fills in the defaults 
     name: "prod",
     zookeeperPath: DEFAULT_ZOOKEEPER_PATH,
     replica: "{replica}",
+    timeoutSeconds: 180,
   });
   assert.deepEqual(
     clusterOptions(
       { cluster: "c.1-a", cluster_path: "/zk/{shard}/{table}", cluster_replica: "{host}" },
       "x",
     ),
-    { name: "c.1-a", zookeeperPath: "/zk/{shard}/{table}", replica: "{host}" },
+    { name: "c.1-a", zookeeperPath: "/zk/{shard}/{table}", replica: "{host}", timeoutSeconds: 180 },
   );
 });
 
@@ -63,28 +66,49 @@ Deno.test("clusterOptions() refuses bad names, paths and a path without a cluste
     () => clusterOptions({ cluster: "c", cluster_replica: "" }, "u"),
     /cluster_replica/,
   );
+  assert.equal(clusterOptions({ cluster: "c", cluster_timeout: "7" }, "u")?.timeoutSeconds, 7);
+  for (const bad of ["0", "1.5", "x", "-3"]) {
+    assert.throws(
+      () => clusterOptions({ cluster: "c", cluster_timeout: bad }, "u"),
+      /cluster_timeout must be a whole number/,
+    );
+  }
+  assert.throws(() => clusterOptions({ cluster_timeout: "5" }, "u"), /needs cluster=NAME/);
 });
 
-Deno.test("takeClusterParams() takes the cluster parameters and keeps the others in order", () => {
-  const { input, rest } = takeClusterParams([
-    ["user", "u"],
-    ["cluster", "prod"],
-    ["password", "p+w"],
-    ["cluster_path", "/a/{table}"],
-  ]);
-  assert.deepEqual(input, { cluster: "prod", cluster_path: "/a/{table}" });
-  assert.deepEqual(rest, [["user", "u"], ["password", "p+w"]]);
+Deno.test("hasOnCluster() finds the clause outside string literals", () => {
+  assert.equal(hasOnCluster("CREATE TABLE t ON CLUSTER prod (a UInt8) ENGINE = Memory"), true);
+  assert.equal(hasOnCluster("alter table t on\n  cluster '{cluster}' add column b UInt8"), true);
+  assert.equal(hasOnCluster("INSERT INTO t VALUES ('ON CLUSTER x')"), false);
+  assert.equal(hasOnCluster("CREATE TABLE t (a UInt8) ENGINE = Memory"), false);
 });
 
-Deno.test("mergeClusterOptions() takes either and refuses two different clusters", () => {
-  const other = clusterOptions({ cluster: "staging" }, "x");
-  assert.equal(mergeClusterOptions(null, null, "ch"), null);
-  assert.equal(mergeClusterOptions(OPTS, null, "ch"), OPTS);
-  assert.equal(mergeClusterOptions(null, OPTS, "ch"), OPTS);
-  assert.deepEqual(mergeClusterOptions(OPTS, { ...OPTS }, "ch"), OPTS);
+Deno.test("parseDdlTaskHosts() and ddlTaskSql() read a DDL queue entry's hosts", () => {
+  assert.deepEqual(
+    parseDdlTaskHosts(
+      "version: 1\nquery: CREATE TABLE e1.x2 ON CLUSTER c (a UInt8) ENGINE = Memory\n" +
+        "hosts: ['127%2E0%2E0%2E1:19301','127%2E0%2E0%2E1:19302']\ninitiator: vm:19301\n",
+    ),
+    ["127.0.0.1:19301", "127.0.0.1:19302"],
+  );
+  assert.deepEqual(parseDdlTaskHosts("version: 1\n"), []);
+  assert.equal(
+    ddlTaskSql("/clickhouse/task_queue/ddl/query-0000000009"),
+    "SELECT value FROM system.zookeeper WHERE path = '/clickhouse/task_queue/ddl' " +
+      "AND name = 'query-0000000009'",
+  );
+});
+
+Deno.test("mergeClusterInputs() takes each key from either and refuses two values of one key", () => {
+  assert.deepEqual(mergeClusterInputs(undefined, undefined, "ch"), {});
+  assert.deepEqual(
+    mergeClusterInputs({ cluster: "prod" }, { cluster: "prod", cluster_timeout: "30" }, "ch"),
+    { cluster: "prod", cluster_timeout: "30" },
+  );
+  assert.deepEqual(mergeClusterInputs({ cluster: "prod" }, undefined, "ch"), { cluster: "prod" });
   assert.throws(
-    () => mergeClusterOptions(OPTS, other, "ch"),
-    /the URL of "ch" and db-migrate.yaml disagree on the cluster \(name: "prod" in the URL, "staging"/,
+    () => mergeClusterInputs({ cluster: "prod" }, { cluster: "staging" }, "ch"),
+    /the URL of "ch" and db-migrate.yaml disagree on the cluster \(cluster: "prod" in the URL, "staging"/,
   );
 });
 

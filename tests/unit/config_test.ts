@@ -256,3 +256,26 @@ Deno.test("resolveDatabases(): a listed database needs a migrations or a seeds f
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("resolveDatabases() passes a ClickHouse database's cluster keys on, and refuses them on PostgreSQL", async () => {
+  const dir = await project(["events", "app"]);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/db-migrate.yaml`,
+      "databases:\n  - name: events\n    kind: clickhouse\n    cluster: prod\n    cluster_timeout: 30\n",
+    );
+    const [events] = await resolveDatabases(input(dir, { EVENTS_URL: "http://h:8123/e" }));
+    assert.deepEqual(events!.cluster, {
+      settings: { cluster: "prod", cluster_timeout: "30" },
+      where: `"${dir}/db-migrate.yaml" line 2`,
+    });
+    await Deno.writeTextFile(`${dir}/db-migrate.yaml`, "databases:\n  app:\n    cluster: prod\n");
+    await assert.rejects(
+      resolveDatabases(input(dir, { APP_URL: "postgres://a@h/app" })),
+      (e: ConfigError) =>
+        e.exitCode === 2 && /database "app" is postgres: cluster is for ClickHouse/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

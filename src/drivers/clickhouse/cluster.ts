@@ -4,9 +4,8 @@
 // config parameters, `{cluster}` in migration files, and what a tracking read or write sends.
 // No I/O here. Everything was tried on ClickHouse 18.16 with ZooKeeper 3.8: see
 // docs/clickhouse-cluster-findings.md for the observations each choice rests on.
-// TODO(issue 15): wired into the driver.
 
-import { parseServerError } from "./http_errors.ts";
+import { parseServerError, type ServerError } from "./http_errors.ts";
 import { createLockSql, LOCK_TABLE } from "./lease_sql.ts";
 import { createTrackingSql, quoteIdent, quoteString, TRACKING_TABLE } from "./sql.ts";
 
@@ -22,6 +21,11 @@ export interface ClusterOptions {
   zookeeperPath: string;
   /** The replica name of each server in those tables (a server macro, usually `{replica}`). */
   replica: string;
+  /**
+   * How long to wait for every host to confirm an ON CLUSTER statement (sent as
+   * distributed_ddl_task_timeout) and for this replica to fetch db-migrate's rows (SYNC REPLICA).
+   */
+  timeoutSeconds: number;
 }
 
 /**
@@ -34,14 +38,23 @@ export const DEFAULT_ZOOKEEPER_PATH = "/clickhouse/db-migrate/{cluster}/{databas
 /** The default replica name: the `{replica}` macro, as in ClickHouse's documentation. */
 export const DEFAULT_REPLICA = "{replica}";
 
-/** The URL parameters that configure a cluster (`?cluster=NAME&cluster_path=...`). */
-export const CLUSTER_URL_PARAMS: readonly string[] = ["cluster", "cluster_path", "cluster_replica"];
+/** The default of cluster_timeout: ClickHouse's own default distributed_ddl_task_timeout. */
+export const DEFAULT_CLUSTER_TIMEOUT_S = 180;
+
+/** The URL parameters (and db-migrate.yaml keys) that configure a cluster. */
+export const CLUSTER_URL_PARAMS: readonly string[] = [
+  "cluster",
+  "cluster_path",
+  "cluster_replica",
+  "cluster_timeout",
+];
 
 /** Raw cluster settings as a URL or db-migrate.yaml gives them, before they are checked. */
 export interface ClusterInput {
   cluster?: string;
   cluster_path?: string;
   cluster_replica?: string;
+  cluster_timeout?: string;
 }
 
 // ClickHouse reads cluster names as XML element names of <remote_servers>.
@@ -55,7 +68,7 @@ const CLUSTER_NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 export function clusterOptions(input: ClusterInput, where: string): ClusterOptions | null {
   const name = input.cluster?.trim() ?? "";
   if (name === "") {
-    const extra = (["cluster_path", "cluster_replica"] as const).find((k) =>
+    const extra = (["cluster_path", "cluster_replica", "cluster_timeout"] as const).find((k) =>
       input[k] !== undefined
     );
     if (extra) throw new Error(`${where}: ${extra} needs cluster=NAME as well`);
@@ -82,49 +95,36 @@ export function clusterOptions(input: ClusterInput, where: string): ClusterOptio
   if (replica === "" || /['\\]/.test(replica)) {
     throw new Error(`${where}: cluster_replica must be a replica name or macro such as {replica}`);
   }
-  return { name, zookeeperPath, replica };
-}
-
-/**
- * Takes the cluster parameters out of a URL's query pairs (already percent-decoded): what a URL
- * parser calls before refusing the pairs it does not know. Returns the cluster settings found and
- * the other pairs, in order.
- */
-export function takeClusterParams(
-  pairs: Iterable<readonly [string, string]>,
-): { input: ClusterInput; rest: [string, string][] } {
-  const input: ClusterInput = {};
-  const rest: [string, string][] = [];
-  for (const [key, value] of pairs) {
-    if (CLUSTER_URL_PARAMS.includes(key)) {
-      input[key as keyof ClusterInput] = value;
-    } else {
-      rest.push([key, value]);
-    }
+  const timeoutText = input.cluster_timeout ?? String(DEFAULT_CLUSTER_TIMEOUT_S);
+  if (!/^\d+$/.test(timeoutText.trim()) || Number(timeoutText) < 1) {
+    throw new Error(`${where}: cluster_timeout must be a whole number of seconds, 1 or more`);
   }
-  return { input, rest };
+  return { name, zookeeperPath, replica, timeoutSeconds: Number(timeoutText) };
 }
 
 /**
- * One cluster from the URL and from db-migrate.yaml: either may name it; when both do, they must
- * agree (a URL copied from another environment must not silently send DDL to another cluster).
+ * The cluster settings of the URL and of db-migrate.yaml as one: either may give each key; a key
+ * both give must have one value (a URL copied from another environment must not silently send
+ * DDL to another cluster). Throws an Error naming the key otherwise.
  */
-export function mergeClusterOptions(
-  fromUrl: ClusterOptions | null,
-  fromConfig: ClusterOptions | null,
+export function mergeClusterInputs(
+  fromUrl: ClusterInput | undefined,
+  fromConfig: ClusterInput | undefined,
   database: string,
-): ClusterOptions | null {
-  if (!fromUrl || !fromConfig) return fromUrl ?? fromConfig;
-  for (const key of ["name", "zookeeperPath", "replica"] as const) {
-    if (fromUrl[key] !== fromConfig[key]) {
+): ClusterInput {
+  const out: ClusterInput = { ...fromConfig };
+  for (const [key, value] of Object.entries(fromUrl ?? {}) as [keyof ClusterInput, string][]) {
+    const other = fromConfig?.[key];
+    if (other !== undefined && other !== value) {
       throw new Error(
         `the URL of "${database}" and db-migrate.yaml disagree on the cluster ` +
-          `(${key}: "${fromUrl[key]}" in the URL, "${fromConfig[key]}" in db-migrate.yaml); ` +
-          "name it in one place",
+          `(${key}: "${value}" in the URL, "${other}" in db-migrate.yaml); ` +
+          "give it in one place",
       );
     }
+    out[key] = value;
   }
-  return fromUrl;
+  return out;
 }
 
 /** The ZooKeeper path of one db-migrate table, with db-migrate's placeholders filled in. */
@@ -333,7 +333,11 @@ export type ClusterFailure =
  * execute the query in background`.
  */
 export function parseClusterError(body: string): ClusterFailure {
-  const outer = parseServerError(body);
+  return clusterFailureOf(parseServerError(body));
+}
+
+/** parseClusterError() for an error already read by parseServerError() (as the driver has it). */
+export function clusterFailureOf(outer: ServerError): ClusterFailure {
   const host = outer.message.match(/^There was an error on \[(.*):(\d+)\]: ([\s\S]*)$/);
   if (host) {
     const inner = parseServerError(host[3]!.replace(/, e\.what\(\) = [\w:]+$/, ""));
@@ -367,6 +371,21 @@ export function parseClusterError(body: string): ClusterFailure {
  */
 export function ddlTaskFinishedSql(task: string): string {
   return `SELECT name, value FROM system.zookeeper WHERE path = ${quoteString(`${task}/finished`)}`;
+}
+
+/** The DDL queue entry itself: one row `{value}` whose `hosts: [...]` line lists every host. */
+export function ddlTaskSql(task: string): string {
+  const slash = task.lastIndexOf("/");
+  return `SELECT value FROM system.zookeeper WHERE path = ${
+    quoteString(task.slice(0, slash))
+  } AND name = ${quoteString(task.slice(slash + 1))}`;
+}
+
+/** The hosts of a DDL queue entry (`hosts: ['127%2E0%2E0%2E1:19301',...]`), as `host:port`. */
+export function parseDdlTaskHosts(value: string): string[] {
+  const line = value.split("\n").find((l) => l.startsWith("hosts: "));
+  if (!line) return [];
+  return [...line.matchAll(/'([^']*)'/g)].map((m) => decodeURIComponent(m[1]!));
 }
 
 /** The latest entries of the DDL queue (`path`: the servers' <distributed_ddl><path>). */
@@ -465,6 +484,16 @@ export function substituteCluster(statement: string, cluster: string | null): st
   return out;
 }
 
+/**
+ * Whether a statement (comments already stripped) has an ON CLUSTER clause, so that its answer is
+ * the per-host table. Words inside string literals are skipped; a false positive would only ask
+ * for that table's format and timeout.
+ */
+export function hasOnCluster(statement: string): boolean {
+  const outside = statement.replace(/'(?:[^'\\]|\\.|'')*'/g, "''");
+  return /\bON\s+CLUSTER\b/i.test(outside);
+}
+
 /** The index just after the literal or quoted name that starts at `start` with `quote`. */
 function quotedEnd(text: string, start: number, quote: string): number {
   let i = start + 1;
@@ -503,6 +532,13 @@ export function syncReplicaSql(database: string, table: string): string {
  * retry of a write whose answer was lost harmless; rows that must both be kept differ by `updated`.
  */
 export const TRACKING_WRITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** One row `{n}`: 1 when this server has the table, else 0 (an ON CLUSTER CREATE is then due). */
+export function tableExistsSql(database: string, table: string): string {
+  return `SELECT count() AS n FROM system.tables WHERE database = ${
+    quoteString(database)
+  } AND name = ${quoteString(table)}`;
+}
 
 /** Rows `{host_name, port, shard_num, replica_num}`: the hosts of a cluster as this server knows them. */
 export function clusterHostsSql(cluster: string): string {
@@ -571,4 +607,35 @@ export function replicaCatchUp(rows: ReplicaStatusRow[]): ReplicaCatchUp | null 
     activeReplicas: Math.min(...rows.map((r) => n(r.active_replicas))),
     totalReplicas: Math.max(...rows.map((r) => n(r.total_replicas))),
   };
+}
+
+// --- each replica's state, from ZooKeeper ------------------------------------------------------
+
+/**
+ * The children of a ZooKeeper node, as rows `{name, value}`: the replicas of a table
+ * (`<path>/replicas`), a replica's state (`log_pointer`, and `is_active` while it holds a session),
+ * its queue, or the table's replication log. Read through this server's system.zookeeper, which
+ * sees every replica's state, where system.replicas shows only this server's.
+ */
+export function zookeeperChildrenSql(path: string): string {
+  return `SELECT name, value FROM system.zookeeper WHERE path = ${quoteString(path)}`;
+}
+
+/** The numeric part of a replication log entry's name (`log-0000000012` → 12). */
+export function logIndex(name: string): number {
+  const m = name.match(/(\d+)$/);
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * Whether a replica has caught up with a table's replication log: its log_pointer (the next entry
+ * it will read) is past the newest entry, and its queue is empty. `newest` is -1 when the log is
+ * empty (never written, or cleaned up after every replica read it).
+ */
+export function replicaBehind(
+  state: { logPointer: number; queued: number },
+  newest: number,
+): number {
+  const unread = newest < 0 ? 0 : Math.max(0, newest + 1 - state.logPointer);
+  return unread + state.queued;
 }

@@ -4,9 +4,9 @@
 // (lock.ts). The database named in the URL is created by the first real run (in tryLock and
 // ensureTracking, which only real runs call), so --dry-run and --status change nothing.
 
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError, UnreachableError } from "../../core/errors.ts";
 import { redactUrl } from "../../core/redact.ts";
-import type { TrackedRow } from "../../core/types.ts";
+import type { ReplicaState, TrackedRow } from "../../core/types.ts";
 import type {
   ApplyOutcome,
   Driver,
@@ -18,12 +18,24 @@ import type {
 } from "../driver.ts";
 import { tlsFailure, tlsUnreachable } from "../tls_errors.ts";
 import { ClickHouseHttp, ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
+import { ClusterError } from "./on_cluster.ts";
 import { PERMANENT_CODES } from "./http_errors.ts";
-import { LOCK_TABLE } from "./lease_sql.ts";
+import {
+  type ClusterOptions,
+  clusterOptions,
+  createLockOnClusterSql,
+  logIndex,
+  mergeClusterInputs,
+  replicaBehind,
+  tableExistsSql,
+  zookeeperChildrenSql,
+  zookeeperPath,
+} from "./cluster.ts";
+import { createLockSql, LOCK_TABLE } from "./lease_sql.ts";
 import { LeaseLock } from "./lock.ts";
 import type { ChBody } from "./prepare.ts";
 import type { ChSession } from "./session.ts";
-import { dropTableSql, tablesSql, truncateTableSql } from "./sql.ts";
+import { dropTableSql, tablesSql, TRACKING_TABLE, truncateTableSql } from "./sql.ts";
 import { Tracking } from "./tracking.ts";
 import type { ClickHouseTls } from "./tls.ts";
 import { type ClickHouseTarget, parseClickHouseUrl } from "./url.ts";
@@ -47,27 +59,79 @@ function targetOf(database: string, url: string): ClickHouseTarget {
   }
 }
 
+/**
+ * The cluster of a database, from its URL's parameters and db-migrate.yaml's keys (a key both
+ * give must agree), or null for a single server; CONFIG (exit 2) when they are invalid.
+ */
+export function clusterOf(
+  database: string,
+  target: ClickHouseTarget,
+  fromConfig?: { settings: Record<string, string>; where: string },
+): ClusterOptions | null {
+  try {
+    const input = mergeClusterInputs(target.cluster, fromConfig?.settings, database);
+    const where = fromConfig
+      ? `${fromConfig.where}${target.cluster ? ` and the URL of "${database}"` : ""}`
+      : `the URL of "${database}"`;
+    return clusterOptions(input, where);
+  } catch (err) {
+    throw new ConfigError("CONFIG", (err as Error).message, {
+      database,
+      hint: "see README: ClickHouse clusters, for cluster, cluster_path, cluster_replica and " +
+        "cluster_timeout",
+    });
+  }
+}
+
 /** ClickHouse driver over @clickhouse/client-web. */
 export class ClickHouseDriver implements Driver {
   readonly #session: ChSession;
 
   readonly #tls: ClickHouseTls | null;
 
-  /** `tls`: the database's CA file for https:// (clickHouseTls()); none: Deno's trusted CAs. */
-  constructor(readonly database: string, readonly url: string, tls?: ClickHouseTls) {
+  /**
+   * `tls`: the database's CA file for https:// (clickHouseTls()); none: Deno's trusted CAs.
+   * `config`: the cluster keys of db-migrate.yaml, merged with the URL's.
+   */
+  constructor(
+    readonly database: string,
+    readonly url: string,
+    tls?: ClickHouseTls,
+    config?: { settings: Record<string, string>; where: string },
+  ) {
     const target = targetOf(database, url);
+    const cluster = clusterOf(database, target, config);
     this.#tls = tls ?? null;
     const http = new ClickHouseHttp(target, database, tls?.fetch);
-    const tracking = new Tracking(http, target.database, database, target.username);
+    const tracking = new Tracking(http, target.database, database, target.username, cluster);
     const lock = new LeaseLock({
       database: target.database,
       user: target.username,
       exec: (sql) => http.exec(sql),
       rows: <T>(sql: string) => http.rows<T>(sql),
-      ensureDatabase: () => tracking.ensureDatabase(),
+      ensureTable: async () => {
+        await tracking.ensureDatabase();
+        // On a cluster, ON CLUSTER only when missing here: with a replica down it would wait
+        // cluster_timeout and fail on every run, though the table is there.
+        if (cluster && await this.#hasLockTable()) return;
+        await tracking.createTable(
+          LOCK_TABLE,
+          createLockSql(target.database),
+          createLockOnClusterSql,
+        );
+      },
+      beforeRead: () => tracking.sync(LOCK_TABLE),
       connected: () => http.connected,
     });
-    this.#session = { name: database, target, http, tracking, lock };
+    this.#session = { name: database, target, http, tracking, lock, cluster };
+  }
+
+  async #hasLockTable(): Promise<boolean> {
+    const { http, target } = this.#session;
+    const [row] = await http.rows<{ n: number | string }>(
+      tableExistsSql(target.database, LOCK_TABLE),
+    );
+    return Number(row?.n) > 0;
   }
 
   async connect(timeoutMs: number): Promise<void> {
@@ -119,20 +183,20 @@ export class ClickHouseDriver implements Driver {
   }
 
   ensureTracking(): Promise<void> {
-    return this.#session.tracking.ensure();
+    return this.#cluster(this.#session.tracking.ensure());
   }
 
   readTracking(_detail: boolean): Promise<TrackedRow[] | null> {
     // One query reads every column: the detail costs nothing more here.
-    return this.#session.tracking.read();
+    return this.#cluster(this.#session.tracking.read());
   }
 
   readContents(scripts: string[]): Promise<Map<string, string | null>> {
-    return this.#session.tracking.contents(scripts);
+    return this.#cluster(this.#session.tracking.contents(scripts));
   }
 
   tryLock(): Promise<boolean> {
-    return this.#session.lock.tryLock();
+    return this.#cluster(this.#session.lock.tryLock());
   }
 
   lockHolder(): Promise<LockHolder | null> {
@@ -143,7 +207,30 @@ export class ClickHouseDriver implements Driver {
     return this.#session.lock.unlock();
   }
 
-  async execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
+  /**
+   * db-migrate's own work on a cluster (its ON CLUSTER DDL, SYNC REPLICA before a read) that the
+   * cluster could not complete: CLUSTER_UNAVAILABLE (exit 4), with the driver's explanation.
+   */
+  async #cluster<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      throw new UnreachableError(
+        "CLUSTER_UNAVAILABLE",
+        this.database,
+        `cluster "${this.#session.cluster?.name}" of "${this.database}": ${err.message}` +
+          (err.code === null ? "" : ` (code ${err.code})`),
+        err.hint,
+      );
+    }
+  }
+
+  execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
+    return this.#cluster(this.#execute(file, ctx));
+  }
+
+  async #execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
     const body = file.body as ChBody;
     if ("seed" in body) {
       const { applySeed } = await import("./csv_seed.ts");
@@ -158,11 +245,45 @@ export class ClickHouseDriver implements Driver {
   }
 
   record(entries: RecordEntry[]): Promise<void> {
-    return this.#session.tracking.record(entries);
+    return this.#cluster(this.#session.tracking.record(entries));
   }
 
   forget(entries: ForgetEntry[]): Promise<void> {
-    return this.#session.tracking.forget(entries);
+    return this.#cluster(this.#session.tracking.forget(entries));
+  }
+
+  /**
+   * On a cluster, every replica of the tracking table and how far behind it is, read from
+   * ZooKeeper through this server (so a replica that is down shows too); null on a single server,
+   * before the first run, or when this user may not read system.zookeeper.
+   */
+  async replicas(): Promise<ReplicaState[] | null> {
+    const { http, cluster, target } = this.#session;
+    if (!cluster) return null;
+    const zk = zookeeperPath(cluster, target.database, TRACKING_TABLE);
+    type Node = { name: string; value: string };
+    try {
+      const names = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas`));
+      const log = await http.rows<Node>(zookeeperChildrenSql(`${zk}/log`));
+      const newest = Math.max(-1, ...log.map((n) => logIndex(n.name)));
+      const out: ReplicaState[] = [];
+      for (const { name } of names.sort((a, b) => a.name.localeCompare(b.name))) {
+        const nodes = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas/${name}`));
+        const queue = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas/${name}/queue`));
+        const pointer = Number(nodes.find((n) => n.name === "log_pointer")?.value ?? 0);
+        const behind = replicaBehind({ logPointer: pointer, queued: queue.length }, newest);
+        out.push({
+          replica: name,
+          active: nodes.some((n) => n.name === "is_active"),
+          caughtUp: behind === 0,
+          behind,
+        });
+      }
+      return out.length > 0 ? out : null;
+    } catch {
+      // No grant on system.zookeeper, or no table yet: status goes on without this part.
+      return null;
+    }
   }
 
   async emptyTables(tables: string[]): Promise<void> {

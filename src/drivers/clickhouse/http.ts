@@ -16,6 +16,8 @@ export const STATEMENT_TIMEOUT_MS = 2_147_483_647;
 export class ClickHouseRequestError extends Error {
   /** ClickHouse's error code, or null for a network failure or a timeout. */
   readonly code: number | null;
+  /** Whether db-migrate stopped waiting for the answer (its own timeout), not the server. */
+  timedOut = false;
   constructor(message: string, code: number | null, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "ClickHouseRequestError";
@@ -27,11 +29,13 @@ export class ClickHouseRequestError extends Error {
 export function requestError(err: unknown, what: { timedOut: boolean; timeoutMs: number }) {
   if (err instanceof ClickHouseRequestError) return err;
   if (what.timedOut) {
-    return new ClickHouseRequestError(
+    const e = new ClickHouseRequestError(
       `no answer within ${Math.round(what.timeoutMs / 1000)} s`,
       null,
       err,
     );
+    e.timedOut = true;
+    return e;
   }
   const e = err as { message?: unknown; code?: unknown; cause?: unknown };
   const text = typeof e?.message === "string" ? e.message : String(err);
@@ -60,6 +64,8 @@ export interface ExecOptions {
   sessionId?: string;
   /** Whether the server logs it in system.query_log, where a later run can look it up. */
   log?: boolean;
+  /** More settings for this request (an ON CLUSTER statement's output format and timeout). */
+  settings?: Record<string, string>;
 }
 
 /** The HTTP clients of one ClickHouse database. */
@@ -123,6 +129,32 @@ export class ClickHouseHttp {
         ...(opts.queryId ? { query_id: opts.queryId } : {}),
         ...(opts.sessionId ? { session_id: opts.sessionId } : {}),
       });
+    } catch (err) {
+      throw requestError(err, { timedOut: timeout?.aborted === true, timeoutMs });
+    }
+  }
+
+  /**
+   * Runs a statement and returns the body of its answer as text: the per-host table of an ON
+   * CLUSTER statement, which exec() would throw away.
+   */
+  async text(sql: string, opts: ExecOptions = {}): Promise<string> {
+    const timeoutMs = opts.timeoutMs ?? QUERY_TIMEOUT_MS;
+    const timeout = timeoutMs < STATEMENT_TIMEOUT_MS ? AbortSignal.timeout(timeoutMs) : null;
+    const signals = [timeout, opts.signal].filter((s): s is AbortSignal => s != null);
+    try {
+      const result = await this.#use(opts.files ?? false).exec({
+        query: sql,
+        clickhouse_settings: {
+          wait_end_of_query: 1,
+          ...(opts.log ? { log_queries: 1 } : {}),
+          ...opts.settings,
+        },
+        ...(signals.length > 0 ? { abort_signal: AbortSignal.any(signals) } : {}),
+        ...(opts.queryId ? { query_id: opts.queryId } : {}),
+        ...(opts.sessionId ? { session_id: opts.sessionId } : {}),
+      });
+      return await new Response(result.stream).text();
     } catch (err) {
       throw requestError(err, { timedOut: timeout?.aborted === true, timeoutMs });
     }

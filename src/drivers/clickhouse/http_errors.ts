@@ -10,12 +10,13 @@ export interface ServerError {
 
 /**
  * Parses an error body. 18.16 says `Code: 62, e.displayText() = DB::Exception: MSG, e.what() =
- * DB::Exception`; newer servers say `Code: 62. DB::Exception: MSG. (SYNTAX_ERROR) (version ...)`.
+ * DB::Exception` (ZooKeeper's errors: `Coordination::Exception`); newer servers say
+ * `Code: 62. DB::Exception: MSG. (SYNTAX_ERROR) (version ...)`.
  */
 export function parseServerError(text: string): ServerError {
   const body = text.trim();
   const old = body.match(
-    /^Code: (\d+), e\.displayText\(\) = (?:DB::)?\w*Exception: ([\s\S]*?)(?:, e\.what\(\) = [\w:]+)?$/,
+    /^Code: (\d+), e\.displayText\(\) = (?:\w+::)?\w*Exception: ([\s\S]*?)(?:, e\.what\(\) = [\w:]+)?$/,
   );
   if (old) return { code: Number(old[1]), message: old[2]!.trim() };
   const cur = body.match(

@@ -21,7 +21,7 @@ export const clickhouseKind: DriverKind = {
     try {
       endpoint = parseClickHouseUrl(url).endpoint;
     } catch {
-      return new ClickHouseDriver(target.name, url);
+      return new ClickHouseDriver(target.name, url, undefined, target.cluster);
     }
     // <NAME>_CA_FILE is read before the first connection attempt: an unreadable or non-PEM file
     // is exit 2 at once.
@@ -32,6 +32,6 @@ export const clickhouseKind: DriverKind = {
       env: strictEnv,
       read: (path) => Deno.readTextFile(path),
     });
-    return new ClickHouseDriver(target.name, url, tls);
+    return new ClickHouseDriver(target.name, url, tls, target.cluster);
   },
 };

@@ -16,7 +16,15 @@
 //   partition) loses the lock to the next run; it notices at its next renewal and stops before its
 //   next statement, but a statement already sent runs on;
 // - behind a load balancer over several servers each server has its own lease table: the lock
-//   then holds only if every run reaches the same server (or the table is made Replicated).
+//   then holds only if every run reaches the same server, or a cluster is configured.
+// On a cluster (cluster= in the URL or db-migrate.yaml) the lease table is a Replicated table
+// created ON CLUSTER, and every read of it is preceded by SYSTEM SYNC REPLICA, so a claim
+// acknowledged by any replica before a reader's SYNC is seen by that reader: the reasoning above
+// holds across replicas, with the SETTLE_MS premise now covering the claim's commit to ZooKeeper
+// (replicated inserts are acknowledged once ZooKeeper has the part; about 10-30 ms here). Added
+// limits: claim times come from the clock of the replica each run talks to, so the servers'
+// clocks must agree (NTP) to well under a second; and a claim acknowledged by a replica that dies
+// before another fetched it is unseen until that replica returns (SYNC then waits for it).
 
 import { sleep } from "../../core/backoff.ts";
 import type { LockHolder } from "../driver.ts";
@@ -24,7 +32,6 @@ import { humanTime } from "../../core/time.ts";
 import {
   type Claim,
   type ClaimRecord,
-  createLockSql,
   insertClaimSql,
   lockWinner,
   pruneLockSql,
@@ -51,8 +58,10 @@ export interface LeaseLockDeps {
   exec(sql: string): Promise<void>;
   /** Runs a query and returns its rows. */
   rows<T>(sql: string): Promise<T[]>;
-  /** Creates the database if it does not exist yet (only real runs take the lock). */
-  ensureDatabase(): Promise<void>;
+  /** Creates the database and the lease table if they do not exist yet (only real runs lock). */
+  ensureTable(): Promise<void>;
+  /** Called before each read of the lease table (a cluster's SYNC REPLICA). */
+  beforeRead(): Promise<void>;
   /** Whether the driver is connected: a closed driver has no claim left to withdraw. */
   connected(): boolean;
 }
@@ -92,12 +101,12 @@ export class LeaseLock {
 
   async #ensureLockTable(): Promise<void> {
     if (this.#lockTable) return;
-    await this.#deps.ensureDatabase();
-    await this.#deps.exec(createLockSql(this.#deps.database));
+    await this.#deps.ensureTable();
     this.#lockTable = true;
   }
 
   async #readLock(): Promise<{ now: number; claims: Claim[] }> {
+    await this.#deps.beforeRead();
     const rows = await this.#deps.rows<
       { holder: string; claimed_at: number; expires_at: number; info: string; now: number }
     >(selectLockSql(this.#deps.database));

@@ -70,7 +70,15 @@ export async function resumePoint(
       notes.push(`statement ${k + 1} of ${n} of an earlier run had not run: ${fate.why}`);
     } else {
       const decision = ctx.resolveUnknown.get(queryId);
-      if (!decision) throw unknownOutcome(s, file, k, n, queryId, fate.why);
+      if (!decision) {
+        // The query log and the process list are per server: on a cluster the earlier run may
+        // have sent the statement through another replica, which alone can tell.
+        const why = s.cluster
+          ? `${fate.why} (on a cluster each replica keeps its own query log: if the earlier ` +
+            "run went through another replica, run through that one, which can tell)"
+          : fate.why;
+        throw unknownOutcome(s, file, k, n, queryId, why);
+      }
       resolved = queryId;
       if (decision === "applied") done = k + 1;
       notes.push(

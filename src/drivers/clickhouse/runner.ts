@@ -20,9 +20,11 @@ import { lineColumn } from "../../sql/position.ts";
 import { splitStatements, type Statement, stripComments } from "../../sql/split.ts";
 import { SeedCheck } from "../clickhouse_seed.ts";
 import type { ApplyOutcome, ExecuteContext } from "../driver.ts";
+import { hasOnCluster, substituteCluster } from "./cluster.ts";
 import { intentQueryId, statementQueryId } from "./fate.ts";
 import { type ClickHouseRequestError, requestError, STATEMENT_TIMEOUT_MS } from "./http.ts";
 import { byteToIndex, syntaxErrorPosition } from "./http_errors.ts";
+import { ClusterError, sendOnCluster } from "./on_cluster.ts";
 import { resumePoint } from "./resume.ts";
 import { optimizeSql, tableEnginesSql } from "./seed_sql.ts";
 import { checkLease, type ChSession, rowBuilder } from "./session.ts";
@@ -86,17 +88,25 @@ export async function runFile(
   // replays those its earlier run had passed.
   const session = statements.map((s) => isSessionStatement(stripComments(s.text, "clickhouse")));
   const sessionId = session.some(Boolean) ? crypto.randomUUID() : undefined;
+  // On a cluster, `{cluster}` in an ON CLUSTER clause names the configured cluster, and an ON
+  // CLUSTER statement succeeds only when every host confirms it. The hashes resume compares stay
+  // those of the file's text, so renaming the cluster does not look like a changed file.
+  const cluster = s.cluster;
   const run = async (stmt: Statement, queryId: string, abort: AbortSignal) => {
+    const opts = {
+      files: true,
+      timeoutMs: STATEMENT_TIMEOUT_MS,
+      signal: abort,
+      queryId,
+      log: true,
+      ...(sessionId ? { sessionId } : {}),
+    };
+    const text = cluster ? substituteCluster(stmt.text, cluster.name) : stmt.text;
+    const onCluster = cluster !== null && hasOnCluster(stripComments(text, "clickhouse"));
     for (let attempt = 1;; attempt++) {
       try {
-        return await s.http.exec(stmt.text, {
-          files: true,
-          timeoutMs: STATEMENT_TIMEOUT_MS,
-          signal: abort,
-          queryId,
-          log: true,
-          ...(sessionId ? { sessionId } : {}),
-        });
+        if (onCluster) return await sendOnCluster(s.http, text, cluster, opts);
+        return await s.http.exec(text, opts);
       } catch (err) {
         // The server releases a session just after it answers, so a statement sent right after
         // the one before may find it still taken; refused before it started, it can be resent.
@@ -310,7 +320,13 @@ function statementError(
     column: at.column,
     statement: statementHead(stmt),
     statementsDone: index,
-    hint: index === 0
+    hint: e instanceof ClusterError
+      ? `${e.hint}. ` +
+        (index === 0
+          ? "Nothing of the file is recorded as applied"
+          : `${firstStatements(index)} of this file ${stay(index)} applied and recorded; the ` +
+            `next run resumes at statement ${index + 1}`)
+      : index === 0
       ? "fix the statement and run again"
       : `ClickHouse has no transactions: ${firstStatements(index)} of this file ` +
         `${stay(index)} applied and recorded; fix statement ${index + 1} and run again to ` +

@@ -3,6 +3,7 @@
 
 import { UnreachableError } from "../../core/errors.ts";
 import type { TrackedFile } from "../../core/types.ts";
+import type { ClusterOptions } from "./cluster.ts";
 import type { ClickHouseHttp } from "./http.ts";
 import type { LeaseLock } from "./lock.ts";
 import type { Tracking } from "./tracking.ts";
@@ -16,6 +17,8 @@ export interface ChSession {
   readonly http: ClickHouseHttp;
   readonly tracking: Tracking;
   readonly lock: LeaseLock;
+  /** The cluster the database lives on, or null for a single server. */
+  readonly cluster: ClusterOptions | null;
 }
 
 /** Stops before a statement when this run no longer holds the lease (it ran out or was taken). */

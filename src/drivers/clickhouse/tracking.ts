@@ -1,13 +1,23 @@
 // The tracking table of a ClickHouse database: ClickHouse has no UPDATE, so every change of a file's
 // row is a new row with a higher `updated`, read back with FINAL, and a forgotten row is a newer row
 // with `deleted = 1` (a tombstone). The database named in the URL is created by the first real run.
+// On a cluster the database and the table are created ON CLUSTER (a Replicated table), and every
+// read first makes this replica fetch what the others have written (SYNC REPLICA).
 
 import { checksum } from "../../core/checksum.ts";
 import { ConfigError } from "../../core/errors.ts";
 import type { TrackedFile, TrackedRow } from "../../core/types.ts";
 import { splitStatements } from "../../sql/split.ts";
 import type { ForgetEntry, RecordEntry } from "../driver.ts";
+import {
+  type ClusterOptions,
+  createDatabaseOnClusterSql,
+  createTrackingOnClusterSql,
+  failedReplicatedCreateHint,
+  zookeeperPath,
+} from "./cluster.ts";
 import type { ClickHouseHttp, ClickHouseRequestError } from "./http.ts";
+import { ClusterError, sendOnCluster, syncReplica } from "./on_cluster.ts";
 import {
   addQueryIdColumnSql,
   createDatabaseSql,
@@ -18,6 +28,7 @@ import {
   selectContentsSql,
   selectProgressSql,
   selectTrackingSql,
+  TRACKING_TABLE,
   type TrackingRecord,
 } from "./sql.ts";
 
@@ -103,6 +114,8 @@ export class Tracking {
     readonly database: string,
     readonly name: string,
     readonly user: string,
+    /** The cluster the tables live on, or null for a single server. */
+    readonly cluster: ClusterOptions | null = null,
   ) {}
 
   /** Reads what exists (database, table, query_id column): the check a connection makes. */
@@ -119,15 +132,65 @@ export class Tracking {
   /** Creates the database the URL names, once; only real runs do. */
   async ensureDatabase(): Promise<void> {
     if (this.#hasDb) return;
-    await this.http.exec(createDatabaseSql(this.database));
+    if (this.cluster) {
+      await sendOnCluster(
+        this.http,
+        createDatabaseOnClusterSql(this.database, this.cluster.name),
+        this.cluster,
+      );
+    } else {
+      await this.http.exec(createDatabaseSql(this.database));
+    }
     this.#hasDb = true;
+  }
+
+  /**
+   * On a cluster, makes this replica fetch what other replicas wrote to a table of db-migrate's
+   * before it is read; nothing on a single server.
+   */
+  async sync(table = TRACKING_TABLE): Promise<void> {
+    if (this.cluster) await syncReplica(this.http, this.database, table, this.cluster);
+  }
+
+  /**
+   * Creates one of db-migrate's tables: as given on a single server, ON CLUSTER with a Replicated
+   * engine (clusterSql) on a cluster, where a failure's hint says what a failed Replicated CREATE
+   * leaves in ZooKeeper.
+   */
+  async createTable(
+    table: string,
+    singleSql: string,
+    clusterSql: (database: string, cluster: ClusterOptions) => string,
+  ): Promise<void> {
+    if (!this.cluster) {
+      await this.http.exec(singleSql);
+      return;
+    }
+    try {
+      await sendOnCluster(this.http, clusterSql(this.database, this.cluster), this.cluster);
+    } catch (err) {
+      const e = err as ClickHouseRequestError;
+      // A host-level failure or a timeout is explained already; a refused CREATE leaves its path.
+      if (e.code === null || (err instanceof ClusterError && e.code === 159)) throw err;
+      const hint = failedReplicatedCreateHint(zookeeperPath(this.cluster, this.database, table));
+      throw new ClusterError(
+        `cannot create ${this.database}.${table} on cluster "${this.cluster.name}": ${e.message}`,
+        e.code,
+        err instanceof ClusterError ? `${err.hint}; ${hint}` : hint,
+        err,
+      );
+    }
   }
 
   /** Creates the table (and its database), or adds query_id to a table from before it. */
   async ensure(): Promise<void> {
     if (!this.#hasTable) {
       await this.ensureDatabase();
-      await this.http.exec(createTrackingSql(this.database));
+      await this.createTable(
+        TRACKING_TABLE,
+        createTrackingSql(this.database),
+        createTrackingOnClusterSql,
+      );
       this.#hasTable = true;
       this.#hasQueryId = true;
     }
@@ -140,6 +203,7 @@ export class Tracking {
 
   async #rows(withHashes: boolean): Promise<RowData[]> {
     if (!this.#hasTable) return [];
+    await this.sync();
     const rows = await this.http.rows<RowData>(selectTrackingSql(this.database, withHashes))
       .catch((err) => {
         // 47: missing columns, as in a _schema_migrations that another tool created.
@@ -179,6 +243,7 @@ export class Tracking {
   async contents(scripts: string[]): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
     if (!this.#hasTable || scripts.length === 0) return out;
+    await this.sync();
     const rows = await this.http.rows<{ script: string; content: string; deleted: number }>(
       selectContentsSql(this.database, scripts),
     );
@@ -190,6 +255,7 @@ export class Tracking {
 
   /** The stored progress of one script, if it has a row. */
   async progress(script: string): Promise<ProgressRow | undefined> {
+    await this.sync();
     const [p] = await this.http.rows<ProgressRow>(selectProgressSql(this.database, script));
     return p;
   }
@@ -197,6 +263,8 @@ export class Tracking {
   /** The next row version: the highest stored one plus one, then counting up. */
   async nextVersion(): Promise<bigint> {
     if (this.#nextUpdated === null) {
+      // On a cluster: after another replica's rows, or ours would be older and lose to them.
+      await this.sync();
       const [row] = await this.http.rows<{ updated: string | number }>(
         maxUpdatedSql(this.database),
       );

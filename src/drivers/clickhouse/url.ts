@@ -1,5 +1,7 @@
-// ClickHouse URLs: where the HTTP interface is, who logs in and which database the migrations
-// are for. Pure, and never puts a password in a message.
+// ClickHouse URLs: where the HTTP interface is, who logs in, which database the migrations
+// are for and which cluster they run on. Pure, and never puts a password in a message.
+
+import { CLUSTER_URL_PARAMS, type ClusterInput } from "./cluster.ts";
 
 /** Where a ClickHouse URL points. */
 export interface ClickHouseTarget {
@@ -9,6 +11,8 @@ export interface ClickHouseTarget {
   password: string;
   /** The ClickHouse database named by the URL's path (`default` when the path is empty). */
   database: string;
+  /** The cluster parameters (`cluster`, `cluster_path`, ...), present only when the URL has any. */
+  cluster?: ClusterInput;
 }
 
 /**
@@ -18,8 +22,9 @@ export interface ClickHouseTarget {
  * and win over the user and password before the `@` (a `+` in them is a `+`: percent-encode `&`,
  * `#`, `%` and `+`). `clickhouse://` is the HTTP interface, not the native protocol: it means `http`
  * on port 8123 unless it asks for TLS with `?secure=true` (or `secure=1`) or names port 8443,
- * ClickHouse's HTTPS port, which mean `https` (on 8443 when no port is given). Other query
- * parameters are refused rather than silently ignored. Throws an Error whose message holds no
+ * ClickHouse's HTTPS port, which mean `https` (on 8443 when no port is given). `cluster`,
+ * `cluster_path`, `cluster_replica` and `cluster_timeout` are kept, unchecked, for the driver
+ * (cluster.ts checks them and merges them with db-migrate.yaml's). Other query parameters are refused rather than silently ignored. Throws an Error whose message holds no
  * password.
  */
 export function parseClickHouseUrl(url: string): ClickHouseTarget {
@@ -36,6 +41,7 @@ export function parseClickHouseUrl(url: string): ClickHouseTarget {
   let secure = scheme === "https";
   let username = decodeURIComponent(u.username);
   let password = decodeURIComponent(u.password);
+  let cluster: ClusterInput | undefined;
   // Raw pairs, percent-decoded only: URLSearchParams would turn a `+` in a password into a space.
   for (const pair of u.search.slice(1).split("&")) {
     if (pair === "") continue;
@@ -51,10 +57,13 @@ export function parseClickHouseUrl(url: string): ClickHouseTarget {
         throw new Error(`secure=${value} must be true or false`);
       }
       secure = /^(true|1)$/i.test(value);
+    } else if (CLUSTER_URL_PARAMS.includes(key)) {
+      cluster = { ...cluster, [key]: value };
     } else {
       throw new Error(
-        `unknown URL parameter "${key}" (only user, password` +
-          (scheme === "clickhouse" ? " and secure" : "") + " are understood)",
+        `unknown URL parameter "${key}" (only user, password, ` +
+          (scheme === "clickhouse" ? "secure, " : "") + `${CLUSTER_URL_PARAMS.join(", ")} ` +
+          "are understood)",
       );
     }
   }
@@ -76,6 +85,7 @@ export function parseClickHouseUrl(url: string): ClickHouseTarget {
     username: username || "default",
     password,
     database: path || "default",
+    ...(cluster ? { cluster } : {}),
   };
 }
 

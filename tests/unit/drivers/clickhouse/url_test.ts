@@ -62,3 +62,19 @@ Deno.test("parseClickHouseUrl() takes user and password from the query, as Click
     (err: unknown) => err instanceof Error && !err.message.includes("Hidden"),
   );
 });
+
+Deno.test("parseClickHouseUrl() keeps the cluster parameters for the driver, and only when given", () => {
+  const t = parseClickHouseUrl(
+    "http://u:p@ch:8123/db?cluster=prod&cluster_path=%2Fzk%2F%7Btable%7D&cluster_timeout=30",
+  );
+  assert.deepEqual(t.cluster, {
+    cluster: "prod",
+    cluster_path: "/zk/{table}",
+    cluster_timeout: "30",
+  });
+  assert.equal("cluster" in parseClickHouseUrl("http://u:p@ch:8123/db"), false);
+  assert.throws(
+    () => parseClickHouseUrl("http://h:8123/db?clustr=x"),
+    /unknown URL parameter "clustr" \(only user, password, cluster, cluster_path, cluster_replica, cluster_timeout/,
+  );
+});
