@@ -8,12 +8,17 @@ import { LOG_FORMATS, type LogFormat } from "./report/output.ts";
 import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
 
 /** The commands, the first of them the default. */
-export const COMMANDS = ["migrate", "plan", "status"] as const;
+export const COMMANDS = ["migrate", "plan", "status", "verify"] as const;
 /** One of COMMANDS. */
 export type Command = typeof COMMANDS[number];
 
 /** What each command's result calls itself (the JSON document's `mode`). */
-const MODES: Record<Command, RunMode> = { migrate: "apply", plan: "dry-run", status: "status" };
+const MODES: Record<Command, RunMode> = {
+  migrate: "apply",
+  plan: "dry-run",
+  status: "status",
+  verify: "verify",
+};
 
 /** What the user asked for, flags and environment merged. */
 export interface Options {
@@ -34,6 +39,10 @@ export interface Options {
   resolveUnknown: Map<string, Resolution>;
   repair: boolean;
   embedded: boolean;
+  /** verify --against=URL: rehearse the pending files on this server (null: not asked). */
+  against: string | null;
+  /** verify --rehearse: rehearse the pending files on each database's own URL. */
+  rehearse: boolean;
   /** The largest SQL file to read, in MB (it is held in memory while it runs). */
   maxFileMb: number;
   /** The largest PostgreSQL statement to send, in MB (it is copied about 3 times on its way). */
@@ -54,6 +63,8 @@ Commands:
                          seeds of a mode (the default command)
   plan                   list what migrate would apply; change nothing (as --dry-run)
   status                 show every migration and seed with its state; change nothing (as --status)
+  verify                 apply every PostgreSQL migration and seed twice on a scratch embedded
+                         PostgreSQL and report each file whose second run fails or changes something
 
 Options:
   --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
@@ -72,6 +83,9 @@ Options:
                          applied, or run it again; QUERY_ID is the one the error names
   --repair               record the current checksums of changed files, forget missing ones, go on
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
+  --against=URL          verify: rehearse the pending files on this PostgreSQL server in one
+                         transaction that is rolled back; nothing is recorded
+  --rehearse             verify: the same, on each database's own URL
   --max-file-size=MB     refuse larger SQL files (default 64, env DB_MIGRATE_MAX_FILE_SIZE)
   --max-statement-size=MB  refuse larger PostgreSQL statements (default 16,
                          env DB_MIGRATE_MAX_STATEMENT_SIZE)
@@ -150,6 +164,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         "resolve-unknown": { type: "string", multiple: true },
         repair: { type: "boolean" },
         embedded: { type: "boolean" },
+        against: { type: "string" },
+        rehearse: { type: "boolean" },
         "max-file-size": { type: "string" },
         "max-statement-size": { type: "string" },
         migrations: { type: "string" },
@@ -203,6 +219,20 @@ export function parseOptions(args: string[], env: (name: string) => string | und
       "--resolve-unknown decides for a real run; --dry-run and --status only look",
     );
   }
+  if ((values.against !== undefined || values.rehearse) && command !== "verify") {
+    throw new UsageError(
+      `--${values.against !== undefined ? "against" : "rehearse"} belongs to the verify command`,
+    );
+  }
+  if (values.against !== undefined && values.rehearse) {
+    throw new UsageError("--against and --rehearse cannot be used together: pick one server");
+  }
+  if (values.against !== undefined && values.against.trim() === "") {
+    throw new UsageError("--against needs a URL");
+  }
+  if (values.repair && command === "verify") {
+    throw new UsageError("--repair changes the tracking table; verify changes nothing");
+  }
   const configFlag = values.config ?? env("DB_MIGRATE_CONFIG");
   for (const name of values.database ?? []) {
     if (name.trim() === "") throw new UsageError("--database needs a name");
@@ -226,6 +256,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     resolveUnknown,
     repair: values.repair ?? false,
     embedded: values.embedded ?? false,
+    against: values.against ?? null,
+    rehearse: values.rehearse ?? false,
     maxFileMb: megabytes(
       "max-file-size",
       values["max-file-size"] ?? env("DB_MIGRATE_MAX_FILE_SIZE") ?? "64",

@@ -23,6 +23,7 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
   migrate: async () => (await import("./commands/migrate.ts")).migrate,
   plan: async () => (await import("./commands/plan.ts")).plan,
   status: async () => (await import("./commands/status.ts")).status,
+  verify: async () => (await import("./commands/verify.ts")).verify,
 };
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
@@ -138,7 +139,8 @@ async function main(): Promise<number> {
       readTextFile: (p) => Deno.readTextFile(p),
       notice: (t) => notice(opts.logFormat, t),
     });
-    checkUrls(dbs, opts.embedded);
+    // verify's idempotency check (and --against) runs without the databases' own URLs.
+    if (opts.command !== "verify" || opts.rehearse) checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)

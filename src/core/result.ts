@@ -3,9 +3,13 @@
 
 import { type ErrorData, toErrorData } from "./errors.ts";
 import type { Step } from "./types.ts";
+import type { VerifyReport } from "../verify/report.ts";
 
-/** What a command did: `apply` (migrate), `dry-run` (plan) or `status`, as the JSON document says. */
-export type RunMode = "apply" | "dry-run" | "status";
+/**
+ * What a command did: `apply` (migrate), `dry-run` (plan), `status` or `verify`, as the JSON
+ * document says.
+ */
+export type RunMode = "apply" | "dry-run" | "status" | "verify";
 
 /** The outcome of a whole run, as data. */
 export interface RunResult {
@@ -29,6 +33,8 @@ export interface DatabaseResult {
   steps: Step[];
   /** Every migration and seed with its state, for --status. */
   status?: StatusEntry[];
+  /** What `verify` found. */
+  verify?: VerifyReport;
 }
 
 /** One row of a --status table. */

@@ -8,6 +8,7 @@ import { errorEvent, messageEvent, statusEvents, summaryEvent, writeEvent } from
 import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
 import { statusTable, writeLine } from "./text.ts";
+import { describeReport, hasFinding } from "../verify/report.ts";
 
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -42,6 +43,17 @@ function printEvents(result: RunResult, opts: OutputOptions): void {
       for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
     }
   }
+  for (const db of result.databases) {
+    if (!db.verify) continue;
+    // One event per database: its verdicts as data, and the lines the text output shows.
+    writeEvent(Deno.stdout, {
+      level: hasFinding(db.verify) ? "error" : "info",
+      event: "verify",
+      database: db.name,
+      ...db.verify,
+      message: describeReport(db.name, db.verify).join("\n"),
+    });
+  }
   writeEvent(Deno.stdout, summaryEvent(result));
 }
 
@@ -68,6 +80,9 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
   }
   if (result.mode === "status") {
     for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
+  }
+  for (const db of result.databases) {
+    if (db.verify) writeLine(Deno.stdout, describeReport(db.name, db.verify).join("\n"));
   }
   writeLine(Deno.stdout, summaryLine(result));
   return result.exitCode;

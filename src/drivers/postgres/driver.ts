@@ -194,6 +194,7 @@ export class PostgresDriver implements Driver {
           file: file.file,
           seed: body.seed,
           signal: ctx.signal,
+          ...(ctx.trial ? { trial: ctx.trial } : {}),
         });
       }
       // Loaded when a file runs: a run with nothing to apply never needs them.
@@ -203,12 +204,14 @@ export class PostgresDriver implements Driver {
           file.file,
           body.control,
           ctx.signal,
+          ctx.trial,
         )
         : await (await import("./statements.ts")).runStatements(
           this.#session,
           file.file,
           ctx.signal,
           ctx.graceOver,
+          ctx.trial,
         );
     } catch (err) {
       throw this.#rolledBack(err, file.file.script, ctx.signal) ?? err;
@@ -250,6 +253,11 @@ export class PostgresDriver implements Driver {
       await this.#db.unsafe("rollback").catch(() => {});
       throw err;
     });
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.#db.unsafe(sql);
+    return rows.map((r) => ({ ...r }));
   }
 
   async dropAll(): Promise<void> {
