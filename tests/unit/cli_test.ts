@@ -150,7 +150,7 @@ Deno.test("parseOptions() refuses an unknown command and a second argument, nami
     () => parseOptions(["migrat"], noEnv),
     (e: unknown) =>
       e instanceof UsageError && e.exitCode === 2 &&
-      e.message === 'unknown command "migrat": the commands are migrate, plan, status',
+      e.message === 'unknown command "migrat": the commands are migrate, plan, status, verify',
   );
   assert.throws(
     () => parseOptions(["status", "extra"], noEnv),
