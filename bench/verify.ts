@@ -27,8 +27,10 @@ async function run(dir: string, args: string[]): Promise<{ ms: number; summary: 
   const ms = performance.now() - started;
   const stdout = new TextDecoder().decode(out.stdout);
   if (out.code !== 0) {
-    throw new Error(`verify ${args.join(" ")} exited ${out.code}:\n${stdout}` +
-      new TextDecoder().decode(out.stderr));
+    throw new Error(
+      `verify ${args.join(" ")} exited ${out.code}:\n${stdout}` +
+        new TextDecoder().decode(out.stderr),
+    );
   }
   return { ms, summary: stdout.trim().split("\n").at(-1)! };
 }
