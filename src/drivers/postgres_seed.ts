@@ -10,6 +10,7 @@ import type { ApplyOutcome } from "./driver.ts";
 import type { SeedRequest } from "./seed_request.ts";
 import {
   CATALOG_SQL,
+  DROP_STAGE_SQL,
   IS_PGLITE_SQL,
   isEmptySql,
   lockForLoadSql,
@@ -82,9 +83,11 @@ export async function applyDataSeed(
     const record = req.trial === undefined
       ? `${recordSql(target.schema, file, { success: true, ms: "timer" })};\n`
       : "";
-    await sql.unsafe(
-      `${record}${rehearsal ? `release savepoint ${REHEARSAL_SAVEPOINT}` : "commit"}`,
-    );
+    // The staging table of a CSV goes with a transaction's end: in a rehearsal, with the file.
+    const end = rehearsal
+      ? `release savepoint ${REHEARSAL_SAVEPOINT};\n${DROP_STAGE_SQL}`
+      : "commit";
+    await sql.unsafe(`${record}${end}`);
     return { ms: performance.now() - started, note: text };
   } catch (err) {
     await sql.unsafe(rehearsal ? `rollback to savepoint ${REHEARSAL_SAVEPOINT}` : "rollback")

@@ -234,21 +234,31 @@ Deno.test("verify --against rehearses the pending files, reports the failing one
 
 Deno.test("verify --rehearse on a database with no tracking table applies everything, rolled back, and creates nothing", async () => {
   await withPgDatabase(async (url) => {
-    const files = { ...PENDING };
-    delete (files as Record<string, string>)["migrations/postgres/V004__owner.sql"];
+    const files: Record<string, string> = {
+      ...PENDING,
+      "seeds/postgres/full/010_projects.csv": "id,name\n3,three\n4,four\n",
+      "seeds/postgres/full/020_projects.csv": "id,name\n5,five\n",
+    };
+    delete files["migrations/postgres/V004__owner.sql"];
     await withProject(files, async (dir) => {
       const before = await state(url);
-      const r = await runCli(["verify", "--rehearse"], { cwd: dir, env: { POSTGRES_URL: url } });
+      const r = await runCli(["verify", "--rehearse", "--seed=full"], {
+        cwd: dir,
+        env: { POSTGRES_URL: url },
+      });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(
         r.stdout,
-        /^postgres: 5 pending files on .* \(0 migrations applied before them\)/m,
+        /^postgres: 7 pending files on .* \(0 migrations applied before them\)/m,
       );
       assert.match(r.stdout, /^V001__projects\.sql: applies \(\d+ ms, rolled back\)$/m);
       assert.match(r.stdout, /^reference\/010_projects\.yaml: applies \(\d+ ms, rolled back\)$/m);
+      // Two CSV seeds, each staged in a temporary table that goes with its savepoint's file.
+      assert.match(r.stdout, /^full\/010_projects\.csv: applies \(\d+ ms, rolled back\)$/m);
+      assert.match(r.stdout, /^full\/020_projects\.csv: applies \(\d+ ms, rolled back\)$/m);
       assert.match(
         lastLine(r.stdout),
-        /^4 pending files rehearsed, 0 failed, 1 not rehearsable; rolled back: nothing changed; [\d.]+ s$/,
+        /^6 pending files rehearsed, 0 failed, 1 not rehearsable; rolled back: nothing changed; [\d.]+ s$/,
       );
       const after = await state(url);
       assert.equal(after.tracked, null, "no tracking table was created");
