@@ -139,8 +139,9 @@ async function main(): Promise<number> {
       readTextFile: (p) => Deno.readTextFile(p),
       notice: (t) => notice(opts.logFormat, t),
     });
-    // verify's idempotency check (and --against) runs without the databases' own URLs.
-    if (opts.command !== "verify" || opts.rehearse) checkUrls(dbs, opts.embedded);
+    // verify checks idempotency without URLs; --rehearse needs the PostgreSQL databases' own.
+    if (opts.command !== "verify") checkUrls(dbs, opts.embedded);
+    else if (opts.rehearse) checkUrls(dbs.filter((d) => d.kind === "postgres"), opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)

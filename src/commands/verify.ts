@@ -225,11 +225,13 @@ export async function verify(targets: DatabaseConfig[], deps: PipelineDeps): Pro
   const chosen = targetsOf(targets, against);
   const results = chosen.map(databaseResult);
   const result = await runResult("verify", deps.options.seed, results, async () => {
-    // Every file of every database is read and checked before anything starts.
+    // Every file of every database is read and checked before anything starts; a rehearsal, like
+    // a run, checks the files it will apply (the pending ones) once it knows them.
     const files = chosen.map((t) => discover(t, deps.options));
     const prepared: Map<string, PreparedFile>[] = [];
     for (const f of files) {
-      prepared.push(f.target.kind === "postgres" ? await prepareAll(f, deps) : new Map());
+      const check = f.target.kind === "postgres" && !rehearse;
+      prepared.push(check ? await prepareAll(f, deps) : new Map());
     }
     for (const [i, f] of files.entries()) {
       const db = results[i]!;

@@ -238,6 +238,9 @@ Deno.test("verify --rehearse on a database with no tracking table applies everyt
       ...PENDING,
       "seeds/postgres/full/010_projects.csv": "id,name\n3,three\n4,four\n",
       "seeds/postgres/full/020_projects.csv": "id,name\n5,five\n",
+      // Left out with a notice: it needs no URL.
+      "migrations/clickhouse/V1__events.sql":
+        "CREATE TABLE IF NOT EXISTS e (id UInt8) ENGINE = Log;\n",
     };
     delete files["migrations/postgres/V004__owner.sql"];
     await withProject(files, async (dir) => {
@@ -251,6 +254,7 @@ Deno.test("verify --rehearse on a database with no tracking table applies everyt
         r.stdout,
         /^postgres: 7 pending files on .* \(0 migrations applied before them\)/m,
       );
+      assert.match(r.stderr, /^clickhouse: skipped: verify covers PostgreSQL only$/m);
       assert.match(r.stdout, /^V001__projects\.sql: applies \(\d+ ms, rolled back\)$/m);
       assert.match(r.stdout, /^reference\/010_projects\.yaml: applies \(\d+ ms, rolled back\)$/m);
       // Two CSV seeds, each staged in a temporary table that goes with its savepoint's file.
