@@ -71,8 +71,7 @@ export async function runInTransaction(
   // The file's own BEGIN/COMMIT become spaces: it runs inside our transaction, whose COMMIT
   // also writes the tracking row. A BEGIN that opens the file opens our transaction instead.
   const text = blankRanges(file.text, control.folded);
-  const { open, end, undo } = bounds(control, trial);
-  const prefix = open;
+  const { open: prefix, end, undo } = bounds(control, trial);
   const cuts = pieceBounds(text, PIECE_SIZE);
   const started = performance.now();
   let piece = 0;
