@@ -71,13 +71,13 @@ async function prepareAll(files: Files, deps: PipelineDeps): Promise<Map<string,
   if ("skip" in kind) throw new Error(kind.skip);
   const prepared = new Map<string, PreparedFile>();
   for (const file of [...files.migrations, ...files.seeds]) {
-    prepared.set(
-      file.script,
-      await kind.prepare(file, {
-        database: files.target.name,
-        maxStatementMb: deps.options.maxStatementMb,
-      }),
-    );
+    const p = await kind.prepare(file, {
+      database: files.target.name,
+      maxStatementMb: deps.options.maxStatementMb,
+    });
+    // The warnings a run would show before it starts (a file's own BEGIN that joins its transaction).
+    for (const n of p.notices) deps.reporter.notice(n);
+    prepared.set(file.script, p);
   }
   return prepared;
 }

@@ -137,7 +137,10 @@ export function verifyReports(result: RunResult): VerifyReport[] {
 /** The last line of `verify`: its counts, the exit code when not 0, and the time. */
 function verifyLine(result: RunResult): string {
   const reports = verifyReports(result);
-  const parts = [verifySummary(reports, reports.some((r) => r.check === "rehearsal"))];
+  // A run that ended before any database was verified (drift, a bad file) has nothing to count.
+  const parts = reports.length === 0 && result.error
+    ? ["nothing verified"]
+    : [verifySummary(reports, reports.some((r) => r.check === "rehearsal"))];
   if (result.error && result.exitCode !== 0) {
     parts.push(`exit ${result.exitCode} ${result.error.code}`);
   } else if (result.exitCode !== 0) parts.push(`exit ${result.exitCode}`);

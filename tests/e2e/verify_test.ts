@@ -271,3 +271,24 @@ Deno.test("verify --rehearse on a database with no tracking table applies everyt
     });
   });
 });
+
+Deno.test("verify --rehearse stops on drift with exit 3, as a run does, and changes nothing", async () => {
+  await withPgDatabase(async (url) => {
+    await withProject(APPLIED, async (dir) => {
+      const first = await runCli([], { cwd: dir, env: { POSTGRES_URL: url } });
+      assert.equal(first.code, 0, first.stderr);
+    });
+    const changed = {
+      ...PENDING,
+      "migrations/postgres/V001__projects.sql": "CREATE TABLE IF NOT EXISTS projects (id int);\n",
+    };
+    await withProject(changed, async (dir) => {
+      const before = await state(url);
+      const r = await runCli(["verify", "--rehearse"], { cwd: dir, env: { POSTGRES_URL: url } });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stderr, /V001__projects\.sql/);
+      assert.match(lastLine(r.stdout), /^nothing verified; exit 3 CHECKSUM_MISMATCH; [\d.]+ s$/);
+      assert.deepEqual(await state(url), before);
+    });
+  });
+});

@@ -10,6 +10,7 @@ import {
   type VerifyReport,
   verifySummary,
 } from "../../src/verify/report.ts";
+import { summaryLine } from "../../src/report/summary.ts";
 
 const failing: Rehearsed = {
   script: "V004__owner.sql",
@@ -111,4 +112,26 @@ Deno.test("hasFinding() holds for a failing file, not for skips or files that ca
   assert.equal(hasFinding(rehearsal), true);
   assert.equal(hasFinding({ ...rehearsal, verdicts: rehearsal.verdicts.slice(0, 2) }), false);
   assert.equal(hasFinding({ ...idempotency, verdicts: idempotency.verdicts.slice(0, 3) }), false);
+});
+
+Deno.test("summaryLine() of verify: the counts, the exit code when not 0, the time", () => {
+  const db = { name: "app", kind: "postgres", target: null, steps: [] };
+  const base = { mode: "verify" as const, seedMode: "reference", durationMs: 1234 };
+  assert.equal(
+    summaryLine({ ...base, exitCode: 1, databases: [{ ...db, verify: idempotency }] }),
+    "2 files verified, 1 not idempotent, 1 skipped, 1 not verified; exit 1; 1.23 s",
+  );
+  assert.equal(
+    summaryLine({
+      ...base,
+      exitCode: 0,
+      databases: [{ ...db, verify: { ...rehearsal, verdicts: [] } }],
+    }),
+    "0 pending files rehearsed, 0 failed, 0 not rehearsable; rolled back: nothing changed; 1.23 s",
+  );
+  const error = { code: "CHECKSUM_MISMATCH", exitCode: 3, message: "drift" } as const;
+  assert.equal(
+    summaryLine({ ...base, exitCode: 3, error, databases: [db] }),
+    "nothing verified; exit 3 CHECKSUM_MISMATCH; 1.23 s",
+  );
 });
