@@ -1,96 +1,99 @@
-// verify.ts — what `verify`'s idempotency check costs on PGlite (issue 18), before the command is
-// wired: the engine (src/verify/) driven as tests/verify/_harness.ts drives it.
+// verify.ts — what `db-migrate verify` costs as a process (issue 18): the examples, and N generated
+// files (bench/gen-workload.ts's workload: a table, an index and 3 rows each, every 10th file also
+// adds a column to the table before), each verified with the empty PGlite cluster kept by a first
+// run ("warm", what CI and pre-commit pay after the first run) and without it ("cold").
 //
-//   deno run -A bench/verify.ts            # the examples, then N = 100 and 300 generated files
+//   deno run -A bench/verify.ts            # the examples, then N = 100 and 300
 //   deno run -A bench/verify.ts 50 500     # other sizes (the examples always run first)
 //
-// For each workload and each way of telling whether a file changed something:
-//   snapshot  a full snapshot after every file of the second pass
-//   versions  the catalogs' and tables' row versions first (takeFingerprint), a snapshot if moved
-//   mark      the next transaction ID first (takeWriteMark), then versions, then a snapshot; the
-//             second pass runs the files without tracking rows, as the command will
-// it prints the wall time of the check, the part spent applying files, and the snapshots and
-// fingerprints read. Generated workloads are bench/gen-workload.ts's, seeds none.
-import { describeVerdict } from "../src/verify/idempotency.ts";
-import { takeSnapshot } from "../src/verify/snapshot.ts";
-import { projectFiles, startPglite, verifyFiles } from "../tests/verify/_harness.ts";
-import type { SeedMode } from "../src/types.ts";
+// Prints a Markdown table: files verified, the cold run, the median of 3 warm runs, and the
+// check's own share (the warm run less a verify of an empty project, which is Deno's and PGlite's
+// start-up).
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const sizes = Deno.args.length > 0 ? Deno.args.map(Number) : [100, 300];
-const STRATEGIES = ["snapshot", "versions", "mark"] as const;
+const WARM_RUNS = 3;
 
-const ms = (n: number) => `${Math.round(n).toLocaleString("en-US")} ms`;
+/** One `verify` run in dir; its wall time in ms and its last line. Anything but exit 0 throws. */
+async function run(dir: string, args: string[]): Promise<{ ms: number; summary: string }> {
+  const started = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", `${ROOT}/deno.json`, `${ROOT}/src/main.ts`, "verify", ...args],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - started;
+  const stdout = new TextDecoder().decode(out.stdout);
+  if (out.code !== 0) {
+    throw new Error(
+      `verify ${args.join(" ")} exited ${out.code}:\n${stdout}` +
+        new TextDecoder().decode(out.stderr),
+    );
+  }
+  return { ms, summary: stdout.trim().split("\n").at(-1)! };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const rows: string[][] = [];
 
-async function measure(label: string, root: string, database: string, seed: SeedMode) {
-  const files = projectFiles(root, database, seed);
-  for (const strategy of STRATEGIES) {
-    let started = performance.now();
-    const scratch = await startPglite(files.map((f) => f.text));
-    const startMs = performance.now() - started;
-    try {
-      const timings: Record<string, number> = {};
-      started = performance.now();
-      const result = await verifyFiles(scratch, files, database, {
-        embedded: true,
-        fingerprint: strategy === "snapshot" ? false : strategy,
-        exec: scratch.exec!,
-        timings,
-      });
-      const total = performance.now() - started;
-      const findings = result.verdicts.flatMap((v) => describeVerdict(v));
-      if (findings.length > 0) throw new Error(`${label}: not clean:\n${findings.join("\n")}`);
-      started = performance.now();
-      const snap = await takeSnapshot(scratch.query);
-      const one = performance.now() - started;
-      rows.push([
-        label,
-        String(files.length),
-        strategy,
-        ms(startMs),
-        ms(total),
-        ms(timings.apply ?? 0),
-        ms((timings.snapshot ?? 0) + (timings.fingerprint ?? 0) + (timings.mark ?? 0)),
-        String(result.snapshots),
-        String(result.fingerprints),
-        `${ms(one)} (${Object.keys(snap.objects).length} objects)`,
-      ]);
-      console.error(rows.at(-1)!.join("  "));
-    } finally {
-      await scratch.close();
+/** Cold once (no kept cluster), then warm WARM_RUNS times, in a fresh working directory. */
+async function measure(label: string, args: string[], baseline: number | null): Promise<number> {
+  const cwd = await Deno.makeTempDir({ prefix: "db-migrate-verify-bench-" });
+  try {
+    const cold = await run(cwd, args);
+    const warm: number[] = [];
+    let summary = cold.summary;
+    for (let i = 0; i < WARM_RUNS; i++) {
+      const r = await run(cwd, args);
+      warm.push(r.ms);
+      summary = r.summary;
     }
+    const m = median(warm);
+    const files = /^(\d+) files? verified/.exec(summary)?.[1] ?? "?";
+    rows.push([
+      label,
+      files,
+      s(cold.ms),
+      s(m),
+      baseline === null ? "" : s(Math.max(0, m - baseline)),
+    ]);
+    console.error(rows.at(-1)!.join("  "));
+    return m;
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
   }
 }
 
-await measure("examples postgres (sample)", ROOT, "postgres", "sample");
-await measure("examples aiml-postgres (full)", ROOT, "aiml-postgres", "full");
+// The floor: Deno, the program and one PGlite started from the kept cluster, on a one-line file.
+const empty = await Deno.makeTempDir({ prefix: "db-migrate-verify-empty-" });
+let floor: number;
+try {
+  await Deno.mkdir(`${empty}/migrations/postgres`, { recursive: true });
+  await Deno.writeTextFile(`${empty}/migrations/postgres/V1__one.sql`, "select 1;\n");
+  floor = await measure("one file (start-up)", [`--migrations=${empty}/migrations`], null);
+} finally {
+  await Deno.remove(empty, { recursive: true });
+}
+const examples = [`--migrations=${ROOT}/migrations`, `--seeds=${ROOT}/seeds`];
+await measure("examples, --seed=sample", [...examples, "--seed=sample"], floor * 2);
+await measure("examples, --seed=full", [...examples, "--seed=full"], floor * 2);
 for (const n of sizes) {
-  const dir = await Deno.makeTempDir({ prefix: "db-migrate-verify-bench-" });
+  const dir = await Deno.makeTempDir({ prefix: "db-migrate-verify-gen-" });
   try {
     const gen = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", `${ROOT}/bench/gen-workload.ts`, String(n), dir, "--db-migrate"],
       stdout: "null",
     });
     if (!(await gen.output()).success) throw new Error("gen-workload.ts failed");
-    await Deno.symlink(`${dir}/db-migrate`, `${dir}/migrations`);
-    await measure(`generated N=${n}`, dir, "postgres", "none");
+    await measure(`generated N=${n}`, [`--migrations=${dir}/db-migrate`, "--seed=none"], floor);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-const head = [
-  "workload",
-  "files",
-  "change test",
-  "PGlite start",
-  "check",
-  "of which apply",
-  "of which snapshots + fingerprints",
-  "snapshots",
-  "fingerprints",
-  "one snapshot",
-];
+const head = ["workload", "files", "cold", `warm (median of ${WARM_RUNS})`, "of which the check"];
 console.log(`| ${head.join(" | ")} |\n|${head.map(() => " --- ").join("|")}|`);
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);

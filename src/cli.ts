@@ -18,6 +18,7 @@ export const COMMANDS = [
   "list",
   "reset",
   "seed",
+  "verify",
 ] as const;
 /** One of COMMANDS. */
 export type Command = typeof COMMANDS[number];
@@ -37,6 +38,7 @@ const MODES: Record<Command, RunMode> = {
   list: "list",
   reset: "reset",
   seed: "seed",
+  verify: "verify",
 };
 
 /** Flags that belong to one command only (a usage error elsewhere). */
@@ -83,6 +85,10 @@ export interface Options {
   resolveUnknown: Map<string, Resolution>;
   repair: boolean;
   embedded: boolean;
+  /** verify --against=URL: rehearse the pending files on this server (null: not asked). */
+  against: string | null;
+  /** verify --rehearse: rehearse the pending files on each database's own URL. */
+  rehearse: boolean;
   /** The largest SQL file to read, in MB (it is held in memory while it runs). */
   maxFileMb: number;
   /** The largest PostgreSQL statement to send, in MB (it is copied about 3 times on its way). */
@@ -123,6 +129,8 @@ Commands:
                          with --migrate apply the migrations and seeds again
   seed                   apply only the seeds of the mode (--reset: empty their tables and apply
                          them again; local databases only; asks first)
+  verify                 apply every PostgreSQL migration and seed twice on a scratch embedded
+                         PostgreSQL and report each file whose second run fails or changes something
 
 Options:
   --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
@@ -148,6 +156,9 @@ Options:
   --migrate              reset: apply the migrations and seeds again afterwards
   --reset                seed: empty the tables the seeds write, then apply them again
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
+  --against=URL          verify: rehearse the pending files on this PostgreSQL server in one
+                         transaction that is rolled back; nothing is recorded
+  --rehearse             verify: the same, on each database's own URL
   --max-file-size=MB     refuse larger SQL files (default 64, env DB_MIGRATE_MAX_FILE_SIZE)
   --max-statement-size=MB  refuse larger PostgreSQL statements (default 16,
                          env DB_MIGRATE_MAX_STATEMENT_SIZE)
@@ -239,6 +250,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         migrate: { type: "boolean" },
         reset: { type: "boolean" },
         embedded: { type: "boolean" },
+        against: { type: "string" },
+        rehearse: { type: "boolean" },
         "max-file-size": { type: "string" },
         "max-statement-size": { type: "string" },
         migrations: { type: "string" },
@@ -299,6 +312,20 @@ export function parseOptions(args: string[], env: (name: string) => string | und
       "--resolve-unknown decides for a real run; --dry-run and --status only look",
     );
   }
+  if ((values.against !== undefined || values.rehearse) && command !== "verify") {
+    throw new UsageError(
+      `--${values.against !== undefined ? "against" : "rehearse"} belongs to the verify command`,
+    );
+  }
+  if (values.against !== undefined && values.rehearse) {
+    throw new UsageError("--against and --rehearse cannot be used together: pick one server");
+  }
+  if (values.against !== undefined && values.against.trim() === "") {
+    throw new UsageError("--against needs a URL");
+  }
+  if (values.repair && command === "verify") {
+    throw new UsageError("--repair changes the tracking table; verify changes nothing");
+  }
   const configFlag = values.config ?? env("DB_MIGRATE_CONFIG");
   for (const name of values.database ?? []) {
     if (name.trim() === "") throw new UsageError("--database needs a name");
@@ -330,6 +357,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     resolveUnknown,
     repair: values.repair ?? false,
     embedded: values.embedded ?? false,
+    against: values.against ?? null,
+    rehearse: values.rehearse ?? false,
     maxFileMb: megabytes(
       "max-file-size",
       values["max-file-size"] ?? env("DB_MIGRATE_MAX_FILE_SIZE") ?? "64",

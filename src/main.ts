@@ -27,6 +27,7 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
   list: async () => (await import("./commands/list.ts")).list,
   reset: async () => (await import("./commands/reset.ts")).reset,
   seed: async () => (await import("./commands/seed.ts")).seed,
+  verify: async () => (await import("./commands/verify.ts")).verify,
 };
 
 /** Commands that need no database URL: they read the files only (validate checks the URLs itself). */
@@ -149,7 +150,10 @@ async function main(): Promise<number> {
       notice: (t) => notice(opts.logFormat, t),
       ...(OFFLINE.has(opts.command) ? { problems: configProblems } : {}),
     });
-    if (!OFFLINE.has(opts.command)) checkUrls(dbs, opts.embedded);
+    // verify checks idempotency without URLs; --rehearse needs the PostgreSQL databases' own.
+    if (opts.command === "verify") {
+      if (opts.rehearse) checkUrls(dbs.filter((d) => d.kind === "postgres"), opts.embedded);
+    } else if (!OFFLINE.has(opts.command)) checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)

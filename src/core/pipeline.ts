@@ -30,6 +30,10 @@ export interface RunOptions {
   embedded: boolean;
   /** --resolve-unknown: the operator's decision per query_id of a statement of unknown outcome. */
   resolveUnknown: ReadonlyMap<string, Resolution>;
+  /** verify --against=URL: rehearse on this server instead of checking idempotency. */
+  against?: string | null;
+  /** verify --rehearse: rehearse on each database's own URL. */
+  rehearse?: boolean;
 }
 
 /** What the pipeline needs from its caller. */

@@ -3,6 +3,7 @@
 
 import { type ErrorData, toErrorData } from "./errors.ts";
 import type { ReplicaState, Step } from "./types.ts";
+import type { VerifyReport } from "../verify/report.ts";
 
 /** What a command did: `apply` (migrate), `dry-run` (plan), `status`, or the command's name. */
 export type RunMode =
@@ -13,7 +14,8 @@ export type RunMode =
   | "validate"
   | "list"
   | "reset"
-  | "seed";
+  | "seed"
+  | "verify";
 
 /**
  * What a command that does not apply files reports (create, validate, list): its lines for a
@@ -50,6 +52,8 @@ export interface DatabaseResult {
   status?: StatusEntry[];
   /** For --status on a replicated database: each replica and whether it has caught up. */
   replicas?: ReplicaState[];
+  /** What `verify` found. */
+  verify?: VerifyReport;
 }
 
 /** One row of a --status table. */

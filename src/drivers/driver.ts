@@ -48,7 +48,16 @@ export interface ExecuteContext {
   notice: (text: string) => void;
   /** Operators' decisions on statements of unknown outcome, by query_id (--resolve-unknown). */
   resolveUnknown: ReadonlyMap<string, Resolution>;
+  /** Set by `verify` only: run the file its way, never writing a tracking row (see Trial). */
+  trial?: Trial;
 }
+
+/**
+ * How `verify` runs a file (PostgreSQL): `untracked` in its own transaction without its tracking
+ * row (a second run, as when the row was lost); `rehearsal` inside the caller's open transaction, in
+ * a savepoint, without its row, for the caller to roll back.
+ */
+export type Trial = "untracked" | "rehearsal";
 
 /** What applying one file did. */
 export interface ApplyOutcome {
@@ -113,6 +122,11 @@ export interface Driver {
   emptyTables(tables: string[]): Promise<void>;
   /** Each replica of a replicated database and whether it has caught up; absent elsewhere. */
   replicas?(): Promise<ReplicaState[] | null>;
+  /**
+   * One statement on the driver's own session, rows as records (PostgreSQL): `verify` reads its
+   * snapshots and opens and rolls back its rehearsal's transaction with it.
+   */
+  query?(sql: string): Promise<Record<string, unknown>[]>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

@@ -10,13 +10,14 @@ import type { ApplyOutcome } from "./driver.ts";
 import type { SeedRequest } from "./seed_request.ts";
 import {
   CATALOG_SQL,
+  DROP_STAGE_SQL,
   IS_PGLITE_SQL,
   isEmptySql,
   lockForLoadSql,
   parseCatalog,
   regclassName,
 } from "./postgres_seed_sql.ts";
-import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres/sql.ts";
+import { quoteIdent, recordSql, REHEARSAL_SAVEPOINT, TIMER_START_SQL } from "./postgres/sql.ts";
 import { type PgError, serverMessage } from "./postgres/errors.ts";
 
 type Sql = ReturnType<typeof postgres>;
@@ -66,7 +67,11 @@ export async function applyDataSeed(
 ): Promise<ApplyOutcome> {
   const run = new SeedRun(sql, target, req);
   const started = performance.now();
-  await sql.unsafe(`begin;\n${TIMER_START_SQL}`);
+  // A rehearsal runs inside verify's open transaction: a savepoint of its own, rolled back by verify.
+  const rehearsal = req.trial === "rehearsal";
+  await sql.unsafe(
+    `${rehearsal ? `savepoint ${REHEARSAL_SAVEPOINT}` : "begin"};\n${TIMER_START_SQL}`,
+  );
   try {
     const text = req.seed.format === "yaml"
       ? await (await import("./postgres_seed_yaml.ts")).loadYaml(run, req.seed)
@@ -75,10 +80,18 @@ export async function applyDataSeed(
     // A data seed's text is not kept in the tracking row: it may be large, and only migrations'
     // texts are shown (in drift diffs).
     const file = { ...req.file, text: "" };
-    await sql.unsafe(`${recordSql(target.schema, file, { success: true, ms: "timer" })};\ncommit`);
+    const record = req.trial === undefined
+      ? `${recordSql(target.schema, file, { success: true, ms: "timer" })};\n`
+      : "";
+    // The staging table of a CSV goes with a transaction's end: in a rehearsal, with the file.
+    const end = rehearsal
+      ? `release savepoint ${REHEARSAL_SAVEPOINT};\n${DROP_STAGE_SQL}`
+      : "commit";
+    await sql.unsafe(`${record}${end}`);
     return { ms: performance.now() - started, note: text };
   } catch (err) {
-    await sql.unsafe("rollback").catch(() => {});
+    await sql.unsafe(rehearsal ? `rollback to savepoint ${REHEARSAL_SAVEPOINT}` : "rollback")
+      .catch(() => {});
     if (req.signal.aborted) throw req.signal.reason;
     if (err instanceof MigrateError) throw err;
     throw run.applyError(err);

@@ -3,6 +3,7 @@
 
 import type { TrackedFile } from "../core/types.ts";
 import type { DataSeed } from "../seeds/types.ts";
+import type { Trial } from "./driver.ts";
 
 /** A YAML or CSV seed to load: the file and its content, parsed and checked by src/seeds/. */
 export interface SeedRequest {
@@ -10,4 +11,6 @@ export interface SeedRequest {
   seed: DataSeed;
   /** Aborted when the run is asked to stop (SIGTERM, SIGINT): start nothing new. */
   signal: AbortSignal;
+  /** `verify`'s way of running it, without a tracking row (driver.ts). */
+  trial?: Trial;
 }

@@ -1,7 +1,8 @@
 // The --json document: the same result the text reporter renders, as one JSON object on stdout.
 
 import type { RunResult } from "../core/result.ts";
-import { countSteps } from "./summary.ts";
+import { countSteps, verifyReports } from "./summary.ts";
+import { countReports } from "../verify/report.ts";
 import { scrub } from "../core/redact.ts";
 
 /** The one JSON document a --json run prints. */
@@ -15,7 +16,7 @@ export function jsonDocument(result: RunResult, version: string): string {
     ok: result.exitCode === 0,
     exitCode: result.exitCode,
     // In --status the counts are of the rows' states, as the text table and summary show them.
-    summary: c,
+    summary: result.mode === "verify" ? countReports(verifyReports(result)) : c,
     durationMs: Math.round(result.durationMs),
     error: result.error ?? null,
     // create, validate and list: what they wrote, found or listed.
@@ -41,6 +42,7 @@ export function jsonDocument(result: RunResult, version: string): string {
       }),
       ...(d.status ? { status: d.status } : {}),
       ...(d.replicas ? { replicas: d.replicas } : {}),
+      ...(d.verify ? { verify: d.verify } : {}),
     })),
   };
   return scrub(JSON.stringify(doc, null, 2));

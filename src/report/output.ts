@@ -8,6 +8,7 @@ import { errorEvent, messageEvent, statusEvents, summaryEvent, writeEvent } from
 import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
 import { statusTable, writeLine } from "./text.ts";
+import { describeReport, hasFinding } from "../verify/report.ts";
 
 /** Commands whose report replaces the summary line. */
 const REPORT_ONLY = new Set<RunResult["mode"]>(["create", "validate", "list"]);
@@ -48,6 +49,17 @@ function printEvents(result: RunResult, opts: OutputOptions): void {
   if (result.report) {
     writeEvent(Deno.stdout, { level: "info", event: result.mode, ...result.report.data });
   }
+  for (const db of result.databases) {
+    if (!db.verify) continue;
+    // One event per database: its verdicts as data, and the lines the text output shows.
+    writeEvent(Deno.stdout, {
+      level: hasFinding(db.verify) ? "error" : "info",
+      event: "verify",
+      database: db.name,
+      ...db.verify,
+      message: describeReport(db.name, db.verify).join("\n"),
+    });
+  }
   writeEvent(Deno.stdout, summaryEvent(result));
 }
 
@@ -76,6 +88,9 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
     for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
   }
   for (const line of result.report?.lines ?? []) writeLine(Deno.stdout, line);
+  for (const db of result.databases) {
+    if (db.verify) writeLine(Deno.stdout, describeReport(db.name, db.verify).join("\n"));
+  }
   // create, validate and list end with their own summary: no file was applied or skipped.
   if (!REPORT_ONLY.has(result.mode)) writeLine(Deno.stdout, summaryLine(result));
   return result.exitCode;

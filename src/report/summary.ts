@@ -2,6 +2,7 @@
 
 import type { RunResult } from "../core/result.ts";
 import type { Step } from "../core/types.ts";
+import { type VerifyReport, verifySummary } from "../verify/report.ts";
 
 /** How many files ended in each state. Every file is in exactly one of them. */
 export interface Tally {
@@ -111,6 +112,7 @@ function files(t: Tally): number {
  * same totals split into migrations and seeds (each file counted once), the mode and the time.
  */
 export function summaryLine(result: RunResult): string {
+  if (result.mode === "verify") return verifyLine(result);
   const c = countSteps(result);
   const head = [`${c.applied} applied`, `${c.skipped} skipped`, `${c.failed} failed`];
   const parts = [[...head, ...otherCounts(c, result.mode)].join(", ")];
@@ -123,6 +125,25 @@ export function summaryLine(result: RunResult): string {
   if (result.error && result.exitCode !== 0) {
     parts.push(`exit ${result.exitCode} ${result.error.code}`);
   }
+  parts.push(`${(result.durationMs / 1000).toFixed(2)} s`);
+  return parts.join("; ");
+}
+
+/** The reports of a verify run, in database order. */
+export function verifyReports(result: RunResult): VerifyReport[] {
+  return result.databases.flatMap((d) => (d.verify ? [d.verify] : []));
+}
+
+/** The last line of `verify`: its counts, the exit code when not 0, and the time. */
+function verifyLine(result: RunResult): string {
+  const reports = verifyReports(result);
+  // A run that ended before any database was verified (drift, a bad file) has nothing to count.
+  const parts = reports.length === 0 && result.error
+    ? ["nothing verified"]
+    : [verifySummary(reports, reports.some((r) => r.check === "rehearsal"))];
+  if (result.error && result.exitCode !== 0) {
+    parts.push(`exit ${result.exitCode} ${result.error.code}`);
+  } else if (result.exitCode !== 0) parts.push(`exit ${result.exitCode}`);
   parts.push(`${(result.durationMs / 1000).toFixed(2)} s`);
   return parts.join("; ");
 }

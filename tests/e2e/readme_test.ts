@@ -16,6 +16,7 @@ import { parseClickHouseUrl } from "../../src/drivers/clickhouse/url.ts";
 import { pgTls } from "../../src/drivers/postgres/tls.ts";
 import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
 import { splitStatements } from "../../src/sql/split.ts";
+import { BAD_WITH_VECTOR } from "../verify/_fixtures.ts";
 import {
   lastLine,
   makeProject,
@@ -86,6 +87,11 @@ const KINDS: Record<string, (b: Block) => boolean> = {
   "a list": (b) => b.text.startsWith("$ db-migrate list "),
   "a reset's dry run": (b) => b.text.startsWith("$ db-migrate reset "),
   "a seed reset": (b) => b.text.startsWith("$ db-migrate seed "),
+  "verify of the examples": (b) => b.text.startsWith("$ db-migrate verify --seed=sample\n"),
+  "verify of files that break the rule": (b) =>
+    b.text.startsWith("$ db-migrate verify --database=app\n"),
+  "a rehearsal": (b) => b.lang === "sh" && b.text.startsWith("db-migrate verify --against="),
+  "the CI job that verifies": (b) => b.lang === "yaml" && b.text.startsWith("verify-migrations:"),
 };
 
 /** The one block of a kind. */
@@ -491,8 +497,14 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     "resolve-unknown": "dbm-0123=applied",
     "max-file-size": "64",
     "max-statement-size": "16",
+    against: "postgres://h/db",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
+  // The flags of a command's own line are parsed with that command.
+  const ownLine = (flag: string) =>
+    /^db-migrate ([a-z]+) /m.exec(
+      synopsis.split("\n").find((l) => l.includes(`--${flag}`) && !l.includes("[migrate")) ?? "",
+    )?.[1];
   assert.ok(flags.length >= 15, synopsis);
   const commands = /^db-migrate \[([a-z |]+)\]/.exec(synopsis)![1]!.split(" | ");
   assert.deepEqual(commands, ["migrate", "plan", "status"]);
@@ -503,7 +515,8 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
   for (const flag of new Set(flags)) {
     assert.ok(USAGE.includes(`--${flag}`), `--help names --${flag}`);
     const arg = samples[flag] === undefined ? `--${flag}` : `--${flag}=${samples[flag]}`;
-    parseOptions([arg], () => undefined);
+    const command = ownLine(flag);
+    parseOptions(command ? [command, arg] : [arg], () => undefined);
   }
 });
 
@@ -741,4 +754,57 @@ Deno.test({
       await project.cleanup();
     }
   },
+});
+Deno.test({
+  name:
+    "README: verify of the examples and of files that break the rule print what the README shows",
+  sanitizeResources: false,
+  async fn() {
+    for (
+      const [kind, files, code] of [
+        ["verify of the examples", await examples(), 0],
+        ["verify of files that break the rule", BAD_WITH_VECTOR, 1],
+      ] as const
+    ) {
+      const b = block(kind);
+      const project = await makeProject(files);
+      try {
+        // No URL: the idempotency check needs none.
+        const r = await runMerged(argsOf(b), { cwd: project.dir, env: {} });
+        assert.equal(r.code, code, r.output);
+        assertOutput(b, r.output);
+      } finally {
+        await project.cleanup();
+      }
+    }
+  },
+});
+
+Deno.test("README: the rehearsal and the CI job run the verify command the README describes", async () => {
+  const rehearsal = block("a rehearsal").text.trim();
+  const args = rehearsal.replace(/^db-migrate /, "").replace('"$PROD_COPY_URL"', "postgres://h/db")
+    .split(/\s+/);
+  const o = parseOptions(args, () => undefined);
+  assert.deepEqual([o.command, o.against, o.databases, o.seed], [
+    "verify",
+    "postgres://h/db",
+    ["postgres"],
+    "reference",
+  ]);
+
+  const job = parseYaml(block("the CI job that verifies").text)["verify-migrations"];
+  const services = await Deno.readTextFile(join(ROOT, "tests/services.sh"));
+  const version = /^export DENO_VERSION=(\S+)$/m.exec(services)?.[1];
+  assert.equal(job["runs-on"], "ubuntu-latest");
+  assert.deepEqual(job.steps[0], { uses: "actions/checkout@v4" });
+  const run = job.steps[1].run as string;
+  const prefix = `npx --yes deno@${version} run -A src/main.ts `;
+  assert.ok(run.startsWith(prefix), run);
+  const ci = parseOptions(run.slice(prefix.length).split(" "), () => undefined);
+  assert.deepEqual([ci.command, ci.seed, ci.against, ci.rehearse], [
+    "verify",
+    "sample",
+    null,
+    false,
+  ]);
 });

@@ -152,7 +152,7 @@ Deno.test("parseOptions() refuses an unknown command and a second argument, nami
       e instanceof UsageError && e.exitCode === 2 &&
       e.message ===
         'unknown command "migrat": the commands are migrate, plan, status, create, validate, ' +
-          "list, reset, seed",
+          "list, reset, seed, verify",
   );
   assert.throws(
     () => parseOptions(["status", "extra"], noEnv),

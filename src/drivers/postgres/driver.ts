@@ -242,6 +242,7 @@ export class PostgresDriver implements Driver {
           file: file.file,
           seed: body.seed,
           signal: ctx.signal,
+          ...(ctx.trial ? { trial: ctx.trial } : {}),
         });
       }
       // Loaded when a file runs: a run with nothing to apply never needs them.
@@ -251,12 +252,14 @@ export class PostgresDriver implements Driver {
           file.file,
           body.control,
           ctx.signal,
+          ctx.trial,
         )
         : await (await import("./statements.ts")).runStatements(
           this.#session,
           file.file,
           ctx.signal,
           ctx.graceOver,
+          ctx.trial,
         );
     } catch (err) {
       throw this.#rolledBack(err, file.file.script, ctx.signal) ?? err;
@@ -306,6 +309,11 @@ export class PostgresDriver implements Driver {
     const rows = await this.#db.unsafe(EXISTING_TABLES_SQL, [names]);
     const existing = rows.map((r) => String(r.reg));
     if (existing.length > 0) await this.#db.unsafe(truncateSql(existing));
+  }
+
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.#db.unsafe(sql);
+    return rows.map((r) => ({ ...r }));
   }
 
   async dropAll(): Promise<void> {

@@ -91,6 +91,9 @@ export function contentPieceName(k: number): string {
   return `db_migrate.content_${k}`;
 }
 
+/** The savepoint each file of a `verify` rehearsal runs in, inside its one rolled-back transaction. */
+export const REHEARSAL_SAVEPOINT = "dbm_rehearsal";
+
 /**
  * Keeps a piece of the file's text in a setting ($1-free, so it can share a simple query): local to
  * the transaction for a file run in one, else for the session until it is cleared.

@@ -9,7 +9,7 @@ import { statementHead } from "../../sql/excerpt.ts";
 import { lineColumn } from "../../sql/position.ts";
 import { eachStatement, type Statement } from "../../sql/split.ts";
 import { type TransactionPlan, transactionStatement } from "../../sql/transaction.ts";
-import type { ApplyOutcome } from "../driver.ts";
+import type { ApplyOutcome, Trial } from "../driver.ts";
 import {
   connectionLost,
   fileErrorHint,
@@ -18,7 +18,13 @@ import {
   type PgError,
 } from "./errors.ts";
 import { type PendingQuery, type PgSession, PIECE_SIZE } from "./session.ts";
-import { contentFromPiecesSql, queryTextSql, recordSql, stashContentSql } from "./sql.ts";
+import {
+  contentFromPiecesSql,
+  queryTextSql,
+  recordSql,
+  REHEARSAL_SAVEPOINT,
+  stashContentSql,
+} from "./sql.ts";
 import { blankRanges, charIndex, pieceBounds, serverLength } from "./text.ts";
 
 // A failed file is replayed to find the failing statement only if it failed within this time.
@@ -36,22 +42,36 @@ function statementAt(text: string, from: number, to: number, offset: number): St
   return found;
 }
 
+/** How a file's transaction opens, ends and is undone: a run's own, or a rehearsal's savepoint. */
+function bounds(control: TransactionPlan, trial: Trial | undefined) {
+  if (trial === "rehearsal") {
+    // Inside verify's open transaction: a file's own opening BEGIN only warns there.
+    return {
+      open: `savepoint ${REHEARSAL_SAVEPOINT};\n`,
+      end: `release savepoint ${REHEARSAL_SAVEPOINT};`,
+      undo: `rollback to savepoint ${REHEARSAL_SAVEPOINT}`,
+    };
+  }
+  return { open: control.opener ? "" : "begin;\n", end: "commit;", undo: "rollback" };
+}
+
 /**
  * Runs the file and its tracking row in one transaction: one round trip for a file up to PIECE_SIZE,
  * else one per piece of whole statements, so a large file is never copied whole into one
  * message. The tracking row's copy of the text is cut out of the query by the server
- * (current_query()), so the text is sent once.
+ * (current_query()), so the text is sent once. A `verify` trial writes no tracking row.
  */
 export async function runInTransaction(
   s: PgSession,
   file: TrackedFile,
   control: TransactionPlan,
   signal: AbortSignal,
+  trial?: Trial,
 ): Promise<ApplyOutcome> {
   // The file's own BEGIN/COMMIT become spaces: it runs inside our transaction, whose COMMIT
   // also writes the tracking row. A BEGIN that opens the file opens our transaction instead.
   const text = blankRanges(file.text, control.folded);
-  const prefix = control.opener ? "" : "begin;\n";
+  const { open: prefix, end, undo } = bounds(control, trial);
   const cuts = pieceBounds(text, PIECE_SIZE);
   const started = performance.now();
   let piece = 0;
@@ -66,15 +86,16 @@ export async function runInTransaction(
       const head = piece === 0 ? prefix : "";
       const content = contentSql(s, file.text, control, from, to, head.length);
       const last = piece === cuts.length - 2;
-      const tail = last
+      const record = trial === undefined
         ? `${
           recordSql(s.schema, file, {
             success: true,
             ms: "elapsed",
             content: contentFromPiecesSql(piece, content),
           })
-        };\ncommit;`
-        : stashContentSql(piece, content, true);
+        };\n`
+        : "";
+      const tail = last ? `${record}${end}` : stashContentSql(piece, content, true);
       // The text between the cuts is sliced, not copied; the query is built once per piece.
       current = s.sql.unsafe(`${head}${text.slice(from, to)}\n;\n${tail}`);
       await current;
@@ -83,10 +104,10 @@ export async function runInTransaction(
   } catch (err) {
     // A broken connection has no transaction left to roll back: the server dropped it.
     if (isConnectionLoss(err) && !signal.aborted) throw connectionLost(s.database, file, err);
-    await s.sql.unsafe("rollback").catch(() => {});
+    await s.sql.unsafe(undo).catch(() => {});
     if (signal.aborted) throw signal.reason;
     const failed = { text, cuts, piece, head: piece === 0 ? prefix : "" };
-    throw await explain(s, err, file, signal, control, failed, performance.now() - started);
+    throw await explain(s, err, file, signal, control, failed, performance.now() - started, trial);
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
@@ -122,6 +143,7 @@ async function explain(
   control: TransactionPlan,
   failed: { text: string; cuts: number[]; piece: number; head: string },
   ms: number,
+  trial: Trial | undefined,
 ): Promise<ApplyError> {
   const { text, cuts, piece, head } = failed;
   const from = cuts[piece]!, to = cuts[piece + 1]!;
@@ -150,7 +172,7 @@ async function explain(
   }
   // No position (constraint violations, errors inside functions): replay the file statement by
   // statement in a transaction that is rolled back, to find the one that fails.
-  return await locate(s, err, file, signal, control, text, to, ms);
+  return await locate(s, err, file, signal, control, text, to, ms, trial);
 }
 
 /** Our hint for an error of a file run in a transaction. */
@@ -174,6 +196,7 @@ async function locate(
   text: string,
   end: number,
   ms: number,
+  trial: Trial | undefined,
 ): Promise<ApplyError> {
   const base = {
     database: s.database,
@@ -211,7 +234,10 @@ async function locate(
   const onAbort = () => inflight.forEach((q) => q.query.cancel());
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    await s.sql.unsafe(opener?.text ?? "begin");
+    // A rehearsal's replay runs in a savepoint of its open transaction, after the files before it.
+    await s.sql.unsafe(
+      trial === "rehearsal" ? `savepoint ${REHEARSAL_SAVEPOINT}` : opener?.text ?? "begin",
+    );
     // Pipelined: the statements go out without waiting for each answer, and they come back in
     // order, so the first rejection is the failing statement.
     for (let i = 0; i < statements.length && !found && !signal.aborted; i++) {
@@ -227,7 +253,7 @@ async function locate(
     // the replay is best effort; the original error is reported below
   } finally {
     signal.removeEventListener("abort", onAbort);
-    await s.sql.unsafe("rollback").catch(() => {});
+    await s.sql.unsafe(bounds(control, trial).undo).catch(() => {});
   }
   if (signal.aborted) throw signal.reason;
   const hit = found as { index: number; error: unknown } | null;
