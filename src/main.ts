@@ -23,6 +23,10 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
   migrate: async () => (await import("./commands/migrate.ts")).migrate,
   plan: async () => (await import("./commands/plan.ts")).plan,
   status: async () => (await import("./commands/status.ts")).status,
+  undo: async () => (await import("./commands/undo.ts")).undo,
+  mark: async () => (await import("./commands/mark.ts")).mark,
+  baseline: async () => (await import("./commands/baseline.ts")).baseline,
+  info: async () => (await import("./commands/info.ts")).info,
 };
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
@@ -144,7 +148,7 @@ async function main(): Promise<number> {
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)
       : consoleReporter(opts.json, {
         width,
-        times: opts.command === "migrate",
+        times: opts.command === "migrate" || (opts.command === "undo" && !opts.dryRun),
         checksums: opts.command === "plan",
       });
     const command = await COMMANDS[opts.command]();

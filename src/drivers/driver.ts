@@ -3,7 +3,14 @@
 // loads ClickHouse, and a run without --embedded never loads PGlite.
 
 import { ConfigError } from "../core/errors.ts";
-import type { DatabaseConfig, DbKind, Resolution, TrackedFile, TrackedRow } from "../core/types.ts";
+import type {
+  DatabaseConfig,
+  DbKind,
+  Provenance,
+  Resolution,
+  TrackedFile,
+  TrackedRow,
+} from "../core/types.ts";
 
 /**
  * A file checked and made ready to run, before any database is touched. What the core reads is
@@ -41,6 +48,12 @@ export interface ExecuteContext {
   notice: (text: string) => void;
   /** Operators' decisions on statements of unknown outcome, by query_id (--resolve-unknown). */
   resolveUnknown: ReadonlyMap<string, Resolution>;
+  /**
+   * Set when the file is a U-file: the applied migration it undoes. Its tracking row (not the
+   * U-file's) then records the run, and ends as `undone` instead of applied; `previous` is that
+   * row.
+   */
+  undoes?: TrackedFile;
 }
 
 /** What applying one file did. */
@@ -53,12 +66,22 @@ export interface ApplyOutcome {
 }
 
 /**
- * A file to record as applied without running it (repair, and later mark and baseline): its current
- * checksum and text. An existing row of the migration's version (or of the seed's script) keeps when
- * and by whom it was applied; otherwise the row says now and the connection's user.
+ * A file to record as applied without running it (repair, mark applied, baseline): its current
+ * checksum and text, and how it got there. A repaired row keeps when and by whom it was applied;
+ * a marked or baselined one, and any new row, says now and the connection's user.
  */
 export interface RecordEntry {
   file: TrackedFile;
+  /** The row's provenance; `repaired` when not given. */
+  how?: Extract<Provenance, "repaired" | "marked" | "baselined">;
+}
+
+/** The server as `info` shows it. */
+export interface ServerInfo {
+  /** The server's version string. */
+  version: string;
+  /** The user the connection runs as. */
+  user: string;
 }
 
 /** A tracking row to delete: a migration by version, a seed by script. */
@@ -93,12 +116,14 @@ export interface Driver {
   readContents(scripts: string[]): Promise<Map<string, string | null>>;
   /** Runs a prepared file and records it (in one transaction where the kind has them). */
   execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome>;
-  /** Records files as applied without running them. */
+  /** Records files as applied without running them (with how they got there). */
   record(entries: RecordEntry[]): Promise<void>;
   /** Deletes tracking rows. */
   forget(entries: ForgetEntry[]): Promise<void>;
   /** Drops everything the migrations could have created (reset, on local databases only). */
   dropAll(): Promise<void>;
+  /** The server's version and the connection's user, for `info`. */
+  server(): Promise<ServerInfo>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

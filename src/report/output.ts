@@ -7,7 +7,7 @@ import { jsonDocument, terminationMessage } from "./json.ts";
 import { errorEvent, messageEvent, statusEvents, summaryEvent, writeEvent } from "./log_json.ts";
 import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
-import { statusTable, writeLine } from "./text.ts";
+import { infoBlock, statusTable, writeLine } from "./text.ts";
 
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -68,6 +68,9 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
   }
   if (result.mode === "status") {
     for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
+  }
+  if (result.mode === "info") {
+    for (const db of result.databases) writeLine(Deno.stdout, infoBlock(db));
   }
   writeLine(Deno.stdout, summaryLine(result));
   return result.exitCode;

@@ -15,6 +15,7 @@ import type {
   LockHolder,
   PreparedFile,
   RecordEntry,
+  ServerInfo,
 } from "../driver.ts";
 import { ClickHouseHttp, ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
 import { PERMANENT_CODES } from "./http_errors.ts";
@@ -138,6 +139,12 @@ export class ClickHouseDriver implements Driver {
 
   forget(entries: ForgetEntry[]): Promise<void> {
     return this.#session.tracking.forget(entries);
+  }
+
+  async server(): Promise<ServerInfo> {
+    const { http, target } = this.#session;
+    const [r] = await http.rows<{ version: string }>("SELECT version() AS version");
+    return { version: `ClickHouse ${r?.version ?? "?"}`, user: target.username };
   }
 
   /**

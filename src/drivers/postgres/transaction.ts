@@ -47,6 +47,8 @@ export async function runInTransaction(
   file: TrackedFile,
   control: TransactionPlan,
   signal: AbortSignal,
+  /** The tracking change that commits with the file, in place of its own row (a U-file's). */
+  finish?: () => string,
 ): Promise<ApplyOutcome> {
   // The file's own BEGIN/COMMIT become spaces: it runs inside our transaction, whose COMMIT
   // also writes the tracking row. A BEGIN that opens the file opens our transaction instead.
@@ -68,7 +70,7 @@ export async function runInTransaction(
       const last = piece === cuts.length - 2;
       const tail = last
         ? `${
-          recordSql(s.schema, file, {
+          finish?.() ?? recordSql(s.schema, file, {
             success: true,
             ms: "elapsed",
             content: contentFromPiecesSql(piece, content),
