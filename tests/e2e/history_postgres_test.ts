@@ -41,7 +41,10 @@ Deno.test("migrate --to and --steps apply up to a version or the next N; seeds w
       assert.equal(await tableExists(url, "three"), false);
       const steps = await runCli(["--steps=1"], { cwd: dir, env });
       assert.equal(steps.code, 0, steps.stderr);
-      assert.match(lastLine(steps.stdout), /^2 applied, 2 skipped, 0 failed; migrations: 1 applied, 2 skipped; seeds/);
+      assert.match(
+        lastLine(steps.stdout),
+        /^2 applied, 2 skipped, 0 failed; migrations: 1 applied, 2 skipped; seeds/,
+      );
       // Every migration applied now, so the seeds of the mode ran with the last step.
       assert.deepEqual((await rows(url)).map((r) => r[0]), [1, 2, 3, null]);
     });
