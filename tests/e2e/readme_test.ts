@@ -69,6 +69,7 @@ const KINDS: Record<string, (b: Block) => boolean> = {
     b.lang === "yaml" && b.text.includes("service_completed_successfully"),
   "the termination message": (b) => b.lang === "sh" && b.text.startsWith("kubectl get pod"),
   "the source layout": (b) => b.text.startsWith("src/main.ts "),
+  "a history command": (b) => b.lang === "sh" && b.text.startsWith("db-migrate "),
 };
 
 /** The one block of a kind. */
@@ -487,6 +488,19 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     assert.ok(USAGE.includes(`--${flag}`), `--help names --${flag}`);
     const arg = samples[flag] === undefined ? `--${flag}` : `--${flag}=${samples[flag]}`;
     parseOptions([arg], () => undefined);
+  }
+});
+
+Deno.test("README: every history command example is a command line the program takes", () => {
+  const blocks = readmeBlocks().filter(KINDS["a history command"]!);
+  assert.ok(blocks.length >= 5);
+  for (const b of blocks) {
+    for (const line of b.text.split("\n").filter((l) => l.startsWith("db-migrate "))) {
+      const args = line.slice("db-migrate ".length).split(/\s+/).filter(Boolean);
+      const o = parseOptions(args, () => undefined);
+      assert.notEqual(o.command, undefined, line);
+      assert.ok(USAGE.includes(`\n  ${o.command} `), `--help names the ${o.command} command`);
+    }
   }
 });
 

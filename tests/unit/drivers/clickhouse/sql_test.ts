@@ -102,7 +102,8 @@ Deno.test("insertTrackingSql() writes every column as a literal, with now() for 
   assert.ok(sql.includes(
     "VALUES (3, 'spans', 'V003__spans.sql', '" + "a".repeat(64) +
       "', 'migration', now(), 13, 0, 'default', 'INSERT INTO t VALUES (\\'x;y\\', \\'--\\');\n', " +
-      "'statement 2 of 3 failed: it\\'s broken', 1, 3, ['" + "b".repeat(64) + "'], 0, 42, '', 'applied')",
+      "'statement 2 of 3 failed: it\\'s broken', 1, 3, ['" + "b".repeat(64) +
+      "'], 0, 42, '', 'applied')",
   ));
 });
 
@@ -138,7 +139,10 @@ Deno.test("isSessionStatement() knows SET and USE, which last only for their ses
 
 Deno.test("the ClickHouse tracking table has a provenance column, added to older tables", () => {
   assert.match(createTrackingSql("db"), /provenance +String DEFAULT 'applied'/);
-  assert.match(addProvenanceColumnSql("db"), /^ALTER TABLE `db`\.`_schema_migrations` ADD COLUMN provenance String DEFAULT 'applied'/);
+  assert.match(
+    addProvenanceColumnSql("db"),
+    /^ALTER TABLE `db`\.`_schema_migrations` ADD COLUMN provenance String DEFAULT 'applied'/,
+  );
   assert.match(existsSql("db"), /AS has_provenance/);
   assert.match(selectTrackingSql("db"), /updated, provenance\nFROM/);
   assert.match(selectTrackingSql("db", false, false), /updated, 'applied' AS provenance\nFROM/);

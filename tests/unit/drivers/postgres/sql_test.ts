@@ -4,9 +4,9 @@ import {
   CONNECT_SQL,
   createTrackingSql,
   markUndoneSql,
-  recordAppliedSql,
   quoteIdent,
   quoteLiteral,
+  recordAppliedSql,
   recordSql,
   selectTrackingSql,
 } from "../../../../src/drivers/postgres/sql.ts";
