@@ -89,7 +89,7 @@ Deno.test("undo off a terminal needs --yes (exit 2, nothing changed); --dry-run 
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(
         dry.stderr,
-        /undo on "postgres" will:\n  undo version 3 \(V3__three\.sql\) by running U3__three\.sql\n\(dry run: nothing changed\)/,
+        /undo on "postgres" will:\n {2}undo version 3 \(V3__three\.sql\) by running U3__three\.sql\n\(dry run: nothing changed\)/,
       );
       assert.match(dry.stdout, /U3__three\.sql +pending +would undo V3__three\.sql/);
       assert.match(lastLine(dry.stdout), /dry run: nothing changed/);
@@ -173,7 +173,7 @@ Deno.test("undo on a terminal asks for the database name: a wrong answer changes
         assert.equal(no.code, 2, no.stdout);
         assert.match(
           no.stdout,
-          /undo version 3 \(V3__three\.sql\) by running U3__three\.sql\n  undo version 2/,
+          /undo version 3 \(V3__three\.sql\) by running U3__three\.sql\n {2}undo version 2/,
         );
         assert.match(no.stdout, /Type the database name \(postgres\) to go on: /);
         assert.match(no.stdout, /"nope" is not the database name\): nothing changed/);
@@ -319,7 +319,7 @@ Deno.test("--repair goes on off a terminal without --yes, and asks on one", asyn
       assert.equal(asked.code, 2, asked.stdout);
       assert.match(
         asked.stdout,
-        /--repair on "postgres" will:\n  record the current checksum of V1__one\.sql/,
+        /--repair on "postgres" will:\n {2}record the current checksum of V1__one\.sql/,
       );
       assert.match(asked.stdout, /NOT_CONFIRMED/);
       const job = await runCli(["--repair"], { cwd: dir, env });
