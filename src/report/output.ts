@@ -37,9 +37,13 @@ function printEvents(result: RunResult, opts: OutputOptions): void {
     return;
   }
   if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
-  if (result.mode === "status") {
+  if (result.mode === "status" || result.mode === "info") {
     for (const db of result.databases) {
       for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
+      // info's figures as one event per database, beside its rows.
+      if (db.info) {
+        writeEvent(Deno.stdout, { level: "info", event: "info", database: db.name, ...db.info });
+      }
     }
   }
   writeEvent(Deno.stdout, summaryEvent(result));
