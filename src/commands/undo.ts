@@ -30,6 +30,18 @@ export function undoRange(migrations: PlanEntry[], target: Options["target"]): P
   return applied.slice(0, target?.steps ?? 1);
 }
 
+/**
+ * Migrations that failed part-way above the lowest one to undo: undoing beneath a half-applied
+ * migration would leave it on top of a schema it was not written for.
+ */
+export function undoBlockers(migrations: PlanEntry[], range: PlanEntry[]): PlanEntry[] {
+  const lowest = Math.min(...range.map((e) => e.file!.version!));
+  return migrations.filter((e) =>
+    e.state === "failed" && e.row?.provenance !== "undoing" &&
+    (e.file?.version ?? e.row?.version ?? 0) > lowest
+  );
+}
+
 /** The U-file of a migration, read and checksummed like any tracked file. */
 function undoFile(file: TrackedFile, database: string, maxFileMb: number): TrackedFile {
   const u = file.undo!;
@@ -63,6 +75,19 @@ export function undo(targets: DatabaseConfig[], deps: PipelineDeps): Promise<Run
       if (range.length === 0) {
         deps.reporter.notice(`${target.name}: no applied migration to undo`);
         return;
+      }
+      const blockers = undoBlockers(ins.plan.migrations, range);
+      if (blockers.length > 0) {
+        const names = blockers.map((e) => `"${e.row!.script}"`).join(", ");
+        throw new ConfigError(
+          "UNDO_BLOCKED",
+          `cannot undo in "${target.name}": ${names} failed part-way above what would be undone; ` +
+            "nothing was undone",
+          {
+            database: target.name,
+            hint: "finish it with migrate, or forget it with mark pending, then undo again",
+          },
+        );
       }
       const missing = range.filter((e) => !e.file!.undo);
       if (missing.length > 0) {
