@@ -6,6 +6,7 @@ import { type ConfigError, UsageError } from "./core/errors.ts";
 import type { PipelineDeps } from "./core/pipeline.ts";
 import type { RunMode } from "./core/result.ts";
 import { LOG_FORMATS, type LogFormat } from "./report/output.ts";
+import type { Target } from "./core/plan.ts";
 import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
 
 /** The commands, the first of them the default. */
@@ -19,14 +20,20 @@ export const COMMANDS = [
   "reset",
   "seed",
   "verify",
+  "undo",
+  "mark",
+  "baseline",
+  "info",
 ] as const;
 /** One of COMMANDS. */
 export type Command = typeof COMMANDS[number];
 
 /** Commands that take arguments after their name (`mark applied 3 4`, `create add_users`). */
-const TAKES_ARGS = new Set<Command>(["create"]);
+const TAKES_ARGS = new Set<Command>(["create", "mark"]);
 /** Commands that change something and, given --dry-run, only say what they would change. */
-const TAKES_DRY_RUN = new Set<Command>(["reset", "seed"]);
+const TAKES_DRY_RUN = new Set<Command>(["reset", "seed", "undo", "mark", "baseline"]);
+/** Commands that take --to / --steps. */
+const TAKES_TARGET = new Set<Command>(["migrate", "plan", "undo"]);
 
 /** What each command's result calls itself (the JSON document's `mode`). */
 const MODES: Record<Command, RunMode> = {
@@ -39,6 +46,10 @@ const MODES: Record<Command, RunMode> = {
   reset: "reset",
   seed: "seed",
   verify: "verify",
+  undo: "undo",
+  mark: "mark",
+  baseline: "baseline",
+  info: "info",
 };
 
 /** Flags that belong to one command only (a usage error elsewhere). */
@@ -70,6 +81,10 @@ export interface Options {
   migrate: boolean;
   /** seed --reset: empty the tables the mode's seeds write, then apply the seeds again. */
   reset: boolean;
+  /** --to=VERSION / --steps=N: how far migrate (or plan) applies, or undo undoes. */
+  target?: Target;
+  /** baseline --version=N: the version up to which every migration is marked applied. */
+  baselineVersion?: number;
   /** The command's mode, as its result says: apply (migrate), dry-run (plan) or status. */
   mode: RunMode;
   seed: SeedMode;
@@ -117,7 +132,8 @@ export const USAGE = `Usage: db-migrate [command] [options]
 
 Commands:
   migrate                apply pending migrations of every database under ./migrations, then the
-                         seeds of a mode (the default command)
+                         seeds of a mode (the default command); --to=VERSION applies up to and
+                         including VERSION, --steps=N the next N (one database: --database)
   plan                   list what migrate would apply; change nothing (as --dry-run)
   status                 show every migration and seed with its state; change nothing (as --status)
   create NAME            write the next migration V<version>__NAME.sql of --database (--undo: and its
@@ -131,6 +147,14 @@ Commands:
                          them again; local databases only; asks first)
   verify                 apply every PostgreSQL migration and seed twice on a scratch embedded
                          PostgreSQL and report each file whose second run fails or changes something
+  undo                   undo the last applied migration with its U<version>__<desc>.sql file;
+                         --steps=N the last N, --to=VERSION all above VERSION (needs --database)
+  mark applied|pending VERSION...
+                         record migrations as applied without running them, or forget them so
+                         they run again (needs --database with several databases)
+  baseline --version=N   mark every migration up to N as applied without running it
+  info                   per database: server, user, lock holder, counts, last applied, drift and
+                         every failed row with its error; change nothing
 
 Options:
   --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
@@ -150,11 +174,16 @@ Options:
                          applied, or run it again; QUERY_ID is the one the error names
   --repair               record the current checksums of changed files, forget missing ones, go on
   --yes, -y              agree beforehand to what a command that changes tracking or data asks
+                         (undo, mark, baseline, reset, seed --reset, import; off a terminal they
+                         need it, else exit 2)
   --undo                 create: write the undo file U<version>__NAME.sql too
   --no-transaction       create: start the file with "-- db-migrate: no-transaction"
   --online               validate: compare with the databases too (drift, pending)
   --migrate              reset: apply the migrations and seeds again afterwards
   --reset                seed: empty the tables the seeds write, then apply them again
+  --to=VERSION           migrate, plan: up to and including VERSION; undo: down to VERSION, which
+                         stays applied
+  --steps=N              migrate, plan: the next N pending migrations; undo: the last N applied
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
   --against=URL          verify: rehearse the pending files on this PostgreSQL server in one
                          transaction that is rolled back; nothing is recorded
@@ -166,7 +195,7 @@ Options:
   --seeds=DIR            where the seed folders are (default ./seeds, env SEEDS_DIR)
   --config=FILE          config file (default ./db-migrate.yaml when present, env DB_MIGRATE_CONFIG)
   --help                 show this help
-  --version              show the version
+  --version              show the version (baseline --version=N: the baseline's version)
 
 Each folder migrations/<name>/ is a database reached through <NAME>_URL or <NAME>_URL_FILE
 (upper case, - and . become _); DATABASE_URL also serves a database named postgres.
@@ -194,6 +223,39 @@ function seconds(flag: string, value: string): number {
     throw new UsageError(`--${flag} takes a number of seconds, not "${value}"`);
   }
   return n;
+}
+
+/** A version or count flag: digits only. */
+function whole(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(
+      `${flag} takes ${min === 0 ? "a version" : "a whole number of at least 1"}, not "${value}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * `--version` prints the program's version, but `baseline --version=N` (or `--version N`) names
+ * the baseline's: such a value moves to a flag of its own before the arguments are parsed.
+ */
+function baselineArgs(args: string[]): { args: string[]; version?: string } {
+  const out: string[] = [];
+  let version: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a.startsWith("--version=")) {
+      version = a.slice("--version=".length);
+    } else if (a === "--version" && args.includes("baseline") && /^\d+$/.test(args[i + 1] ?? "")) {
+      version = args[++i]!;
+    } else out.push(a);
+  }
+  return version === undefined ? { args: out } : { args: out, version };
 }
 
 /**
@@ -224,8 +286,9 @@ function commandOf(positionals: string[], dryRun: boolean, status: boolean): Com
 }
 
 /** Parses argv and the environment into Options; throws UsageError (exit 2) on bad input. */
-export function parseOptions(args: string[], env: (name: string) => string | undefined): Options {
+export function parseOptions(argv: string[], env: (name: string) => string | undefined): Options {
   let values, positionals;
+  const { args, version: baselineVersion } = baselineArgs(argv);
   try {
     ({ values, positionals } = parseArgs({
       args,
@@ -249,6 +312,8 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         online: { type: "boolean" },
         migrate: { type: "boolean" },
         reset: { type: "boolean" },
+        to: { type: "string" },
+        steps: { type: "string" },
         embedded: { type: "boolean" },
         against: { type: "string" },
         rehearse: { type: "boolean" },
@@ -326,13 +391,51 @@ export function parseOptions(args: string[], env: (name: string) => string | und
   if (values.repair && command === "verify") {
     throw new UsageError("--repair changes the tracking table; verify changes nothing");
   }
+  if (values.to !== undefined && values.steps !== undefined) {
+    throw new UsageError("--to and --steps cannot be used together: give one of them");
+  }
+  let target: Target | undefined;
+  if (values.to !== undefined || values.steps !== undefined) {
+    if (!TAKES_TARGET.has(command)) {
+      throw new UsageError(
+        `${
+          values.to !== undefined ? "--to" : "--steps"
+        } is for migrate, plan and undo, not ${command}`,
+      );
+    }
+    target = values.to !== undefined
+      ? { to: whole("--to", values.to, 0) }
+      : { steps: whole("--steps", values.steps!, 1) };
+  }
+  if (baselineVersion !== undefined && command !== "baseline") {
+    throw new UsageError(
+      `--version=${baselineVersion} names a baseline's version (db-migrate baseline ` +
+        "--version=N); --version alone prints the program's version",
+    );
+  }
+  if (command === "baseline" && baselineVersion === undefined) {
+    throw new UsageError("baseline needs --version=N: every migration up to N is marked applied");
+  }
+  const words = positionals.slice(1);
+  if (command === "mark") {
+    const [how, ...versions] = words;
+    if (how !== "applied" && how !== "pending") {
+      throw new UsageError(
+        `mark takes "applied" or "pending" and then versions (mark applied 3 4), not ${
+          how === undefined ? "nothing" : `"${how}"`
+        }`,
+      );
+    }
+    if (versions.length === 0) throw new UsageError(`mark ${how} needs at least one version`);
+    for (const v of versions) whole(`mark ${how}`, v, 1);
+  }
   const configFlag = values.config ?? env("DB_MIGRATE_CONFIG");
   for (const name of values.database ?? []) {
     if (name.trim() === "") throw new UsageError("--database needs a name");
   }
   return {
     command,
-    args: positionals.slice(1),
+    args: words,
     dryRun: TAKES_DRY_RUN.has(command) && (values["dry-run"] ?? false),
     yes: values.yes ?? false,
     undo: values.undo ?? false,
@@ -340,7 +443,11 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     online: values.online ?? false,
     migrate: values.migrate ?? false,
     reset: values.reset ?? false,
-    mode: MODES[command],
+    ...(target ? { target } : {}),
+    ...(baselineVersion === undefined
+      ? {}
+      : { baselineVersion: whole("--version", baselineVersion, 0) }),
+    mode: TAKES_DRY_RUN.has(command) && values["dry-run"] ? "dry-run" : MODES[command],
     seed: seed as SeedMode,
     databases: values.database ?? [],
     json: values.json ?? false,

@@ -28,6 +28,10 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
   reset: async () => (await import("./commands/reset.ts")).reset,
   seed: async () => (await import("./commands/seed.ts")).seed,
   verify: async () => (await import("./commands/verify.ts")).verify,
+  undo: async () => (await import("./commands/undo.ts")).undo,
+  mark: async () => (await import("./commands/mark.ts")).mark,
+  baseline: async () => (await import("./commands/baseline.ts")).baseline,
+  info: async () => (await import("./commands/info.ts")).info,
 };
 
 /** Commands that need no database URL: they read the files only (validate checks the URLs itself). */
@@ -159,7 +163,8 @@ async function main(): Promise<number> {
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)
       : consoleReporter(opts.json, {
         width,
-        times: opts.command === "migrate" || opts.command === "seed" || opts.command === "reset",
+        times: opts.command === "migrate" || opts.command === "seed" ||
+          opts.command === "reset" || (opts.command === "undo" && !opts.dryRun),
         checksums: opts.command === "plan",
       });
     const command = await COMMANDS[opts.command]();

@@ -11,12 +11,14 @@ import {
   inspectAll,
   type PipelineDeps,
 } from "../core/pipeline.ts";
+import { oneDatabase } from "../core/history.ts";
 import { type RunResult, runResult } from "../core/result.ts";
 import { repairNote, stepOf } from "../core/steps.ts";
 import type { DatabaseConfig } from "../core/types.ts";
 
 /** Lists what a run would apply (and repair) in each database. */
 export function plan(targets: DatabaseConfig[], deps: PipelineDeps): Promise<RunResult> {
+  if (deps.options.target) oneDatabase(targets, "--to/--steps");
   const results = targets.map(databaseResult);
   const { repair } = deps.options;
   return runResult("dry-run", deps.options.seed, results, async () => {

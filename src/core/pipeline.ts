@@ -11,7 +11,7 @@ import { discoverMigrations, discoverSeeds } from "./discover.ts";
 import type { Drifted } from "./drift.ts";
 import { ApplyError, describeError, InterruptedError, MigrateError } from "./errors.ts";
 import { withLock } from "./lock.ts";
-import { type DatabasePlan, planDatabase, type PlanEntry } from "./plan.ts";
+import { type DatabasePlan, limitPlan, planDatabase, type PlanEntry, type Target } from "./plan.ts";
 import type { Reporter } from "./reporter.ts";
 import type { DatabaseResult } from "./result.ts";
 import { repairNote, stepOf } from "./steps.ts";
@@ -34,6 +34,8 @@ export interface RunOptions {
   against?: string | null;
   /** verify --rehearse: rehearse on each database's own URL. */
   rehearse?: boolean;
+  /** --to / --steps: how far a run applies migrations; all that are pending when absent. */
+  target?: Target;
 }
 
 /** What the pipeline needs from its caller. */
@@ -133,7 +135,10 @@ export async function inspect(
     // pending files are checked, so a no-op run parses no seed.
     const rows = await ins.driver.readTracking(purpose === "status");
     ins.tracked = rows !== null;
-    ins.plan = planDatabase(files.migrations, files.seeds, rows ?? []);
+    ins.plan = limitPlan(
+      planDatabase(files.migrations, files.seeds, rows ?? []),
+      deps.options.target,
+    );
     await prepare(ins, ins.plan.pending, deps, purpose);
     return ins;
   } catch (err) {
@@ -242,7 +247,8 @@ export async function apply(ins: Inspection, deps: PipelineDeps): Promise<Set<st
       // Read again under the lock: another run may have applied files meanwhile (or, through
       // --repair, forgotten some); whatever is pending now and was not before is checked too.
       const { migrations, seeds } = ins.files;
-      const now = planDatabase(migrations, seeds, (await driver.readTracking(false)) ?? []);
+      const rows = (await driver.readTracking(false)) ?? [];
+      const now = limitPlan(planDatabase(migrations, seeds, rows), options.target);
       ins.plan = now;
       const drift = drifted(ins);
       if (drift && !options.repair) throw await driftError([drift]);

@@ -8,7 +8,7 @@ export interface PlanEntry {
   file: TrackedFile | null;
   row: TrackedRow | null;
   state: EntryState;
-  /** Why a pending entry runs: never applied, changed since (seeds), or failed last time. */
+  /** Why a pending entry runs: never applied (or undone), changed since (seeds), or failed last time. */
   reason?: "new" | "changed" | "retry";
 }
 
@@ -46,6 +46,7 @@ export function planDatabase(
     seen.add(v);
     const row = byVersion.get(v) ?? null;
     if (!row) migrationEntries.push({ file, row, state: "pending", reason: "new" });
+    else if (isUndone(row)) migrationEntries.push({ file, row, state: "undone", reason: "new" });
     else if (!row.success) migrationEntries.push({ file, row, state: "failed", reason: "retry" });
     else if (row.checksum !== file.checksum) {
       migrationEntries.push({ file, row, state: "checksum mismatch" });
@@ -54,7 +55,8 @@ export function planDatabase(
   let orphans = 0;
   for (const [v, row] of byVersion) {
     if (!seen.has(v)) {
-      migrationEntries.push({ file: null, row, state: row.success ? "missing file" : "failed" });
+      const state = isUndone(row) ? "undone" : row.success ? "missing file" : "failed";
+      migrationEntries.push({ file: null, row, state });
       orphans++;
     }
   }
@@ -80,6 +82,33 @@ export function planDatabase(
     pending: [...migrationEntries.filter(runnable), ...seedEntries.filter(runnable)],
     skipped: [...migrationEntries, ...seedEntries].filter((e) => e.state === "applied"),
   };
+}
+
+/** Whether a row is of a migration its U-file undid: not applied, and not failed either. */
+export function isUndone(row: TrackedRow): boolean {
+  return row.provenance === "undone";
+}
+
+/** How far a run goes: `--to=VERSION` (up to and including it) or `--steps=N` (the next N). */
+export interface Target {
+  to?: number;
+  steps?: number;
+}
+
+/**
+ * Limits a plan to a target: only the pending migrations up to `to`, or the first `steps` of them;
+ * the seeds wait while any migration stays pending, as they may need what it creates.
+ */
+export function limitPlan(plan: DatabasePlan, target: Target | undefined): DatabasePlan {
+  if (!target || (target.to === undefined && target.steps === undefined)) return plan;
+  const migrations = plan.pending.filter((e) => e.file?.kind === "migration");
+  let kept = migrations;
+  if (target.to !== undefined) kept = kept.filter((e) => e.file!.version! <= target.to!);
+  if (target.steps !== undefined) kept = kept.slice(0, target.steps);
+  const seeds = kept.length === migrations.length
+    ? plan.pending.filter((e) => e.file?.kind === "seed")
+    : [];
+  return { ...plan, pending: [...kept, ...seeds] };
 }
 
 function version(e: PlanEntry): number {

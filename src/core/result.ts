@@ -15,7 +15,11 @@ export type RunMode =
   | "list"
   | "reset"
   | "seed"
-  | "verify";
+  | "verify"
+  | "undo"
+  | "mark"
+  | "baseline"
+  | "info";
 
 /**
  * What a command that does not apply files reports (create, validate, list): its lines for a
@@ -54,6 +58,31 @@ export interface DatabaseResult {
   replicas?: ReplicaState[];
   /** What `verify` found. */
   verify?: VerifyReport;
+  /** The server and the tracking table in figures, for `info`. */
+  info?: DatabaseInfo;
+}
+
+/** What `info` tells of one database beside its status rows. */
+export interface DatabaseInfo {
+  server: string;
+  user: string;
+  /** Who holds the migration lock now, or null. */
+  lockHolder: string | null;
+  /** Whether the tracking table exists. */
+  tracked: boolean;
+  counts: { applied: number; pending: number; failed: number; undone: number; drift: number };
+  /** The most recently applied migration. */
+  lastApplied: { version: number | null; script: string; appliedAt: string | null } | null;
+  /** Every failed row: its error and, where the error named one, its statement. */
+  failed: {
+    script: string;
+    version: number | null;
+    error: string | null;
+    /** Whether the file failed being applied, or its U-file failed undoing it. */
+    during: "apply" | "undo";
+    /** The statement it stopped at, when the row says how far it got. */
+    at: string | null;
+  }[];
 }
 
 /** One row of a --status table. */
@@ -66,6 +95,10 @@ export interface StatusEntry {
   appliedAt: string | null;
   ms: number | null;
   error: string | null;
+  /** How its row got there (applied, marked, baselined, repaired, undone), when it has one. */
+  provenance?: string;
+  /** Who wrote its row (applied it, marked it, undid it), when it has one. */
+  by?: string;
 }
 
 /** Runs a command's body and returns its result, with the error that ended it as data. */

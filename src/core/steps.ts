@@ -27,9 +27,12 @@ export function statusEntry(e: PlanEntry): StatusEntry {
     script: f?.script ?? r?.script ?? "?",
     state: e.state === "pending" && e.reason === "changed" ? "pending" : e.state,
     checksum: f?.checksum ?? r?.checksum ?? null,
-    appliedAt: r?.appliedAt && r.success ? isoTime(r.appliedAt) : null,
+    // An undone row's time and user are when and by whom it was undone.
+    appliedAt: r?.appliedAt && (r.success || e.state === "undone") ? isoTime(r.appliedAt) : null,
     ms: r && r.success ? r.executionMs ?? null : null,
     error: r && !r.success ? r.error ?? null : null,
+    ...(r ? { provenance: r.provenance ?? "applied" } : {}),
+    ...(r?.appliedBy ? { by: r.appliedBy } : {}),
   };
 }
 

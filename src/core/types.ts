@@ -32,6 +32,13 @@ export interface TrackedFile {
   undo?: { script: string; path: string };
 }
 
+/**
+ * How a tracking row got to its state (its `provenance` column): `applied` by running the file,
+ * `marked` or `baselined` without running it, `repaired` by --repair, `undone` by its U-file, or
+ * `undoing` while an undo outside a transaction stopped part-way (the row then says failed).
+ */
+export type Provenance = "applied" | "marked" | "baselined" | "repaired" | "undone" | "undoing";
+
 /** A row of `_schema_migrations`, as the drivers return it. */
 export interface TrackedRow {
   version: number | null;
@@ -41,6 +48,8 @@ export interface TrackedRow {
   success: boolean;
   /** Statements of the file that succeeded, for files that ran outside a transaction. */
   statementsDone: number | null;
+  /** How the row got there; `applied` for rows written before the column existed. */
+  provenance?: Provenance;
   // The rest only `--status` shows; a driver may leave them out unless asked for the detail.
   description?: string;
   appliedAt?: Date | null;
@@ -55,7 +64,8 @@ export type EntryState =
   | "pending"
   | "checksum mismatch"
   | "missing file"
-  | "failed";
+  | "failed"
+  | "undone";
 
 /** What happened to one file in a run: the one record every reporter renders. */
 export interface Step {
@@ -64,7 +74,17 @@ export interface Step {
   version: number | null;
   script: string;
   checksum: string;
-  status: "applied" | "skipped" | "failed" | "pending" | "repaired" | "not run" | "drift";
+  status:
+    | "applied"
+    | "skipped"
+    | "failed"
+    | "pending"
+    | "repaired"
+    | "not run"
+    | "drift"
+    | "undone"
+    | "marked"
+    | "unmarked";
   ms?: number;
   /** Extra words for the progress line (statement count, resume point). */
   note?: string;

@@ -6,6 +6,7 @@ import { ConfigError } from "../core/errors.ts";
 import type {
   DatabaseConfig,
   DbKind,
+  Provenance,
   ReplicaState,
   Resolution,
   TrackedFile,
@@ -50,6 +51,12 @@ export interface ExecuteContext {
   resolveUnknown: ReadonlyMap<string, Resolution>;
   /** Set by `verify` only: run the file its way, never writing a tracking row (see Trial). */
   trial?: Trial;
+  /**
+   * Set when the file is a U-file: the applied migration it undoes. Its tracking row (not the
+   * U-file's) then records the run, and ends as `undone` instead of applied; `previous` is that
+   * row.
+   */
+  undoes?: TrackedFile;
 }
 
 /**
@@ -69,12 +76,22 @@ export interface ApplyOutcome {
 }
 
 /**
- * A file to record as applied without running it (repair, and later mark and baseline): its current
- * checksum and text. An existing row of the migration's version (or of the seed's script) keeps when
- * and by whom it was applied; otherwise the row says now and the connection's user.
+ * A file to record as applied without running it (repair, mark applied, baseline): its current
+ * checksum and text, and how it got there. A repaired row keeps when and by whom it was applied;
+ * a marked or baselined one, and any new row, says now and the connection's user.
  */
 export interface RecordEntry {
   file: TrackedFile;
+  /** The row's provenance; `repaired` when not given. */
+  how?: Extract<Provenance, "repaired" | "marked" | "baselined">;
+}
+
+/** The server as `info` shows it. */
+export interface ServerInfo {
+  /** The server's version string. */
+  version: string;
+  /** The user the connection runs as. */
+  user: string;
 }
 
 /** A tracking row to delete: a migration by version, a seed by script. */
@@ -109,7 +126,7 @@ export interface Driver {
   readContents(scripts: string[]): Promise<Map<string, string | null>>;
   /** Runs a prepared file and records it (in one transaction where the kind has them). */
   execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome>;
-  /** Records files as applied without running them. */
+  /** Records files as applied without running them (with how they got there). */
   record(entries: RecordEntry[]): Promise<void>;
   /** Deletes tracking rows. */
   forget(entries: ForgetEntry[]): Promise<void>;
@@ -127,6 +144,8 @@ export interface Driver {
    * snapshots and opens and rolls back its rehearsal's transaction with it.
    */
   query?(sql: string): Promise<Record<string, unknown>[]>;
+  /** The server's version and the connection's user, for `info`. */
+  server(): Promise<ServerInfo>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

@@ -28,7 +28,7 @@ export function jsonDocument(result: RunResult, version: string): string {
       ...(d.notice ? { notice: d.notice } : {}),
       // --status has its rows in `status`; the steps of a run that changes nothing would only
       // repeat them.
-      ...(result.mode === "status" ? {} : {
+      ...(result.mode === "status" || result.mode === "info" ? {} : {
         steps: d.steps.map((s) => ({
           kind: s.kind,
           version: s.version,
@@ -43,6 +43,7 @@ export function jsonDocument(result: RunResult, version: string): string {
       ...(d.status ? { status: d.status } : {}),
       ...(d.replicas ? { replicas: d.replicas } : {}),
       ...(d.verify ? { verify: d.verify } : {}),
+      ...(d.info ? { info: d.info } : {}),
     })),
   };
   return scrub(JSON.stringify(doc, null, 2));

@@ -7,7 +7,7 @@ import { jsonDocument, terminationMessage } from "./json.ts";
 import { errorEvent, messageEvent, statusEvents, summaryEvent, writeEvent } from "./log_json.ts";
 import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
-import { statusTable, writeLine } from "./text.ts";
+import { infoBlock, statusTable, writeLine } from "./text.ts";
 import { describeReport, hasFinding } from "../verify/report.ts";
 
 /** Commands whose report replaces the summary line. */
@@ -41,9 +41,13 @@ function printEvents(result: RunResult, opts: OutputOptions): void {
     return;
   }
   if (result.error) writeEvent(Deno.stderr, errorEvent(result.error));
-  if (result.mode === "status") {
+  if (result.mode === "status" || result.mode === "info") {
     for (const db of result.databases) {
       for (const e of statusEvents(db)) writeEvent(Deno.stdout, e);
+      // info's figures as one event per database, beside its rows.
+      if (db.info) {
+        writeEvent(Deno.stdout, { level: "info", event: "info", database: db.name, ...db.info });
+      }
     }
   }
   if (result.report) {
@@ -90,6 +94,9 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
   for (const line of result.report?.lines ?? []) writeLine(Deno.stdout, line);
   for (const db of result.databases) {
     if (db.verify) writeLine(Deno.stdout, describeReport(db.name, db.verify).join("\n"));
+  }
+  if (result.mode === "info") {
+    for (const db of result.databases) writeLine(Deno.stdout, infoBlock(db));
   }
   // create, validate and list end with their own summary: no file was applied or skipped.
   if (!REPORT_ONLY.has(result.mode)) writeLine(Deno.stdout, summaryLine(result));

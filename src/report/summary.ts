@@ -16,6 +16,12 @@ export interface Tally {
   drift: number;
   checksumMismatch: number;
   missingFile: number;
+  /** Undone by their U-files (undo), or shown undone (status, info). */
+  undone: number;
+  /** Recorded as applied without running (mark applied, baseline). */
+  marked: number;
+  /** Forgotten, to run again (mark pending). */
+  unmarked: number;
 }
 
 /** Counts of a run: the totals, and the same split into migrations and seeds. */
@@ -35,6 +41,9 @@ function emptyTally(): Tally {
     drift: 0,
     checksumMismatch: 0,
     missingFile: 0,
+    undone: 0,
+    marked: 0,
+    unmarked: 0,
   };
 }
 
@@ -46,6 +55,9 @@ const STEP_FIELD: Record<Step["status"], keyof Tally> = {
   "not run": "notRun",
   repaired: "repaired",
   drift: "drift",
+  undone: "undone",
+  marked: "marked",
+  unmarked: "unmarked",
 };
 
 /** A --status row counts as its state: the summary then agrees with the table above it. */
@@ -55,6 +67,7 @@ const STATE_FIELD: Record<string, keyof Tally> = {
   pending: "pending",
   "checksum mismatch": "checksumMismatch",
   "missing file": "missingFile",
+  undone: "undone",
 };
 
 /** Adds up the files of all databases: the steps of a run, or the rows of --status. */
@@ -70,7 +83,7 @@ export function countSteps(result: RunResult): Counts {
     }
   };
   for (const db of result.databases) {
-    if (result.mode === "status") {
+    if (result.mode === "status" || result.mode === "info") {
       for (const e of db.status ?? []) add(e.kind, STATE_FIELD[e.state] ?? "pending");
     } else {
       for (const s of db.steps) add(s.kind, STEP_FIELD[s.status]);
@@ -85,7 +98,10 @@ function otherCounts(t: Tally, mode: RunResult["mode"], total = true): string[] 
   if (t.pending) out.push(`${t.pending} pending`);
   if (t.notRun) out.push(`${t.notRun} not run`);
   if (t.repaired) out.push(`${t.repaired} repaired`);
-  if (mode === "status") {
+  if (t.undone) out.push(`${t.undone} undone`);
+  if (t.marked) out.push(`${t.marked} marked`);
+  if (t.unmarked) out.push(`${t.unmarked} unmarked`);
+  if (mode === "status" || mode === "info") {
     if (t.checksumMismatch) out.push(`${t.checksumMismatch} checksum mismatch`);
     if (t.missingFile) out.push(`${t.missingFile} missing file`);
   } else if (t.drift) {
@@ -104,7 +120,8 @@ function share(t: Tally, mode: RunResult["mode"]): string {
 }
 
 function files(t: Tally): number {
-  return t.applied + t.skipped + t.failed + t.pending + t.notRun + t.repaired + t.drift;
+  return t.applied + t.skipped + t.failed + t.pending + t.notRun + t.repaired + t.drift +
+    t.undone + t.marked + t.unmarked;
 }
 
 /**
@@ -122,6 +139,7 @@ export function summaryLine(result: RunResult): string {
   }
   if (result.mode === "dry-run") parts.push("dry run: nothing changed");
   if (result.mode === "status") parts.push("status: nothing changed");
+  if (result.mode === "info") parts.push("info: nothing changed");
   if (result.error && result.exitCode !== 0) {
     parts.push(`exit ${result.exitCode} ${result.error.code}`);
   }

@@ -97,6 +97,45 @@ export function statusTable(db: DatabaseResult): string {
   const lines = [head, fmt(header), ...rows.map(fmt)];
   for (const e of db.status ?? []) {
     if (e.error) lines.push(`  ${e.script} failed: ${e.error.split("\n")[0]}`);
+    if (e.state === "undone") {
+      lines.push(
+        `  ${e.script} undone${e.by ? ` by ${e.by}` : ""}${
+          e.appliedAt ? ` at ${humanTime(new Date(e.appliedAt))}` : ""
+        }: migrate applies it again`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+/** The `info` block of one database: server, lock, counts, last applied, failed rows. */
+export function infoBlock(db: DatabaseResult): string {
+  const head = `${db.name} (${db.kind}${db.target ? `, ${db.target}` : ""})`;
+  if (db.notice) return `${head}: ${db.notice}`;
+  const i = db.info;
+  if (!i) return head;
+  const c = i.counts;
+  const lines = [
+    head,
+    `  server:       ${i.server}`,
+    `  user:         ${i.user}`,
+    `  lock:         ${i.lockHolder ? `held by ${i.lockHolder}` : "free"}`,
+    `  tracking:     ${i.tracked ? "_schema_migrations" : "no tracking table yet"}`,
+    `  files:        ${c.applied} applied, ${c.pending} pending, ${c.failed} failed, ` +
+    `${c.undone} undone`,
+    `  last applied: ${
+      i.lastApplied
+        ? `${i.lastApplied.script}${
+          i.lastApplied.appliedAt ? ` at ${humanTime(new Date(i.lastApplied.appliedAt))}` : ""
+        }`
+        : "none"
+    }`,
+    `  drift:        ${c.drift === 0 ? "none" : `${c.drift} (run status to see which)`}`,
+  ];
+  for (const f of i.failed) {
+    lines.push(`  failed: ${f.script}${f.during === "undo" ? " (while undoing it)" : ""}`);
+    lines.push(`    error: ${(f.error ?? "no error recorded").split("\n").join("\n           ")}`);
+    if (f.at) lines.push(`    statement: ${f.at.split("\n").join("\n               ")}`);
   }
   for (const r of db.replicas ?? []) {
     lines.push(

@@ -161,6 +161,7 @@ Deno.test("ClickHouseDriver: empty → lock → apply → record → re-read →
           appliedBy: "default",
           error: null,
           statementsDone: 2,
+          provenance: "applied",
         } satisfies TrackedRow,
       );
       assert.ok(

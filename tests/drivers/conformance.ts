@@ -482,4 +482,95 @@ export function conformance(s: Subject): void {
       assert.deepEqual(again.result.steps.map((x) => x.status), ["applied"], "a fresh start");
     });
   });
+
+  test("record() says how a row got there: repaired, marked or baselined", async () => {
+    await s.withDatabase(async (db) => {
+      const [a, b, c] = [1, 2, 3].map((v) =>
+        trackedFile(`V00${v}__t${v}.sql`, `${s.createTable(`t${v}`)};\n`)
+      );
+      await withDriver(db, async (d) => {
+        await d.record([{ file: a! }, { file: b!, how: "marked" }, { file: c!, how: "baselined" }]);
+        const found = await rows(d);
+        assert.deepEqual(
+          [...found.values()].map((r) => [r.version, r.success, r.provenance]),
+          [[1, true, "repaired"], [2, true, "marked"], [3, true, "baselined"]],
+        );
+      });
+      assert.equal(await exists(s, db, "t2"), false, "record() ran nothing");
+    });
+  });
+
+  test("execute() of a U-file undoes its migration: the row stays, undone, and the migration applies again", async () => {
+    await s.withDatabase(async (db) => {
+      const v1 = trackedFile("V001__undoable.sql", `${s.createTable("undoable")};\n`);
+      const u1: TrackedFile = {
+        ...trackedFile("V001__undoable.sql", "DROP TABLE IF EXISTS undoable;\n"),
+        script: "U001__undoable.sql",
+        path: "migrations/app/U001__undoable.sql",
+      };
+      await withDriver(db, async (d) => {
+        await d.ensureTracking();
+        await run(db, d, v1);
+        const applied = (await rows(d)).get(v1.script)!;
+        assert.equal(applied.provenance, "applied");
+        const prepared = await (await kindOf(db)).prepare(u1, {
+          database: "app",
+          maxStatementMb: 16,
+        });
+        const signal = new AbortController().signal;
+        await d.execute(prepared, {
+          previous: applied,
+          signal,
+          graceOver: signal,
+          notice: () => {},
+          resolveUnknown: new Map(),
+          undoes: v1,
+        });
+        const [row] = (await d.readTracking(true))!;
+        assert.deepEqual(
+          [row?.script, row?.checksum, row?.success, row?.provenance],
+          [v1.script, v1.checksum, false, "undone"],
+          "the migration's row, not the U-file's, says undone",
+        );
+        assert.ok(row?.appliedAt instanceof Date, "when it was undone");
+        assert.equal(typeof row?.appliedBy, "string");
+        assert.equal((await d.readTracking(false))!.length, 1, "no row for the U-file");
+      });
+      assert.equal(await exists(s, db, "undoable"), false, "the U-file ran");
+      await withDriver(db, async (d) => {
+        const undone = (await rows(d)).get(v1.script)!;
+        await run(db, d, v1, undone);
+        const again = (await rows(d)).get(v1.script)!;
+        assert.deepEqual([again.success, again.provenance], [true, "applied"]);
+      });
+      assert.equal(await exists(s, db, "undoable"), true, "applied again");
+    });
+  });
+
+  test("a tracking table from before provenance reads as applied and gets the column under ensureTracking()", async () => {
+    await s.withDatabase(async (db) => {
+      const v1 = trackedFile("V001__old.sql", `${s.createTable("old")};\n`);
+      await withDriver(db, async (d) => {
+        await d.ensureTracking();
+        await run(db, d, v1);
+      });
+      await db.query("ALTER TABLE _schema_migrations DROP COLUMN provenance");
+      await withDriver(db, async (d) => {
+        assert.equal((await rows(d)).get(v1.script)?.provenance, "applied");
+        await d.ensureTracking();
+        await d.record([{ file: v1, how: "marked" }]);
+        assert.equal((await rows(d)).get(v1.script)?.provenance, "marked");
+      });
+    });
+  });
+
+  test("server() names the server's version and the connection's user", async () => {
+    await s.withDatabase(async (db) => {
+      await withDriver(db, async (d) => {
+        const info = await d.server();
+        assert.match(info.version, s.kind === "postgres" ? /^PostgreSQL \d/ : /^ClickHouse \d/);
+        assert.ok(info.user.length > 0);
+      });
+    });
+  });
 }

@@ -92,6 +92,10 @@ const KINDS: Record<string, (b: Block) => boolean> = {
     b.text.startsWith("$ db-migrate verify --database=app\n"),
   "a rehearsal": (b) => b.lang === "sh" && b.text.startsWith("db-migrate verify --against="),
   "the CI job that verifies": (b) => b.lang === "yaml" && b.text.startsWith("verify-migrations:"),
+  "a history command": (b) =>
+    b.lang === "sh" && b.text.startsWith("db-migrate ") &&
+    !b.text.startsWith("db-migrate verify") &&
+    !b.text.startsWith("db-migrate create --database=NAME "),
 };
 
 /** The one block of a kind. */
@@ -517,6 +521,19 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     const arg = samples[flag] === undefined ? `--${flag}` : `--${flag}=${samples[flag]}`;
     const command = ownLine(flag);
     parseOptions(command ? [command, arg] : [arg], () => undefined);
+  }
+});
+
+Deno.test("README: every history command example is a command line the program takes", () => {
+  const blocks = readmeBlocks().filter(KINDS["a history command"]!);
+  assert.ok(blocks.length >= 5);
+  for (const b of blocks) {
+    for (const line of b.text.split("\n").filter((l) => l.startsWith("db-migrate "))) {
+      const args = line.slice("db-migrate ".length).split(/\s+/).filter(Boolean);
+      const o = parseOptions(args, () => undefined);
+      assert.notEqual(o.command, undefined, line);
+      assert.ok(USAGE.includes(`\n  ${o.command} `), `--help names the ${o.command} command`);
+    }
   }
 });
 

@@ -152,7 +152,7 @@ Deno.test("parseOptions() refuses an unknown command and a second argument, nami
       e instanceof UsageError && e.exitCode === 2 &&
       e.message ===
         'unknown command "migrat": the commands are migrate, plan, status, create, validate, ' +
-          "list, reset, seed, verify",
+          "list, reset, seed, verify, undo, mark, baseline, info",
   );
   assert.throws(
     () => parseOptions(["status", "extra"], noEnv),
@@ -195,4 +195,58 @@ Deno.test("parseOptions() refuses a command's flag given to another command", ()
   ) {
     assert.throws(() => parseOptions(args, noEnv), UsageError, args.join(" "));
   }
+});
+
+Deno.test("parseOptions() reads --to and --steps for migrate, plan and undo, and refuses them elsewhere", () => {
+  assert.deepEqual(parseOptions(["--to=3"], noEnv).target, { to: 3 });
+  assert.deepEqual(parseOptions(["migrate", "--steps", "2"], noEnv).target, { steps: 2 });
+  const plan = parseOptions(["--dry-run", "--to=007"], noEnv);
+  assert.deepEqual([plan.command, plan.target], ["plan", { to: 7 }]);
+  assert.deepEqual(parseOptions(["undo", "--to=0"], noEnv).target, { to: 0 });
+  assert.equal(parseOptions([], noEnv).target, undefined);
+  for (
+    const args of [
+      ["--to=3", "--steps=1"],
+      ["--steps=0"],
+      ["--to=x"],
+      ["--to=-1"],
+      ["status", "--to=3"],
+      ["info", "--steps=1"],
+      ["mark", "applied", "1", "--to=2"],
+    ]
+  ) {
+    assert.throws(() => parseOptions(args, noEnv), UsageError, args.join(" "));
+  }
+});
+
+Deno.test("parseOptions() reads mark's words and refuses anything but applied|pending and versions", () => {
+  const o = parseOptions(["mark", "applied", "3", "4", "--dry-run"], noEnv);
+  assert.deepEqual([o.command, o.args, o.dryRun, o.mode], [
+    "mark",
+    ["applied", "3", "4"],
+    true,
+    "dry-run",
+  ]);
+  for (
+    const args of [["mark"], ["mark", "applied"], ["mark", "done", "3"], ["mark", "pending", "x"]]
+  ) {
+    assert.throws(() => parseOptions(args, noEnv), UsageError, args.join(" "));
+  }
+});
+
+Deno.test("parseOptions() gives baseline its --version=N and leaves bare --version printing the version", () => {
+  assert.equal(parseOptions(["baseline", "--version=5"], noEnv).baselineVersion, 5);
+  assert.equal(parseOptions(["baseline", "--version", "5", "-y"], noEnv).baselineVersion, 5);
+  assert.equal(parseOptions(["--version"], noEnv).version, true);
+  assert.equal(parseOptions(["--version"], noEnv).baselineVersion, undefined);
+  assert.throws(() => parseOptions(["baseline"], noEnv), UsageError);
+  assert.throws(() => parseOptions(["migrate", "--version=5"], noEnv), /names a baseline's/);
+});
+
+Deno.test("parseOptions() takes --yes and -y, and --dry-run for undo, mark and baseline", () => {
+  assert.equal(parseOptions(["undo", "-y"], noEnv).yes, true);
+  const o = parseOptions(["undo", "--dry-run"], noEnv);
+  assert.deepEqual([o.command, o.dryRun, o.mode], ["undo", true, "dry-run"]);
+  assert.throws(() => parseOptions(["undo", "--status"], noEnv), UsageError);
+  assert.equal(parseOptions(["info"], noEnv).mode, "info");
 });

@@ -15,6 +15,7 @@ import type {
   LockHolder,
   PreparedFile,
   RecordEntry,
+  ServerInfo,
 } from "../driver.ts";
 import { tlsFailure, tlsUnreachable } from "../tls_errors.ts";
 import { ClickHouseHttp, ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
@@ -289,6 +290,12 @@ export class ClickHouseDriver implements Driver {
   async emptyTables(tables: string[]): Promise<void> {
     const { http, target } = this.#session;
     for (const t of tables) await http.exec(truncateTableSql(target.database, t));
+  }
+
+  async server(): Promise<ServerInfo> {
+    const { http, target } = this.#session;
+    const [r] = await http.rows<{ version: string }>("SELECT version() AS version");
+    return { version: `ClickHouse ${r?.version ?? "?"}`, user: target.username };
   }
 
   /**

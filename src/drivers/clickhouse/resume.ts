@@ -40,8 +40,10 @@ export async function resumePoint(
   file: TrackedFile,
   hashes: string[],
   ctx: ExecuteContext,
+  /** The script whose row holds the progress: a U-file's is its migration's. */
+  trackScript = file.script,
 ): Promise<{ start: number; note?: string; resolved?: string }> {
-  const p = await s.tracking.progress(file.script);
+  const p = await s.tracking.progress(trackScript);
   if (!p || Number(p.deleted) !== 0 || Number(p.success) !== 0) return { start: 0 };
   const n = hashes.length;
   const stored = p.statement_hashes ?? [];

@@ -43,6 +43,9 @@ export async function runFile(
   ctx: ExecuteContext,
 ): Promise<ApplyOutcome> {
   const { previous, signal, graceOver } = ctx;
+  // A U-file records its progress on the row of the migration it undoes, as `undoing`, so that an
+  // undo that stops part-way resumes as a file does; its end marks that row undone.
+  const track = ctx.undoes ?? file;
   const statements = splitStatements(file.text, "clickhouse");
   const n = statements.length;
   const hashes = statements.map((s) => checksum(s.text));
@@ -55,7 +58,7 @@ export async function runFile(
   let start = 0;
   let resolved: string | undefined;
   if (previous && !previous.success) {
-    const resume = await resumePoint(s, file, hashes, ctx);
+    const resume = await resumePoint(s, file, hashes, ctx, track.script);
     start = resume.start;
     if (resume.note) notes.push(resume.note);
     resolved = resume.resolved;
@@ -72,14 +75,17 @@ export async function runFile(
     : null;
   await seeds?.checkAll(start);
 
-  const row = rowBuilder(s, file, n, hashes, started);
+  const build = rowBuilder(s, track, n, hashes, started);
+  const row: typeof build = ctx.undoes
+    ? (done, error, content) => ({ ...build(done, error, content), provenance: "undoing" })
+    : build;
   const fail = async (done: number, error: string) => {
     // Best effort: the error thrown next matters more than its record.
-    await s.tracking.write([row(done, error, file.text)]).catch(() => {});
+    await s.tracking.write([row(done, error, ctx.undoes ? "" : file.text)]).catch(() => {});
   };
 
   // A migration renamed since an earlier attempt keeps its version: forget the old name's row.
-  if (previous && file.kind === "migration" && previous.script !== file.script) {
+  if (previous && !ctx.undoes && file.kind === "migration" && previous.script !== file.script) {
     await s.tracking.forgetRenamed(file);
   }
 
@@ -224,7 +230,18 @@ export async function runFile(
   }
 
   const ms = performance.now() - started;
-  await s.tracking.write([{ ...row(n, null, file.text), executionMs: ms }]);
+  await s.tracking.write([
+    ctx.undoes
+      ? {
+        // Undone: not applied, so that a release from before undo applies it again as this one
+        // does; no progress, so that applying it again starts from its first statement.
+        ...build(0, null, ctx.undoes.text),
+        success: false,
+        provenance: "undone",
+        executionMs: ms,
+      }
+      : { ...row(n, null, file.text), executionMs: ms },
+  ]);
   const out: ApplyOutcome = notes.length > 0 ? { ms, note: notes.join("; ") } : { ms };
   if (resolved) out.resolved = resolved;
   return out;

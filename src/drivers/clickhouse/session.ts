@@ -59,5 +59,6 @@ export function rowBuilder(
     statementsDone: done,
     statementHashes: hashes.slice(0, done),
     queryId: "",
+    provenance: "applied" as string,
   });
 }

@@ -27,8 +27,8 @@ export function createDatabaseSql(database: string): string {
 }
 
 /**
- * Whether the database, the tracking table and its `query_id` column (added after the table's first
- * version) exist: one row `{has_db, has_table, has_query_id}`.
+ * Whether the database, the tracking table and its `query_id` and `provenance` columns (added after
+ * the table's first version) exist: one row `{has_db, has_table, has_query_id, has_provenance}`.
  */
 export function existsSql(database: string): string {
   const db = quoteString(database);
@@ -36,7 +36,9 @@ export function existsSql(database: string): string {
   (SELECT count() FROM system.databases WHERE name = ${db}) AS has_db,
   (SELECT count() FROM system.tables WHERE database = ${db} AND name = '${TRACKING_TABLE}') AS has_table,
   (SELECT count() FROM system.columns WHERE database = ${db} AND table = '${TRACKING_TABLE}'
-    AND name = 'query_id') AS has_query_id`;
+    AND name = 'query_id') AS has_query_id,
+  (SELECT count() FROM system.columns WHERE database = ${db} AND table = '${TRACKING_TABLE}'
+    AND name = 'provenance') AS has_provenance`;
 }
 
 const QUERY_ID_COMMENT =
@@ -66,9 +68,23 @@ export function createTrackingSql(database: string): string {
   statement_hashes Array(String) COMMENT 'SHA-256 of each succeeded statement (and of the one in query_id), to check before resuming',
   deleted          UInt8 COMMENT '1: the row is forgotten (--repair of a missing file)',
   updated          UInt64 COMMENT 'row version: the highest per script wins; read with FINAL',
-  query_id         String DEFAULT '' COMMENT '${QUERY_ID_COMMENT}'
+  query_id         String DEFAULT '' COMMENT '${QUERY_ID_COMMENT}',
+  provenance       String DEFAULT 'applied' COMMENT '${PROVENANCE_COMMENT}'
 ) ENGINE = ReplacingMergeTree(updated)
 ORDER BY script`;
+}
+
+const PROVENANCE_COMMENT =
+  "how the row got there: applied, marked, baselined, repaired, undone, undoing";
+
+/**
+ * Adds `provenance` to a tracking table made before it existed: rows written by earlier releases
+ * read as `applied`, which is how they got there.
+ */
+export function addProvenanceColumnSql(database: string): string {
+  return `ALTER TABLE ${
+    qualified(database, TRACKING_TABLE)
+  } ADD COLUMN provenance String DEFAULT 'applied' COMMENT '${PROVENANCE_COMMENT}'`;
 }
 
 /** Adds `query_id` to a tracking table made before it existed (a metadata change on the server). */
@@ -96,6 +112,7 @@ const TRACKING_COLUMNS = [
   "deleted",
   "updated",
   "query_id",
+  "provenance",
 ] as const;
 
 /**
@@ -103,11 +120,15 @@ const TRACKING_COLUMNS = [
  * beside FINAL could be moved before the merge on some servers). `withHashes` adds
  * statement_hashes; contents are never read here.
  */
-export function selectTrackingSql(database: string, withHashes = false): string {
+export function selectTrackingSql(
+  database: string,
+  withHashes = false,
+  hasProvenance = true,
+): string {
   return `SELECT version, description, script, checksum, kind, toUInt32(applied_at) AS applied_epoch,
   execution_ms, success, applied_by, error, statements_done, statements_total,${
     withHashes ? " statement_hashes," : ""
-  } deleted, updated
+  } deleted, updated, ${hasProvenance ? "provenance" : "'applied' AS provenance"}
 FROM ${qualified(database, TRACKING_TABLE)} FINAL
 ORDER BY kind, version, script`;
 }
@@ -154,6 +175,8 @@ export interface TrackingRecord {
   updated: bigint;
   /** The query_id of the statement sent and not yet known to have ended, or "". */
   queryId: string;
+  /** How the row got there; `applied` when not given. */
+  provenance?: string;
 }
 
 /**
@@ -180,6 +203,7 @@ export function insertTrackingSql(database: string, rows: TrackingRecord[]): str
       r.deleted ? "1" : "0",
       String(r.updated),
       quoteString(r.queryId),
+      quoteString(r.provenance ?? "applied"),
     ].join(", ") + ")"
   );
   return `INSERT INTO ${qualified(database, TRACKING_TABLE)} (${

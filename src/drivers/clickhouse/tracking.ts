@@ -6,7 +6,7 @@
 
 import { checksum } from "../../core/checksum.ts";
 import { ConfigError } from "../../core/errors.ts";
-import type { TrackedFile, TrackedRow } from "../../core/types.ts";
+import type { Provenance, TrackedFile, TrackedRow } from "../../core/types.ts";
 import { splitStatements } from "../../sql/split.ts";
 import type { ForgetEntry, RecordEntry } from "../driver.ts";
 import {
@@ -19,6 +19,7 @@ import {
 import type { ClickHouseHttp, ClickHouseRequestError } from "./http.ts";
 import { ClusterError, sendOnCluster, syncReplica } from "./on_cluster.ts";
 import {
+  addProvenanceColumnSql,
   addQueryIdColumnSql,
   createDatabaseSql,
   createTrackingSql,
@@ -63,6 +64,7 @@ interface RowData {
   statement_hashes?: string[];
   deleted: number;
   updated: string | number;
+  provenance: string;
 }
 
 /** A stored row as it is written again, with a new row version. */
@@ -84,6 +86,7 @@ function copy(r: RowData): NewRow {
     statementHashes: r.statement_hashes ?? [],
     queryId: "",
     deleted: false,
+    provenance: r.provenance,
   };
 }
 
@@ -105,6 +108,8 @@ export class Tracking {
   #hasTable = false;
   /** Whether the table has its query_id column (tables made before it lack it). */
   #hasQueryId = false;
+  /** Whether the table has its provenance column (tables made before it lack it). */
+  #hasProvenance = false;
   /** The next row version (read once under the lock). */
   #nextUpdated: bigint | null = null;
 
@@ -120,12 +125,16 @@ export class Tracking {
 
   /** Reads what exists (database, table, query_id column): the check a connection makes. */
   async probe(timeoutMs: number): Promise<void> {
-    const [row] = await this.http.rows<
-      { has_db: string | number; has_table: string | number; has_query_id: string | number }
-    >(existsSql(this.database), timeoutMs);
+    const [row] = await this.http.rows<{
+      has_db: string | number;
+      has_table: string | number;
+      has_query_id: string | number;
+      has_provenance: string | number;
+    }>(existsSql(this.database), timeoutMs);
     this.#hasDb = Number(row?.has_db) > 0;
     this.#hasTable = this.#hasDb && Number(row?.has_table) > 0;
     this.#hasQueryId = this.#hasTable && Number(row?.has_query_id) > 0;
+    this.#hasProvenance = this.#hasTable && Number(row?.has_provenance) > 0;
     this.#nextUpdated = null;
   }
 
@@ -182,7 +191,7 @@ export class Tracking {
     }
   }
 
-  /** Creates the table (and its database), or adds query_id to a table from before it. */
+  /** Creates the table (and its database), or adds the columns a table from before them lacks. */
   async ensure(): Promise<void> {
     if (!this.#hasTable) {
       await this.ensureDatabase();
@@ -193,18 +202,25 @@ export class Tracking {
       );
       this.#hasTable = true;
       this.#hasQueryId = true;
+      this.#hasProvenance = true;
     }
     if (!this.#hasQueryId) {
       // A table from before query_id: add it (under the lock, so no other run does the same).
       await this.http.exec(addQueryIdColumnSql(this.database));
       this.#hasQueryId = true;
     }
+    if (!this.#hasProvenance) {
+      await this.http.exec(addProvenanceColumnSql(this.database));
+      this.#hasProvenance = true;
+    }
   }
 
   async #rows(withHashes: boolean): Promise<RowData[]> {
     if (!this.#hasTable) return [];
     await this.sync();
-    const rows = await this.http.rows<RowData>(selectTrackingSql(this.database, withHashes))
+    const rows = await this.http.rows<RowData>(
+      selectTrackingSql(this.database, withHashes, this.#hasProvenance),
+    )
       .catch((err) => {
         // 47: missing columns, as in a _schema_migrations that another tool created.
         if ((err as ClickHouseRequestError).code !== 47) throw err;
@@ -236,6 +252,7 @@ export class Tracking {
       appliedBy: String(r.applied_by),
       error: r.error === null ? null : String(r.error),
       statementsDone: Number(r.statements_done),
+      provenance: String(r.provenance || "applied") as Provenance,
     }));
   }
 
@@ -298,7 +315,7 @@ export class Tracking {
     await this.ensure();
     const rows = await this.#rows(true);
     const out: NewRow[] = [];
-    for (const { file: f } of entries) {
+    for (const { file: f, how = "repaired" } of entries) {
       const old = rows.filter((r) =>
         matches(
           r,
@@ -309,15 +326,19 @@ export class Tracking {
       );
       const kept = old.find((r) => r.script === f.script) ?? old[0];
       const hashes = splitStatements(f.text, "clickhouse").map((s) => checksum(s.text));
+      const fresh = {
+        version: f.version,
+        kind: f.kind,
+        appliedAt: "now" as const,
+        executionMs: 0,
+        appliedBy: this.user,
+        deleted: false,
+      };
       out.push({
-        ...(kept ? copy(kept) : {
-          version: f.version,
-          kind: f.kind,
-          appliedAt: "now" as const,
-          executionMs: 0,
-          appliedBy: this.user,
-          deleted: false,
-        }),
+        // A repaired row keeps when and by whom it was applied; a marked one says now.
+        ...(kept ? copy(kept) : fresh),
+        ...(kept && how !== "repaired" ? fresh : {}),
+        provenance: how,
         success: true,
         error: null,
         description: f.description,

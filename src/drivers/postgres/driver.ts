@@ -6,7 +6,7 @@ import postgres from "postgres";
 import { ConfigError, InterruptedError, MigrateError } from "../../core/errors.ts";
 import { redactUrl } from "../../core/redact.ts";
 import { humanTime } from "../../core/time.ts";
-import type { TrackedRow } from "../../core/types.ts";
+import type { Provenance, TrackedRow } from "../../core/types.ts";
 import type {
   ApplyOutcome,
   Driver,
@@ -15,6 +15,7 @@ import type {
   LockHolder,
   PreparedFile,
   RecordEntry,
+  ServerInfo,
 } from "../driver.ts";
 import { tlsFailure, tlsUnreachable } from "../tls_errors.ts";
 import { cockroachRefusal } from "./cockroach.ts";
@@ -22,6 +23,7 @@ import { isServerError, PERMANENT_CODES, type PgError } from "./errors.ts";
 import type { PgBody } from "./prepare.ts";
 import type { PgSession, Sql } from "./session.ts";
 import {
+  addProvenanceSql,
   CONNECT_SQL,
   createTrackingSql,
   DROP_ALL_SQL,
@@ -29,6 +31,7 @@ import {
   forgetSql,
   LOCK_HOLDER_SQL,
   LOCK_KEY,
+  markUndoneSql,
   quoteTableName,
   recordAppliedSql,
   selectContentsSql,
@@ -56,6 +59,8 @@ export class PostgresDriver implements Driver {
   #sql: Sql | null = null;
   #schema = "public";
   #hasTable = false;
+  /** Whether the tracking table has its provenance column (tables from before it lack it). */
+  #hasProvenance = false;
   /** The server counts characters as bytes (SQL_ASCII). */
   #bytes = false;
 
@@ -106,6 +111,7 @@ export class PostgresDriver implements Driver {
       const row = (results.at(-1) as unknown as Record<string, unknown>[] | undefined)?.[0];
       this.#schema = String(row?.schema ?? "public");
       this.#hasTable = row?.has_table === true || row?.has_table === "t";
+      this.#hasProvenance = row?.has_provenance === true || row?.has_provenance === "t";
       this.#bytes = row?.bytes === true || row?.bytes === "t";
       // Before any lock or change: CockroachDB's advisory locks are stubs (cockroach.ts).
       const refusal = cockroachRefusal(this.database, String(row?.server_version ?? ""));
@@ -161,14 +167,22 @@ export class PostgresDriver implements Driver {
   }
 
   async ensureTracking(): Promise<void> {
-    if (this.#hasTable) return;
-    await this.#db.unsafe(createTrackingSql(this.#schema));
-    this.#hasTable = true;
+    if (!this.#hasTable) {
+      await this.#db.unsafe(createTrackingSql(this.#schema));
+      this.#hasTable = true;
+      this.#hasProvenance = true;
+    }
+    if (!this.#hasProvenance) {
+      // A table from an earlier release: add the column (callers hold the lock).
+      await this.#db.unsafe(addProvenanceSql(this.#schema));
+      this.#hasProvenance = true;
+    }
   }
 
   async readTracking(detail: boolean): Promise<TrackedRow[] | null> {
     if (!this.#hasTable) return null;
-    const rows = await this.#db.unsafe(selectTrackingSql(this.#schema, detail)).catch((err) => {
+    const sql = selectTrackingSql(this.#schema, detail, this.#hasProvenance);
+    const rows = await this.#db.unsafe(sql).catch((err) => {
       if ((err as PgError).code !== "42703") throw err;
       throw new ConfigError(
         "CONFIG",
@@ -188,6 +202,7 @@ export class PostgresDriver implements Driver {
         kind: r.kind === "seed" ? "seed" : "migration",
         success: r.success === true || r.success === "t",
         statementsDone: r.statements_done === null ? null : Number(r.statements_done),
+        provenance: String(r.provenance ?? "applied") as Provenance,
       };
       if (!detail) return row;
       return {
@@ -245,6 +260,7 @@ export class PostgresDriver implements Driver {
           ...(ctx.trial ? { trial: ctx.trial } : {}),
         });
       }
+      if (ctx.undoes) return await this.#undo(file, body, ctx);
       // Loaded when a file runs: a run with nothing to apply never needs them.
       return body.transactional
         ? await (await import("./transaction.ts")).runInTransaction(
@@ -264,6 +280,36 @@ export class PostgresDriver implements Driver {
     } catch (err) {
       throw this.#rolledBack(err, file.file.script, ctx.signal) ?? err;
     }
+  }
+
+  /**
+   * Runs a U-file: in a transaction, with the change of its migration's row at the end of it; a
+   * U-file outside a transaction records a stop or failure on the migration's row (as `undoing`,
+   * failed) and marks it undone at the end.
+   */
+  async #undo(file: PreparedFile, body: PgBody, ctx: ExecuteContext): Promise<ApplyOutcome> {
+    const version = ctx.undoes!.version!;
+    if ("seed" in body) throw new Error("a U-file is SQL");
+    if (body.transactional) {
+      return await (await import("./transaction.ts")).runInTransaction(
+        this.#session,
+        file.file,
+        body.control,
+        ctx.signal,
+        undefined,
+        () => markUndoneSql(this.#schema, version, "elapsed"),
+      );
+    }
+    const out = await (await import("./statements.ts")).runStatements(
+      this.#session,
+      file.file,
+      ctx.signal,
+      ctx.graceOver,
+      undefined,
+      { track: ctx.undoes!, provenance: "undoing", skipRecord: true },
+    );
+    await this.#db.unsafe(markUndoneSql(this.#schema, version, out.ms));
+    return out;
   }
 
   /** The stop request that rolled a file back, said as such; null for any other error. */
@@ -287,7 +333,9 @@ export class PostgresDriver implements Driver {
   async record(entries: RecordEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.ensureTracking();
-    await this.#inOneTransaction(entries.map((e) => recordAppliedSql(this.#schema, e.file)));
+    await this.#inOneTransaction(
+      entries.map((e) => recordAppliedSql(this.#schema, e.file, e.how)),
+    );
   }
 
   async forget(entries: ForgetEntry[]): Promise<void> {
@@ -314,6 +362,13 @@ export class PostgresDriver implements Driver {
   async query(sql: string): Promise<Record<string, unknown>[]> {
     const rows = await this.#db.unsafe(sql);
     return rows.map((r) => ({ ...r }));
+  }
+
+  async server(): Promise<ServerInfo> {
+    const [r] = await this.#db.unsafe(
+      "select current_setting('server_version') as version, current_user as usr",
+    );
+    return { version: `PostgreSQL ${r?.version ?? "?"}`, user: String(r?.usr ?? "?") };
   }
 
   async dropAll(): Promise<void> {

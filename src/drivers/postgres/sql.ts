@@ -1,7 +1,7 @@
 // The tracking-table SQL for PostgreSQL, kept apart from the code that runs it so it can be read and
 // unit-tested on its own.
 
-import type { TrackedFile } from "../../core/types.ts";
+import type { Provenance, TrackedFile } from "../../core/types.ts";
 
 /** The advisory lock key: "dbmg" as a 31-bit integer, so pg_locks shows it as objid with classid 0. */
 export const LOCK_KEY = 0x64626d67;
@@ -34,6 +34,8 @@ exception when others then null; -- older servers and platforms without the chec
 end $$;
 select coalesce(current_schema(), 'public') as schema,
   to_regclass(format('%I._schema_migrations', coalesce(current_schema(), 'public'))) is not null as has_table,
+  exists (select from pg_attribute where attname = 'provenance' and not attisdropped
+    and attrelid = to_regclass(format('%I._schema_migrations', coalesce(current_schema(), 'public')))) as has_provenance,
   current_setting('server_encoding') = 'SQL_ASCII' as bytes,
   version() as server_version`;
 
@@ -53,19 +55,34 @@ export function createTrackingSql(schema: string): string {
   applied_by      text not null default current_user,
   content         text,
   error           text,
-  statements_done integer
+  statements_done integer,
+  provenance      text not null default 'applied'
 );
 comment on table ${t} is 'Applied migrations and seeds, written by db-migrate'`;
 }
 
-/** Reads every row but the stored texts; without detail, only the columns a plan compares. */
-export function selectTrackingSql(schema: string, detail: boolean): string {
+/**
+ * Adds `provenance` to a tracking table made before it existed: rows written by earlier releases
+ * were applied by running their files. A metadata-only change since PostgreSQL 11.
+ */
+export function addProvenanceSql(schema: string): string {
+  return `alter table ${
+    trackingTable(schema)
+  } add column if not exists provenance text not null default 'applied'`;
+}
+
+/**
+ * Reads every row but the stored texts; without detail, only the columns a plan compares. A table
+ * from before `provenance` reads as all applied until a run that takes the lock adds the column.
+ */
+export function selectTrackingSql(schema: string, detail: boolean, hasProvenance = true): string {
   // A no-op run reads every row: at 2,000 rows the five --status columns cost postgres.js ~4 ms.
   const more = detail
     ? `description, extract(epoch from applied_at)::float8 * 1000 as applied_epoch_ms,
   execution_ms, applied_by, error, `
     : "";
-  return `select version, script, checksum, kind, success, ${more}statements_done
+  const provenance = hasProvenance ? "provenance" : "'applied' as provenance";
+  return `select version, script, checksum, kind, success, ${more}statements_done, ${provenance}
   from ${trackingTable(schema)} order by kind, version, script`;
 }
 
@@ -140,6 +157,8 @@ export function recordSql(
     statementsDone?: number;
     /** An SQL expression for the stored text; the file's text as a literal when absent. */
     content?: string;
+    /** How the row got there: `applied` unless an undo outside a transaction stopped part-way. */
+    provenance?: Provenance;
   },
 ): string {
   const t = trackingTable(schema);
@@ -150,7 +169,7 @@ export function recordSql(
     ? TIMER_SQL
     : String(Math.round(outcome.ms));
   const cols = "version, description, script, checksum, kind, applied_at, execution_ms, success, " +
-    "applied_by, content, error, statements_done";
+    "applied_by, content, error, statements_done, provenance";
   const values = [
     file.version === null ? "null" : String(file.version),
     lit(file.description),
@@ -164,6 +183,7 @@ export function recordSql(
     outcome.content ?? lit(file.text),
     lit(outcome.error),
     outcome.statementsDone === undefined ? "null" : String(outcome.statementsDone),
+    lit(outcome.provenance ?? "applied"),
   ].join(", ");
   const update = cols.split(", ").filter((c) => c !== "script").map((c) => `${c} = excluded.${c}`)
     .join(", ");
@@ -186,30 +206,56 @@ function rowsOf(entry: { kind: "migration"; version: number } | { kind: "seed"; 
 }
 
 /**
- * Records a file as applied without running it, with its current checksum and text: an existing row
- * of its version (or script) keeps when and by whom it was applied, else a new row says now.
+ * Records a file as applied without running it, with its current checksum and text and how it got
+ * there: a repaired row keeps when and by whom it was applied; a marked or baselined one, and a
+ * new row, says now and the current user.
  */
-export function recordAppliedSql(schema: string, file: TrackedFile): string {
+export function recordAppliedSql(
+  schema: string,
+  file: TrackedFile,
+  how: Extract<Provenance, "repaired" | "marked" | "baselined"> = "repaired",
+): string {
   const t = trackingTable(schema);
   const match = file.kind === "migration"
     ? rowsOf({ kind: "migration", version: file.version! })
     : rowsOf({ kind: "seed", script: file.script });
-  const [checksum, content, script, description] = [
+  const [checksum, content, script, description, provenance] = [
     file.checksum,
     file.text,
     file.script,
     file.description,
+    how,
   ].map(quoteLiteral);
+  const fresh = how === "repaired"
+    ? ""
+    : "applied_at = now(), applied_by = current_user, execution_ms = 0, ";
   return `with kept as (
   update ${t} set checksum = ${checksum}, content = ${content}, script = ${script},
-    description = ${description}, success = true, error = null, statements_done = null
+    description = ${description}, success = true, error = null, statements_done = null,
+    ${fresh}provenance = ${provenance}
   where ${match} returning 1
 )
-insert into ${t} (version, description, script, checksum, kind, execution_ms, success, content)
+insert into ${t} (version, description, script, checksum, kind, execution_ms, success, content,
+  provenance)
 select ${
     file.version === null ? "null" : Math.trunc(file.version)
-  }, ${description}, ${script}, ${checksum}, ${quoteLiteral(file.kind)}, 0, true, ${content}
+  }, ${description}, ${script}, ${checksum}, ${
+    quoteLiteral(file.kind)
+  }, 0, true, ${content}, ${provenance}
 where not exists (select from kept)`;
+}
+
+/**
+ * Marks a migration's row undone: not applied (success false, so that a release from before undo
+ * applies it again, as this one does), with when, by whom and how long the undo took. Its checksum
+ * and text stay, for history; the U-file's text is not stored.
+ */
+export function markUndoneSql(schema: string, version: number, ms: number | "elapsed"): string {
+  return `update ${trackingTable(schema)} set success = false, provenance = 'undone',
+  applied_at = now(), applied_by = current_user, execution_ms = ${
+    ms === "elapsed" ? ELAPSED_SQL : String(Math.round(ms))
+  }, error = null, statements_done = null
+where ${rowsOf({ kind: "migration", version })}`;
 }
 
 /** Deletes the rows of a migration version or of a seed's script. */

@@ -3,7 +3,7 @@
 // applies it again from its first statement (files are idempotent by rule).
 
 import { ApplyError, firstStatements, interruption, signalName, stay } from "../../core/errors.ts";
-import type { TrackedFile } from "../../core/types.ts";
+import type { Provenance, TrackedFile } from "../../core/types.ts";
 import { statementHead } from "../../sql/excerpt.ts";
 import { lineColumn } from "../../sql/position.ts";
 import { splitStatements, stripComments } from "../../sql/split.ts";
@@ -40,6 +40,11 @@ export async function runStatements(
   signal: AbortSignal,
   graceOver: AbortSignal,
   trial?: Trial,
+  /**
+   * A U-file records a failure on the row of the migration it undoes (`track`), with that
+   * provenance, and leaves the row of its success to the caller.
+   */
+  undo?: { track: TrackedFile; provenance: Provenance; skipRecord: true },
 ): Promise<ApplyOutcome> {
   // What ran outside a transaction cannot be rolled back, so it cannot be rehearsed.
   if (trial === "rehearsal") throw new Error(`"${file.script}" runs outside a transaction`);
@@ -54,10 +59,11 @@ export async function runStatements(
       ms: performance.now() - started,
       error,
       statementsDone: done,
+      ...(undo ? { provenance: undo.provenance } : {}),
     };
     for (let attempt = 1;; attempt++) {
       try {
-        await recordFile(s, file, outcome);
+        await recordFile(s, undo?.track ?? file, outcome);
         return `it is recorded as failed at statement ${done + 1}`;
       } catch (err) {
         // A cancel request meant for the statement before may land on this one: once more.
@@ -167,7 +173,7 @@ export async function runStatements(
     }
   }
   const ms = performance.now() - started;
-  if (trial === undefined) await recordFile(s, file, { success: true, ms });
+  if (trial === undefined && !undo) await recordFile(s, file, { success: true, ms });
   return { ms };
 }
 
@@ -178,7 +184,13 @@ export async function runStatements(
 async function recordFile(
   s: PgSession,
   file: TrackedFile,
-  outcome: { success: boolean; ms: number; error?: string; statementsDone?: number },
+  outcome: {
+    success: boolean;
+    ms: number;
+    error?: string;
+    statementsDone?: number;
+    provenance?: Provenance;
+  },
 ): Promise<void> {
   if (file.text.length <= PIECE_SIZE) {
     await s.sql.unsafe(recordSql(s.schema, file, outcome));

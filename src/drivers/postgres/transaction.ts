@@ -67,6 +67,8 @@ export async function runInTransaction(
   control: TransactionPlan,
   signal: AbortSignal,
   trial?: Trial,
+  /** The tracking change that commits with the file, in place of its own row (a U-file's). */
+  finish?: () => string,
 ): Promise<ApplyOutcome> {
   // The file's own BEGIN/COMMIT become spaces: it runs inside our transaction, whose COMMIT
   // also writes the tracking row. A BEGIN that opens the file opens our transaction instead.
@@ -88,7 +90,7 @@ export async function runInTransaction(
       const last = piece === cuts.length - 2;
       const record = trial === undefined
         ? `${
-          recordSql(s.schema, file, {
+          finish?.() ?? recordSql(s.schema, file, {
             success: true,
             ms: "elapsed",
             content: contentFromPiecesSql(piece, content),

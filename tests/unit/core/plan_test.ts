@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { planDatabase } from "../../../src/core/plan.ts";
+import { limitPlan, planDatabase } from "../../../src/core/plan.ts";
 import type { TrackedFile, TrackedRow } from "../../../src/core/types.ts";
 
 function mig(version: number, sum = `${version}`.padStart(64, "a")): TrackedFile {
@@ -91,4 +91,30 @@ Deno.test("planDatabase() puts migrations before seeds and keeps version order",
     "V10__m10.sql",
     "reference/010_a.sql",
   ]);
+});
+
+Deno.test("planDatabase() shows an undone migration as undone and pending again, and never as drift", () => {
+  const files = [mig(1), mig(2)];
+  const rows = [row(files[0]!), row(files[1]!, { success: false, provenance: "undone" })];
+  const plan = planDatabase(files, [], rows);
+  assert.deepEqual(plan.migrations.map((e) => e.state), ["applied", "undone"]);
+  assert.deepEqual(plan.pending.map((e) => e.file?.version), [2]);
+  // Its file gone: still undone, not a missing file.
+  const gone = planDatabase([files[0]!], [], rows);
+  assert.deepEqual(gone.migrations.map((e) => e.state), ["applied", "undone"]);
+  assert.deepEqual(gone.drift, []);
+});
+
+Deno.test("limitPlan() keeps pending migrations up to --to or the next --steps, and holds seeds back", () => {
+  const files = [mig(1), mig(2), mig(3), mig(5)];
+  const seeds = [seed("reference/a.sql")];
+  const plan = planDatabase(files, seeds, [row(files[0]!)]);
+  const versions = (p: typeof plan) => p.pending.map((e) => e.file?.version ?? e.file?.script);
+  assert.deepEqual(versions(limitPlan(plan, { to: 3 })), [2, 3]);
+  assert.deepEqual(versions(limitPlan(plan, { to: 4 })), [2, 3]);
+  assert.deepEqual(versions(limitPlan(plan, { steps: 1 })), [2]);
+  assert.deepEqual(versions(limitPlan(plan, { to: 5 })), [2, 3, 5, "reference/a.sql"]);
+  assert.deepEqual(versions(limitPlan(plan, { steps: 9 })), [2, 3, 5, "reference/a.sql"]);
+  assert.deepEqual(versions(limitPlan(plan, undefined)), [2, 3, 5, "reference/a.sql"]);
+  assert.deepEqual(versions(limitPlan(plan, { to: 1 })), []);
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  addProvenanceColumnSql,
   addQueryIdColumnSql,
   createTrackingSql,
   existsSql,
@@ -101,7 +102,8 @@ Deno.test("insertTrackingSql() writes every column as a literal, with now() for 
   assert.ok(sql.includes(
     "VALUES (3, 'spans', 'V003__spans.sql', '" + "a".repeat(64) +
       "', 'migration', now(), 13, 0, 'default', 'INSERT INTO t VALUES (\\'x;y\\', \\'--\\');\n', " +
-      "'statement 2 of 3 failed: it\\'s broken', 1, 3, ['" + "b".repeat(64) + "'], 0, 42, '')",
+      "'statement 2 of 3 failed: it\\'s broken', 1, 3, ['" + "b".repeat(64) +
+      "'], 0, 42, '', 'applied')",
   ));
 });
 
@@ -118,13 +120,13 @@ Deno.test("insertTrackingSql() writes NULL for a seed's version and a success's 
   }]);
   assert.match(sql, /VALUES \(NULL, /);
   assert.match(sql, /'seed', toDateTime\(1700000000\), 13, 1, /);
-  assert.match(sql, /, NULL, 1, 3, \[\], 1, 42, ''\)$/);
+  assert.match(sql, /, NULL, 1, 3, \[\], 1, 42, '', 'applied'\)$/);
 });
 
 Deno.test("insertTrackingSql() writes several rows in one INSERT", () => {
   const sql = insertTrackingSql("db", [record, { ...record, updated: 43n }]);
   assert.equal(sql.match(/\), ?\n?\(/g)?.length, 1);
-  assert.match(sql, /, 43, ''\)$/);
+  assert.match(sql, /, 43, '', 'applied'\)$/);
 });
 
 Deno.test("isSessionStatement() knows SET and USE, which last only for their session", () => {
@@ -133,4 +135,16 @@ Deno.test("isSessionStatement() knows SET and USE, which last only for their ses
   assert.ok(!isSessionStatement("SELECT 1 SETTINGS max_threads = 1"));
   assert.ok(!isSessionStatement("SETTINGS x"));
   assert.ok(!isSessionStatement("INSERT INTO settings VALUES (1)"));
+});
+
+Deno.test("the ClickHouse tracking table has a provenance column, added to older tables", () => {
+  assert.match(createTrackingSql("db"), /provenance +String DEFAULT 'applied'/);
+  assert.match(
+    addProvenanceColumnSql("db"),
+    /^ALTER TABLE `db`\.`_schema_migrations` ADD COLUMN provenance String DEFAULT 'applied'/,
+  );
+  assert.match(existsSql("db"), /AS has_provenance/);
+  assert.match(selectTrackingSql("db"), /updated, provenance\nFROM/);
+  assert.match(selectTrackingSql("db", false, false), /updated, 'applied' AS provenance\nFROM/);
+  assert.match(insertTrackingSql("db", [{ ...record, provenance: "undone" }]), /, 'undone'\)$/);
 });

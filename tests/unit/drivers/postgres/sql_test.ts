@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  addProvenanceSql,
+  CONNECT_SQL,
   createTrackingSql,
+  markUndoneSql,
   quoteIdent,
   quoteLiteral,
+  recordAppliedSql,
   recordSql,
   selectTrackingSql,
 } from "../../../../src/drivers/postgres/sql.ts";
@@ -86,5 +90,34 @@ Deno.test("recordSql() records a seed without a version and without the stale-ro
   assert.doesNotMatch(sql, /^delete/);
   assert.match(sql, /values \(null, /);
   assert.match(sql, /, false, current_user, /);
-  assert.match(sql, /E'boom', 2\)/);
+  assert.match(sql, /E'boom', 2, E'applied'\)/);
+});
+
+Deno.test("the tracking table has a provenance column, added to older tables and read as applied without it", () => {
+  assert.match(createTrackingSql("app"), /provenance +text not null default 'applied'/);
+  assert.equal(
+    addProvenanceSql("app"),
+    `alter table "app"._schema_migrations add column if not exists provenance text not null default 'applied'`,
+  );
+  assert.match(CONNECT_SQL, /as has_provenance/);
+  assert.match(selectTrackingSql("app", false), /statements_done, provenance\n/);
+  assert.match(selectTrackingSql("app", false, false), /'applied' as provenance/);
+});
+
+Deno.test("recordAppliedSql() says how a row got there; only a repair keeps when and by whom", () => {
+  const repaired = recordAppliedSql("app", file);
+  assert.match(repaired, /provenance = E'repaired'/);
+  assert.doesNotMatch(repaired, /applied_at = now\(\)/);
+  const marked = recordAppliedSql("app", file, "marked");
+  assert.match(marked, /applied_at = now\(\), applied_by = current_user/);
+  assert.match(marked, /, E'marked'\s*\nwhere not exists/);
+  assert.match(recordAppliedSql("app", file, "baselined"), /provenance = E'baselined'/);
+});
+
+Deno.test("markUndoneSql() keeps the row, not applied, with when and by whom", () => {
+  const sql = markUndoneSql("app", 7, 12.4);
+  assert.match(sql, /^update "app"\._schema_migrations set success = false, provenance = 'undone'/);
+  assert.match(sql, /applied_at = now\(\), applied_by = current_user, execution_ms = 12,/);
+  assert.match(sql, /where kind = 'migration' and version = 7$/);
+  assert.match(markUndoneSql("app", 7, "elapsed"), /clock_timestamp\(\) - now\(\)/);
 });

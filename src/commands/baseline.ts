@@ -1,0 +1,65 @@
+// `db-migrate baseline --version=N`: every migration up to N is recorded as applied without running
+// it (`baselined`), for a database that already has that schema (imported, or made by another
+// tool). Migrations above N stay pending; rows already applied stay as they are.
+
+import { confirm, inspectOne, oneDatabase, underLock } from "../core/history.ts";
+import { close, type PipelineDeps } from "../core/pipeline.ts";
+import type { PlanEntry } from "../core/plan.ts";
+import { type RunResult, runResult } from "../core/result.ts";
+import { stepOf } from "../core/steps.ts";
+import type { DatabaseConfig } from "../core/types.ts";
+import type { Options } from "../cli.ts";
+
+/** The migrations a baseline at `version` records: files up to it that are not applied. */
+export function baselineEntries(migrations: PlanEntry[], version: number): PlanEntry[] {
+  return migrations.filter((e) =>
+    e.file !== null && e.file.version! <= version && e.state !== "applied" &&
+    e.state !== "checksum mismatch"
+  );
+}
+
+/** Marks every migration up to --version=N applied in one database. */
+export function baseline(targets: DatabaseConfig[], deps: PipelineDeps): Promise<RunResult> {
+  const opts = deps.options as Options;
+  const version = opts.baselineVersion!;
+  const results: RunResult["databases"] = [];
+  return runResult(opts.dryRun ? "dry-run" : "baseline", opts.seed, results, async () => {
+    const target = oneDatabase(targets, "baseline");
+    const { ins, result } = await inspectOne(target, deps);
+    results.push(result);
+    try {
+      if (!ins.driver || !ins.plan) return;
+      const todo = baselineEntries(ins.plan.migrations, version);
+      if (todo.length === 0) {
+        deps.reporter.notice(
+          `${target.name}: every migration up to version ${version} is applied already`,
+        );
+        return;
+      }
+      deps.reporter.files(todo.map((e) => e.file!.script));
+      const go = await confirm({
+        command: "baseline",
+        database: target.name,
+        actions: todo.map((e) =>
+          `record version ${e.file!.version} (${e.file!.script}) as applied without running it`
+        ),
+        yes: opts.yes,
+        dryRun: opts.dryRun,
+      });
+      if (go) {
+        await underLock(ins, deps, async (now) => {
+          const fresh = baselineEntries(now.migrations, version);
+          await ins.driver!.record(fresh.map((e) => ({ file: e.file!, how: "baselined" })));
+        });
+      }
+      for (const e of todo) {
+        const step = stepOf(target.name, e, go ? "marked" : "pending");
+        step.note = go ? `baselined at version ${version}` : `would be baselined at ${version}`;
+        result.steps.push(step);
+        deps.reporter.step(step);
+      }
+    } finally {
+      await close(ins);
+    }
+  });
+}

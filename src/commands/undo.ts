@@ -1,0 +1,202 @@
+// `db-migrate undo --database=DB [--to=VERSION | --steps=N]`: undoes applied migrations with their
+// U-files (`U<version>__<description>.sql`, Flyway's naming), newest first. Everything is checked
+// before any change: drift stops it (exit 3), an applied migration in range without a U-file stops
+// it (exit 2, naming each), and every U-file is read and checked. Then the plan is confirmed and,
+// under migrate's lock, each U-file runs with the change of its migration's row (PostgreSQL: in
+// one transaction; ClickHouse: statement by statement, resuming as forward files do). The row
+// stays, as undone, with when and by whom; migrate applies the migration again.
+
+import { ApplyError, ConfigError, describeError, MigrateError } from "../core/errors.ts";
+import { confirm, inspectOne, oneDatabase, trackingChanged, underLock } from "../core/history.ts";
+import { close, drifted, driftError, type PipelineDeps } from "../core/pipeline.ts";
+import type { PlanEntry } from "../core/plan.ts";
+import { readTracked } from "../core/read.ts";
+import { type RunResult, runResult } from "../core/result.ts";
+import { stepOf } from "../core/steps.ts";
+import type { DatabaseConfig, TrackedFile, TrackedRow } from "../core/types.ts";
+import type { Driver, PreparedFile } from "../drivers/driver.ts";
+import type { Options } from "../cli.ts";
+
+/** Whether a migration's row can be undone: applied, or an undo that stopped part-way. */
+function undoable(e: PlanEntry): boolean {
+  return e.row !== null && e.file !== null &&
+    (e.state === "applied" || e.row.provenance === "undoing");
+}
+
+/** The entries to undo, newest first: the last N applied, or all above a version. */
+export function undoRange(migrations: PlanEntry[], target: Options["target"]): PlanEntry[] {
+  const applied = migrations.filter(undoable).sort((a, b) => b.file!.version! - a.file!.version!);
+  if (target?.to !== undefined) return applied.filter((e) => e.file!.version! > target.to!);
+  return applied.slice(0, target?.steps ?? 1);
+}
+
+/**
+ * Migrations that failed part-way above the lowest one to undo: undoing beneath a half-applied
+ * migration would leave it on top of a schema it was not written for.
+ */
+export function undoBlockers(migrations: PlanEntry[], range: PlanEntry[]): PlanEntry[] {
+  const lowest = Math.min(...range.map((e) => e.file!.version!));
+  return migrations.filter((e) =>
+    e.state === "failed" && e.row?.provenance !== "undoing" &&
+    (e.file?.version ?? e.row?.version ?? 0) > lowest
+  );
+}
+
+/** The U-file of a migration, read and checksummed like any tracked file. */
+function undoFile(file: TrackedFile, database: string, maxFileMb: number): TrackedFile {
+  const u = file.undo!;
+  const { text, sum } = readTracked(u.path, database, maxFileMb);
+  return {
+    kind: "migration",
+    version: file.version,
+    description: file.description,
+    script: u.script,
+    path: u.path,
+    text,
+    checksum: sum,
+    format: "sql",
+  };
+}
+
+/** Undoes the last applied migration(s) of one database. */
+export function undo(targets: DatabaseConfig[], deps: PipelineDeps): Promise<RunResult> {
+  const opts = deps.options as Options;
+  const mode = opts.dryRun ? "dry-run" : "undo";
+  const results: RunResult["databases"] = [];
+  return runResult(mode, opts.seed, results, async () => {
+    const target = oneDatabase(targets, "undo");
+    const { ins, result } = await inspectOne(target, deps);
+    results.push(result);
+    try {
+      if (!ins.driver || !ins.plan) return;
+      const drift = drifted(ins);
+      if (drift) throw await driftError([drift]);
+      const range = undoRange(ins.plan.migrations, opts.target);
+      if (range.length === 0) {
+        deps.reporter.notice(`${target.name}: no applied migration to undo`);
+        return;
+      }
+      const blockers = undoBlockers(ins.plan.migrations, range);
+      if (blockers.length > 0) {
+        const names = blockers.map((e) => `"${e.row!.script}"`).join(", ");
+        throw new ConfigError(
+          "UNDO_BLOCKED",
+          `cannot undo in "${target.name}": ${names} failed part-way above what would be undone; ` +
+            "nothing was undone",
+          {
+            database: target.name,
+            hint: "finish it with migrate, or forget it with mark pending, then undo again",
+          },
+        );
+      }
+      const missing = range.filter((e) => !e.file!.undo);
+      if (missing.length > 0) {
+        const names = missing.map((e) => `"${e.file!.script}"`).join(", ");
+        throw new ConfigError(
+          "NO_UNDO_FILE",
+          `cannot undo ${names} in "${target.name}": no U-file undoes ${
+            missing.length === 1 ? "it" : "them"
+          }; nothing was undone`,
+          {
+            database: target.name,
+            position: { file: missing[0]!.file!.path },
+            hint: `write ${
+              missing.map((e) => `U${e.file!.script.slice(1)}`).join(", ")
+            } beside the migration, or undo fewer (--steps, --to)`,
+          },
+        );
+      }
+      // Every U-file is read and checked before anything changes.
+      const prepared = new Map<number, PreparedFile>();
+      for (const e of range) {
+        const u = undoFile(e.file!, target.name, opts.maxFileMb);
+        const p = await ins.kind!.prepare(u, {
+          database: target.name,
+          maxStatementMb: opts.maxStatementMb,
+        });
+        for (const n of p.notices) deps.reporter.notice(n);
+        prepared.set(e.file!.version!, p);
+      }
+      deps.reporter.files(range.map((e) => e.file!.undo!.script));
+      const go = await confirm({
+        command: "undo",
+        database: target.name,
+        actions: range.map((e) =>
+          `undo version ${e.file!.version} (${e.file!.script}) by running ${e.file!.undo!.script}`
+        ),
+        yes: opts.yes,
+        dryRun: opts.dryRun,
+      });
+      if (!go) {
+        for (const e of range) {
+          const step = { ...stepOf(target.name, e, "pending"), script: e.file!.undo!.script };
+          step.note = `would undo ${e.file!.script} (${prepared.get(e.file!.version!)!.summary})`;
+          result.steps.push(step);
+          deps.reporter.step(step);
+        }
+        return;
+      }
+      await underLock(ins, deps, async (now) => {
+        const byVersion = new Map(
+          now.migrations.map((e) => [e.file?.version ?? e.row?.version, e]),
+        );
+        const rows: TrackedRow[] = [];
+        for (const e of range) {
+          const fresh = byVersion.get(e.file!.version!);
+          if (!fresh || !undoable(fresh)) {
+            throw trackingChanged(target.name, `${e.file!.script} is no longer applied`);
+          }
+          rows.push(fresh.row!);
+        }
+        await undoEach(ins.driver!, range, rows, prepared, deps, result);
+      });
+    } finally {
+      await close(ins);
+    }
+  });
+}
+
+/** Runs each U-file in turn; stops at the first failure (the rest are `not run`). */
+async function undoEach(
+  driver: Driver,
+  range: PlanEntry[],
+  rows: TrackedRow[],
+  prepared: Map<number, PreparedFile>,
+  deps: PipelineDeps,
+  result: RunResult["databases"][number],
+): Promise<void> {
+  const name = result.name;
+  let stopped: unknown = null;
+  for (const [i, e] of range.entries()) {
+    const file = e.file!;
+    const u = prepared.get(file.version!)!;
+    const step = { ...stepOf(name, e, "undone"), script: u.file.script, checksum: u.file.checksum };
+    if (stopped || deps.signal.aborted) {
+      stopped ??= deps.signal.reason;
+      result.steps.push({ ...step, status: "not run" });
+      continue;
+    }
+    try {
+      const out = await driver.execute(u, {
+        previous: rows[i]!,
+        signal: deps.signal,
+        graceOver: deps.graceOver ?? deps.signal,
+        notice: deps.reporter.notice,
+        resolveUnknown: deps.options.resolveUnknown,
+        undoes: file,
+      });
+      step.ms = out.ms;
+      step.note = `undid ${file.script}${out.note ? `; ${out.note}` : ""}`;
+    } catch (err) {
+      step.status = "failed";
+      stopped = err instanceof MigrateError ? err : new ApplyError({
+        database: name,
+        script: u.file.script,
+        serverMessage: describeError(err),
+      });
+    }
+    result.steps.push(step);
+    deps.reporter.step(step);
+  }
+  if (stopped) throw stopped;
+}

@@ -1,0 +1,81 @@
+// What the commands that change tracking by hand share (undo, mark, baseline): one database named
+// for them, its state read without a lock, the plan confirmed, and the change made under the same
+// lock migrate takes, after reading the tracking table again.
+
+import type { ChangeRequest, ConfirmIO } from "./confirm.ts";
+import { ConfigError, UsageError } from "./errors.ts";
+import { withLock } from "./lock.ts";
+import {
+  databaseResult,
+  discover,
+  inspect,
+  type Inspection,
+  type PipelineDeps,
+} from "./pipeline.ts";
+import { type DatabasePlan, planDatabase } from "./plan.ts";
+import type { DatabaseResult } from "./result.ts";
+import type { DatabaseConfig, TrackedRow } from "./types.ts";
+
+/**
+ * The one database a command works on: versions are per database, so with several a command that
+ * names versions needs --database (exit 2 otherwise).
+ */
+export function oneDatabase(targets: DatabaseConfig[], what: string): DatabaseConfig {
+  if (targets.length === 1) return targets[0]!;
+  throw new UsageError(
+    `${what} names versions, and versions are per database: choose one with --database=NAME ` +
+      `(the databases are ${targets.map((t) => t.name).join(", ")})`,
+  );
+}
+
+/** Reads one database's files and tracking rows (with their detail); changes nothing. */
+export async function inspectOne(
+  target: DatabaseConfig,
+  deps: PipelineDeps,
+): Promise<{ ins: Inspection; result: DatabaseResult }> {
+  const result = databaseResult(target);
+  // A target (--to, --steps) is the command's own, not a limit on the forward plan.
+  const { target: _, ...options } = deps.options;
+  const plain = { ...deps, options };
+  const ins = await inspect(discover(target, options), result, plain, "status");
+  return { ins, result };
+}
+
+/** Asks for the change (confirm.ts, loaded here); false for a dry run. */
+export async function confirm(req: ChangeRequest, io?: ConfirmIO): Promise<boolean> {
+  const { confirmChange } = await import("./confirm.ts");
+  return await confirmChange(req, io);
+}
+
+/**
+ * Runs fn under the database's migration lock, with the tracking table made (or given its newer
+ * columns) and read again: fn gets the plan as it stands now.
+ */
+export async function underLock<T>(
+  ins: Inspection,
+  deps: PipelineDeps,
+  fn: (plan: DatabasePlan, rows: TrackedRow[]) => Promise<T>,
+): Promise<T> {
+  const driver = ins.driver!;
+  if (deps.signal.aborted) throw deps.signal.reason;
+  return await withLock(driver, {
+    database: ins.files.target.name,
+    timeoutMs: deps.options.lockTimeoutSeconds * 1000,
+    signal: deps.signal,
+    onWait: deps.reporter.notice,
+  }, async () => {
+    await driver.ensureTracking();
+    const rows = (await driver.readTracking(true)) ?? [];
+    return await fn(planDatabase(ins.files.migrations, ins.files.seeds, rows), rows);
+  });
+}
+
+/** The error for tracking that another run changed between the plan and the lock. */
+export function trackingChanged(database: string, what: string): ConfigError {
+  return new ConfigError(
+    "TRACKING_CHANGED",
+    `the tracking table of "${database}" changed while waiting for the lock: ${what}; nothing ` +
+      "was changed",
+    { database, hint: "look at `db-migrate status` and run the command again" },
+  );
+}
