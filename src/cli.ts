@@ -4,21 +4,27 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "./core/errors.ts";
 import type { RunMode } from "./core/result.ts";
+import { IMPORT_TOOLS, type ImportTool } from "./import/types.ts";
 import { LOG_FORMATS, type LogFormat } from "./report/output.ts";
 import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
 
 /** The commands, the first of them the default. */
-export const COMMANDS = ["migrate", "plan", "status"] as const;
+export const COMMANDS = ["migrate", "plan", "status", "import"] as const;
 /** One of COMMANDS. */
 export type Command = typeof COMMANDS[number];
 
 /** Commands that take arguments after their name (`mark applied 3 4`, `create add_users`). */
-const TAKES_ARGS = new Set<Command>([]);
+const TAKES_ARGS = new Set<Command>(["import"]);
 /** Commands that change something and, given --dry-run, only say what they would change. */
-const TAKES_DRY_RUN = new Set<Command>([]);
+const TAKES_DRY_RUN = new Set<Command>(["import"]);
 
 /** What each command's result calls itself (the JSON document's `mode`). */
-const MODES: Record<Command, RunMode> = { migrate: "apply", plan: "dry-run", status: "status" };
+const MODES: Record<Command, RunMode> = {
+  migrate: "apply",
+  plan: "dry-run",
+  status: "status",
+  import: "apply",
+};
 
 /** What the user asked for, flags and environment merged. */
 export interface Options {
@@ -28,6 +34,8 @@ export interface Options {
   args: string[];
   /** --dry-run given to a command that changes something: say what, change nothing. */
   dryRun: boolean;
+  /** import: the other tool's options (--from, --history-table, --no-history); null otherwise. */
+  import: ImportOptions | null;
   /** --yes: agree beforehand to what a command that changes tracking or data asks about. */
   yes: boolean;
   /** The command's mode, as its result says: apply (migrate), dry-run (plan) or status. */
@@ -57,6 +65,16 @@ export interface Options {
   version: boolean;
 }
 
+/** What `import` was asked for beside its SOURCE_DIR (which is `args[0]`). */
+export interface ImportOptions {
+  /** --from=TOOL: the tool whose project is imported. */
+  from: ImportTool;
+  /** --history-table=[schema.]table: the tool's history table when it is not the default one. */
+  historyTable: string | null;
+  /** --no-history: write the files only; never read the other tool's table. */
+  noHistory: boolean;
+}
+
 /** The usage text printed by --help and after a usage error. */
 export const USAGE = `Usage: db-migrate [command] [options]
 
@@ -65,6 +83,8 @@ Commands:
                          seeds of a mode (the default command)
   plan                   list what migrate would apply; change nothing (as --dry-run)
   status                 show every migration and seed with its state; change nothing (as --status)
+  import SOURCE_DIR      convert another tool's migrations (--from=TOOL) into --database's folder
+                         and, with the database's URL, record what that tool applied as baselined
 
 Options:
   --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
@@ -83,6 +103,10 @@ Options:
                          applied, or run it again; QUERY_ID is the one the error names
   --repair               record the current checksums of changed files, forget missing ones, go on
   --yes, -y              agree beforehand to what a command that changes tracking or data asks
+  --from=TOOL            import: the tool SOURCE_DIR belongs to: ${IMPORT_TOOLS.join(", ")}
+  --history-table=[SCHEMA.]TABLE
+                         import: the tool's history table, when not its default name
+  --no-history           import: write the files only; do not read or adopt the tool's history
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
   --max-file-size=MB     refuse larger SQL files (default 64, env DB_MIGRATE_MAX_FILE_SIZE)
   --max-statement-size=MB  refuse larger PostgreSQL statements (default 16,
@@ -144,6 +168,60 @@ function commandOf(positionals: string[], dryRun: boolean, status: boolean): Com
   return command;
 }
 
+/** The import command's own flags checked (and refused for any other command). */
+function importOptionsOf(
+  command: Command,
+  args: string[],
+  values: {
+    from?: string;
+    "history-table"?: string;
+    "no-history"?: boolean;
+    database?: string[];
+    repair?: boolean;
+  },
+): ImportOptions | null {
+  const own = (["from", "history-table", "no-history"] as const).filter((f) =>
+    values[f] !== undefined
+  );
+  if (command !== "import") {
+    if (own.length > 0) throw new UsageError(`--${own[0]} belongs to the import command`);
+    return null;
+  }
+  if (values.repair) throw new UsageError("--repair belongs to a migrate run, not to import");
+  const from = values.from;
+  if (from === undefined || !(IMPORT_TOOLS as readonly string[]).includes(from)) {
+    throw new UsageError(
+      `import needs --from=TOOL, one of ${IMPORT_TOOLS.join(", ")}${
+        from === undefined ? "" : ` (not "${from}")`
+      }`,
+    );
+  }
+  if (args.length !== 1) {
+    throw new UsageError(
+      args.length === 0
+        ? "import needs SOURCE_DIR, the folder of the other tool's migrations"
+        : `import takes one SOURCE_DIR, not ${args.map((a) => `"${a}"`).join(" ")}`,
+    );
+  }
+  if ((values.database ?? []).length !== 1) {
+    throw new UsageError(
+      "import needs exactly one --database=NAME: the folder under --migrations it writes into",
+    );
+  }
+  const table = values["history-table"];
+  if (table !== undefined && !/^[^.\s]+(\.[^.\s]+)?$/.test(table)) {
+    throw new UsageError(`--history-table takes TABLE or SCHEMA.TABLE, not "${table}"`);
+  }
+  if (table !== undefined && values["no-history"]) {
+    throw new UsageError("--history-table and --no-history cannot be used together");
+  }
+  return {
+    from: from as ImportTool,
+    historyTable: table ?? null,
+    noHistory: values["no-history"] ?? false,
+  };
+}
+
 /** Parses argv and the environment into Options; throws UsageError (exit 2) on bad input. */
 export function parseOptions(args: string[], env: (name: string) => string | undefined): Options {
   let values, positionals;
@@ -166,6 +244,9 @@ export function parseOptions(args: string[], env: (name: string) => string | und
         repair: { type: "boolean" },
         yes: { type: "boolean", short: "y" },
         embedded: { type: "boolean" },
+        from: { type: "string" },
+        "history-table": { type: "string" },
+        "no-history": { type: "boolean" },
         "max-file-size": { type: "string" },
         "max-statement-size": { type: "string" },
         migrations: { type: "string" },
@@ -219,6 +300,7 @@ export function parseOptions(args: string[], env: (name: string) => string | und
       "--resolve-unknown decides for a real run; --dry-run and --status only look",
     );
   }
+  const importOptions = importOptionsOf(command, positionals.slice(1), values);
   const configFlag = values.config ?? env("DB_MIGRATE_CONFIG");
   for (const name of values.database ?? []) {
     if (name.trim() === "") throw new UsageError("--database needs a name");
@@ -227,6 +309,7 @@ export function parseOptions(args: string[], env: (name: string) => string | und
     command,
     args: positionals.slice(1),
     dryRun: TAKES_DRY_RUN.has(command) && (values["dry-run"] ?? false),
+    import: importOptions,
     yes: values.yes ?? false,
     mode: MODES[command],
     seed: seed as SeedMode,

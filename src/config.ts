@@ -20,6 +20,8 @@ export interface ConfigInput {
   readTextFile: (path: string) => Promise<string>;
   /** Says what the config file leaves out (a folder it does not list). */
   notice?: (text: string) => void;
+  /** A database whose folder the command creates (import): it counts as a folder already. */
+  creating?: string;
 }
 
 /** `aiml-postgres` → `AIML_POSTGRES_URL`. */
@@ -179,6 +181,10 @@ async function urlFromEnv(
 /** Resolves the databases of a run: folders, config file, URLs and kinds, in run order. */
 export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConfig[]> {
   const folders = listDatabaseFolders(input.migrationsDir);
+  if (input.creating !== undefined && !folders.includes(input.creating)) {
+    folders.push(input.creating);
+    folders.sort();
+  }
   let fileEntries: FileEntry[] = [];
   if (input.configFile) {
     let text: string | null = null;

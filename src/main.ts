@@ -15,14 +15,18 @@ import { consoleReporter, writeLine } from "./report/text.ts";
 
 const VERSION = denoJson.version;
 
-/** What a command does with the databases of a run. */
-type CommandFn = (targets: DatabaseConfig[], deps: PipelineDeps) => Promise<RunResult>;
+/** What a command does with the databases of a run (its own flags are in deps.options). */
+type CommandFn = (
+  targets: DatabaseConfig[],
+  deps: PipelineDeps & { options: Options },
+) => Promise<RunResult>;
 
 /** Each command, loaded when it runs (a run loads one of them). */
 const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
   migrate: async () => (await import("./commands/migrate.ts")).migrate,
   plan: async () => (await import("./commands/plan.ts")).plan,
   status: async () => (await import("./commands/status.ts")).status,
+  import: async () => (await import("./commands/import.ts")).importProject,
 };
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
@@ -137,8 +141,11 @@ async function main(): Promise<number> {
       env,
       readTextFile: (p) => Deno.readTextFile(p),
       notice: (t) => notice(opts.logFormat, t),
+      // import writes the database's folder, so it need not be there yet.
+      ...(opts.command === "import" ? { creating: opts.databases[0]! } : {}),
     });
-    checkUrls(dbs, opts.embedded);
+    // import works without a URL too: it then writes the files and adopts no history.
+    if (opts.command !== "import") checkUrls(dbs, opts.embedded);
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)

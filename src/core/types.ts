@@ -64,7 +64,16 @@ export interface Step {
   version: number | null;
   script: string;
   checksum: string;
-  status: "applied" | "skipped" | "failed" | "pending" | "repaired" | "not run" | "drift";
+  status:
+    | "applied"
+    | "skipped"
+    | "failed"
+    | "pending"
+    | "repaired"
+    | "not run"
+    | "drift"
+    // recorded as applied without running it, from another tool's history (import)
+    | "baselined";
   ms?: number;
   /** Extra words for the progress line (statement count, resume point). */
   note?: string;

@@ -99,6 +99,11 @@ export interface Driver {
   forget(entries: ForgetEntry[]): Promise<void>;
   /** Drops everything the migrations could have created (reset, on local databases only). */
   dropAll(): Promise<void>;
+  /**
+   * Runs one query in a read-only transaction and returns its rows (import reads another tool's
+   * history table with it, and can never write it). PostgreSQL only.
+   */
+  selectReadOnly?(sql: string): Promise<Record<string, unknown>[]>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

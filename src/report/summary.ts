@@ -11,6 +11,8 @@ export interface Tally {
   pending: number;
   notRun: number;
   repaired: number;
+  /** Recorded without running, from another tool's history (import). */
+  baselined: number;
   /** Drift: in --status, `checksumMismatch` + `missingFile`. */
   drift: number;
   checksumMismatch: number;
@@ -31,6 +33,7 @@ function emptyTally(): Tally {
     pending: 0,
     notRun: 0,
     repaired: 0,
+    baselined: 0,
     drift: 0,
     checksumMismatch: 0,
     missingFile: 0,
@@ -45,6 +48,7 @@ const STEP_FIELD: Record<Step["status"], keyof Tally> = {
   "not run": "notRun",
   repaired: "repaired",
   drift: "drift",
+  baselined: "baselined",
 };
 
 /** A --status row counts as its state: the summary then agrees with the table above it. */
@@ -84,6 +88,7 @@ function otherCounts(t: Tally, mode: RunResult["mode"], total = true): string[] 
   if (t.pending) out.push(`${t.pending} pending`);
   if (t.notRun) out.push(`${t.notRun} not run`);
   if (t.repaired) out.push(`${t.repaired} repaired`);
+  if (t.baselined) out.push(`${t.baselined} baselined`);
   if (mode === "status") {
     if (t.checksumMismatch) out.push(`${t.checksumMismatch} checksum mismatch`);
     if (t.missingFile) out.push(`${t.missingFile} missing file`);
@@ -103,7 +108,8 @@ function share(t: Tally, mode: RunResult["mode"]): string {
 }
 
 function files(t: Tally): number {
-  return t.applied + t.skipped + t.failed + t.pending + t.notRun + t.repaired + t.drift;
+  return t.applied + t.skipped + t.failed + t.pending + t.notRun + t.repaired + t.baselined +
+    t.drift;
 }
 
 /**

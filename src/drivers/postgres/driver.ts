@@ -239,6 +239,11 @@ export class PostgresDriver implements Driver {
     await this.#inOneTransaction(entries.map((e) => recordAppliedSql(this.#schema, e.file)));
   }
 
+  async selectReadOnly(sql: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.#db.begin("read only", (tx) => tx.unsafe(sql));
+    return [...rows] as Record<string, unknown>[];
+  }
+
   async forget(entries: ForgetEntry[]): Promise<void> {
     if (!this.#hasTable) return;
     await this.#inOneTransaction(entries.map((e) => forgetSql(this.#schema, e)));
