@@ -136,3 +136,137 @@ for (const tool of IMPORT_TOOLS) {
     });
   });
 }
+
+Deno.test("a new upstream file after an import is the only file written and then the only one applied", async () => {
+  for (const tool of ["flyway", "dbmate"] as const) {
+    await withPgDatabase(async (url) => {
+      await withUpstream(tool, 3, async (dir) => {
+        await applyAsTool(url, tool, 2);
+        const env = { APP_URL: url };
+        assert.equal((await runCli(importArgs(tool, "--yes"), { cwd: dir, env })).code, 0);
+        assert.equal((await runCli([], { cwd: dir, env })).code, 0);
+        const first = new Map<string, string>();
+        for (const f of await listDir(`${dir}/migrations/app`)) {
+          first.set(f, await Deno.readTextFile(`${dir}/migrations/app/${f}`));
+        }
+        // The fourth migration arrives upstream (Flyway: version 2, after 1.2).
+        for (const [path, text] of Object.entries(toolProject(tool, 4).files)) {
+          await Deno.mkdir(`${dir}/upstream/${path}`.replace(/\/[^/]+$/, ""), { recursive: true });
+          await Deno.writeTextFile(`${dir}/upstream/${path}`, text);
+        }
+        const imp = await runCli(importArgs(tool), { cwd: dir, env });
+        assert.equal(imp.code, 0, imp.stdout + imp.stderr);
+        assert.match(lastLine(imp.stdout), /^0 applied, 3 skipped, 0 failed, 1 pending;/);
+        const after = await listDir(`${dir}/migrations/app`);
+        const added = after.filter((f) => !first.has(f));
+        assert.equal(added.filter((f) => f.startsWith("V")).length, 1, added.join(" "));
+        // Every earlier file keeps its name and text.
+        for (const [name, text] of first) {
+          assert.equal(await Deno.readTextFile(`${dir}/migrations/app/${name}`), text, name);
+        }
+        const run = await runCli([], { cwd: dir, env });
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        assert.deepEqual(summaryCounts(lastLine(run.stdout)), { applied: 1, skipped: 3, failed: 0 });
+        assert.match(run.stdout, /balances\.sql\s+applied/);
+      });
+    });
+  }
+});
+
+Deno.test("a dirty golang-migrate row or a failed Flyway row stops the import with exit 3 naming it", async () => {
+  for (const tool of ["golang-migrate", "flyway", "prisma"] as const) {
+    await withPgDatabase(async (url) => {
+      await withUpstream(tool, 3, async (dir) => {
+        await applyAsTool(url, tool, 2, "failed");
+        const before = await toolRows(url, tool);
+        const r = await runCli(importArgs(tool, "--yes"), { cwd: dir, env: { APP_URL: url } });
+        assert.equal(r.code, 3, r.stdout + r.stderr);
+        assert.match(r.stderr, /IMPORT_HISTORY|cannot adopt/);
+        const named = { "golang-migrate": "2: dirty", flyway: "1.1: failed", prisma: "_entries:" }[
+          tool
+        ];
+        assert.ok(r.stderr.includes(named), `${tool}: ${r.stderr}`);
+        assert.match(lastLine(r.stdout), /exit 3 IMPORT_HISTORY/);
+        // Nothing written, nothing recorded, the tool's table untouched.
+        assert.deepEqual(await listDir(`${dir}/migrations/app`), []);
+        const [t] = await pgQuery(url, "SELECT to_regclass('_schema_migrations') IS NULL AS none");
+        assert.equal(t?.none, true);
+        assert.deepEqual(await toolRows(url, tool), before);
+      });
+    });
+  }
+});
+
+Deno.test("a construct with no equivalent is exit 2 naming the file and line, and nothing is written", async () => {
+  const project = await makeProject({
+    "migrations/.keep": "",
+    "upstream/V1__init.sql": "CREATE TABLE t (id int);\n",
+    "upstream/R__views.sql": "CREATE OR REPLACE VIEW v AS SELECT 1;\n",
+    "upstream/V2__name.sql": "-- a placeholder\nCREATE TABLE ${prefix}_x (id int);\n",
+  });
+  try {
+    const r = await runCli(["import", "--from=flyway", "upstream", "--database=app", "--json"], {
+      cwd: project.dir,
+    });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.error.code, "IMPORT_UNSUPPORTED");
+    // A whole-file construct names the file; one at a line names the line too.
+    assert.match(doc.error.message, /upstream\/R__views\.sql: a repeatable migration/);
+    assert.match(doc.error.message, /upstream\/V2__name\.sql:2: .*placeholder/);
+    assert.equal(doc.error.file, "upstream/R__views.sql");
+    assert.deepEqual(await listDir(`${project.dir}/migrations/app`), []);
+  } finally {
+    await project.cleanup();
+  }
+});
+
+Deno.test("--dry-run shows the mapping and what would be recorded, and changes nothing", async () => {
+  await withPgDatabase(async (url) => {
+    await withUpstream("goose", 3, async (dir) => {
+      await applyAsTool(url, "goose", 2);
+      const r = await runCli(importArgs("goose", "--dry-run"), {
+        cwd: dir,
+        env: { APP_URL: url },
+      });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /V00001__accounts\.sql\s+baselined\s+would be recorded/);
+      assert.match(r.stdout, /V00003__entries_account\.sql\s+pending\s+would write from/);
+      assert.match(lastLine(r.stdout), /1 pending, 2 baselined; dry run: nothing changed/);
+      assert.deepEqual(await listDir(`${dir}/migrations/app`), []);
+      const [t] = await pgQuery(url, "SELECT to_regclass('_schema_migrations') IS NULL AS none");
+      assert.equal(t?.none, true);
+    });
+  });
+});
+
+Deno.test("recording history asks first: off a terminal without --yes nothing is written or recorded", async () => {
+  await withPgDatabase(async (url) => {
+    await withUpstream("dbmate", 3, async (dir) => {
+      await applyAsTool(url, "dbmate", 2);
+      const r = await runCli(importArgs("dbmate"), { cwd: dir, env: { APP_URL: url } });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(lastLine(r.stdout), /CONFIRMATION_REQUIRED/);
+      assert.deepEqual(await listDir(`${dir}/migrations/app`), []);
+    });
+  });
+});
+
+Deno.test("with a URL but no history table the import stops (exit 3); --no-history writes the files only", async () => {
+  await withPgDatabase(async (url) => {
+    await withUpstream("diesel", 3, async (dir) => {
+      const env = { APP_URL: url };
+      const r = await runCli(importArgs("diesel", "--yes"), { cwd: dir, env });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stderr, /no table __diesel_schema_migrations/);
+      assert.deepEqual(await listDir(`${dir}/migrations/app`), []);
+
+      const files = await runCli(importArgs("diesel", "--no-history"), { cwd: dir, env });
+      assert.equal(files.code, 0, files.stdout + files.stderr);
+      assert.match(lastLine(files.stdout), /^0 applied, 0 skipped, 0 failed, 3 pending/);
+      assert.equal((await listDir(`${dir}/migrations/app`)).length, 6);
+      const [t] = await pgQuery(url, "SELECT to_regclass('_schema_migrations') IS NULL AS none");
+      assert.equal(t?.none, true);
+    });
+  });
+});
