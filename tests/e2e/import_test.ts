@@ -166,7 +166,11 @@ Deno.test("a new upstream file after an import is the only file written and then
         }
         const run = await runCli([], { cwd: dir, env });
         assert.equal(run.code, 0, run.stdout + run.stderr);
-        assert.deepEqual(summaryCounts(lastLine(run.stdout)), { applied: 1, skipped: 3, failed: 0 });
+        assert.deepEqual(summaryCounts(lastLine(run.stdout)), {
+          applied: 1,
+          skipped: 3,
+          failed: 0,
+        });
         assert.match(run.stdout, /balances\.sql\s+applied/);
       });
     });
