@@ -26,7 +26,7 @@ const req = (over: Partial<ChangeRequest> = {}): ChangeRequest => ({
 Deno.test("confirmChange() goes on when the operator types the database name", async () => {
   const t = io(true, "app");
   assert.equal(await confirmChange(req(), t), true);
-  assert.match(t.out, /undo on "app" will:\n  run U003__add_users\.sql/);
+  assert.match(t.out, /undo on "app" will:\n {2}run U003__add_users\.sql/);
 });
 
 Deno.test("confirmChange() refuses another answer and end of input, changing nothing", async () => {
