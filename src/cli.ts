@@ -208,6 +208,12 @@ function importOptionsOf(
       "import needs exactly one --database=NAME: the folder under --migrations it writes into",
     );
   }
+  const database = values.database![0]!;
+  if (database.includes("/") || database.includes("\\") || database.startsWith(".")) {
+    throw new UsageError(
+      `import writes into the folder --database names, so it must be a plain folder name, not "${database}"`,
+    );
+  }
   const table = values["history-table"];
   if (table !== undefined && !/^[^.\s]+(\.[^.\s]+)?$/.test(table)) {
     throw new UsageError(`--history-table takes TABLE or SCHEMA.TABLE, not "${table}"`);

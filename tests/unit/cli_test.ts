@@ -192,6 +192,7 @@ Deno.test("parseOptions() refuses an import without a known tool, one SOURCE_DIR
   refuses(["import", "--from=dbmate", "m", "--database=a", "--database=b"], /exactly one/);
   refuses(["import", "--from=dbmate", "m", "--database=app", "--status"], /--status cannot/);
   refuses(["--from=dbmate"], /--from belongs to the import command/);
+  refuses(["import", "--from=dbmate", "m", "--database=../etc"], /plain folder name/);
   refuses(
     ["import", "--from=dbmate", "m", "--database=app", "--no-history", "--history-table=x"],
     /cannot be used together/,
