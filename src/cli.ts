@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { type ConfigError, UsageError } from "./core/errors.ts";
 import type { PipelineDeps } from "./core/pipeline.ts";
 import type { RunMode } from "./core/result.ts";
+import { IMPORT_TOOLS, type ImportTool } from "./import/types.ts";
 import { LOG_FORMATS, type LogFormat } from "./report/output.ts";
 import type { Target } from "./core/plan.ts";
 import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
@@ -24,14 +25,15 @@ export const COMMANDS = [
   "mark",
   "baseline",
   "info",
+  "import",
 ] as const;
 /** One of COMMANDS. */
 export type Command = typeof COMMANDS[number];
 
 /** Commands that take arguments after their name (`mark applied 3 4`, `create add_users`). */
-const TAKES_ARGS = new Set<Command>(["create", "mark"]);
+const TAKES_ARGS = new Set<Command>(["create", "mark", "import"]);
 /** Commands that change something and, given --dry-run, only say what they would change. */
-const TAKES_DRY_RUN = new Set<Command>(["reset", "seed", "undo", "mark", "baseline"]);
+const TAKES_DRY_RUN = new Set<Command>(["reset", "seed", "undo", "mark", "baseline", "import"]);
 /** Commands that take --to / --steps. */
 const TAKES_TARGET = new Set<Command>(["migrate", "plan", "undo"]);
 
@@ -50,6 +52,7 @@ const MODES: Record<Command, RunMode> = {
   mark: "mark",
   baseline: "baseline",
   info: "info",
+  import: "apply",
 };
 
 /** Flags that belong to one command only (a usage error elsewhere). */
@@ -69,6 +72,8 @@ export interface Options {
   args: string[];
   /** --dry-run given to a command that changes something: say what, change nothing. */
   dryRun: boolean;
+  /** import: the other tool's options (--from, --history-table, --no-history); null otherwise. */
+  import: ImportOptions | null;
   /** --yes: agree beforehand to what a command that changes tracking or data asks about. */
   yes: boolean;
   /** create --undo: write the undo file `U<version>__<name>.sql` too. */
@@ -126,6 +131,15 @@ export type CommandDeps = PipelineDeps & {
   /** Reads an environment variable (DB_MIGRATE_ALLOW_RESET). */
   env: (name: string) => string | undefined;
 };
+/** What `import` was asked for beside its SOURCE_DIR (which is `args[0]`). */
+export interface ImportOptions {
+  /** --from=TOOL: the tool whose project is imported. */
+  from: ImportTool;
+  /** --history-table=[schema.]table: the tool's history table when it is not the default one. */
+  historyTable: string | null;
+  /** --no-history: write the files only; never read the other tool's table. */
+  noHistory: boolean;
+}
 
 /** The usage text printed by --help and after a usage error. */
 export const USAGE = `Usage: db-migrate [command] [options]
@@ -155,6 +169,8 @@ Commands:
   baseline --version=N   mark every migration up to N as applied without running it
   info                   per database: server, user, lock holder, counts, last applied, drift and
                          every failed row with its error; change nothing
+  import SOURCE_DIR      convert another tool's migrations (--from=TOOL) into --database's folder
+                         and, with the database's URL, record what that tool applied as baselined
 
 Options:
   --seed=MODE            none | reference | sample | full (default reference, env SEED_MODE)
@@ -184,6 +200,10 @@ Options:
   --to=VERSION           migrate, plan: up to and including VERSION; undo: down to VERSION, which
                          stays applied
   --steps=N              migrate, plan: the next N pending migrations; undo: the last N applied
+  --from=TOOL            import: the tool SOURCE_DIR belongs to: ${IMPORT_TOOLS.join(", ")}
+  --history-table=[SCHEMA.]TABLE
+                         import: the tool's history table, when not its default name
+  --no-history           import: write the files only; do not read or adopt the tool's history
   --embedded             run PostgreSQL databases without a URL on an embedded PostgreSQL (PGlite)
   --against=URL          verify: rehearse the pending files on this PostgreSQL server in one
                          transaction that is rolled back; nothing is recorded
@@ -285,6 +305,66 @@ function commandOf(positionals: string[], dryRun: boolean, status: boolean): Com
   return command;
 }
 
+/** The import command's own flags checked (and refused for any other command). */
+function importOptionsOf(
+  command: Command,
+  args: string[],
+  values: {
+    from?: string;
+    "history-table"?: string;
+    "no-history"?: boolean;
+    database?: string[];
+    repair?: boolean;
+  },
+): ImportOptions | null {
+  const own = (["from", "history-table", "no-history"] as const).filter((f) =>
+    values[f] !== undefined
+  );
+  if (command !== "import") {
+    if (own.length > 0) throw new UsageError(`--${own[0]} belongs to the import command`);
+    return null;
+  }
+  if (values.repair) throw new UsageError("--repair belongs to a migrate run, not to import");
+  const from = values.from;
+  if (from === undefined || !(IMPORT_TOOLS as readonly string[]).includes(from)) {
+    throw new UsageError(
+      `import needs --from=TOOL, one of ${IMPORT_TOOLS.join(", ")}${
+        from === undefined ? "" : ` (not "${from}")`
+      }`,
+    );
+  }
+  if (args.length !== 1) {
+    throw new UsageError(
+      args.length === 0
+        ? "import needs SOURCE_DIR, the folder of the other tool's migrations"
+        : `import takes one SOURCE_DIR, not ${args.map((a) => `"${a}"`).join(" ")}`,
+    );
+  }
+  if ((values.database ?? []).length !== 1) {
+    throw new UsageError(
+      "import needs exactly one --database=NAME: the folder under --migrations it writes into",
+    );
+  }
+  const database = values.database![0]!;
+  if (database.includes("/") || database.includes("\\") || database.startsWith(".")) {
+    throw new UsageError(
+      `import writes into the folder --database names, so it must be a plain folder name, not "${database}"`,
+    );
+  }
+  const table = values["history-table"];
+  if (table !== undefined && !/^[^.\s]+(\.[^.\s]+)?$/.test(table)) {
+    throw new UsageError(`--history-table takes TABLE or SCHEMA.TABLE, not "${table}"`);
+  }
+  if (table !== undefined && values["no-history"]) {
+    throw new UsageError("--history-table and --no-history cannot be used together");
+  }
+  return {
+    from: from as ImportTool,
+    historyTable: table ?? null,
+    noHistory: values["no-history"] ?? false,
+  };
+}
+
 /** Parses argv and the environment into Options; throws UsageError (exit 2) on bad input. */
 export function parseOptions(argv: string[], env: (name: string) => string | undefined): Options {
   let values, positionals;
@@ -317,6 +397,9 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
         embedded: { type: "boolean" },
         against: { type: "string" },
         rehearse: { type: "boolean" },
+        from: { type: "string" },
+        "history-table": { type: "string" },
+        "no-history": { type: "boolean" },
         "max-file-size": { type: "string" },
         "max-statement-size": { type: "string" },
         migrations: { type: "string" },
@@ -429,6 +512,7 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
     if (versions.length === 0) throw new UsageError(`mark ${how} needs at least one version`);
     for (const v of versions) whole(`mark ${how}`, v, 1);
   }
+  const importOptions = importOptionsOf(command, positionals.slice(1), values);
   const configFlag = values.config ?? env("DB_MIGRATE_CONFIG");
   for (const name of values.database ?? []) {
     if (name.trim() === "") throw new UsageError("--database needs a name");
@@ -437,6 +521,7 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
     command,
     args: words,
     dryRun: TAKES_DRY_RUN.has(command) && (values["dry-run"] ?? false),
+    import: importOptions,
     yes: values.yes ?? false,
     undo: values.undo ?? false,
     noTransaction: values["no-transaction"] ?? false,

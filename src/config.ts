@@ -25,6 +25,8 @@ export interface ConfigInput {
    * bad is kept without one and the problem added here; not given, the first problem is thrown.
    */
   problems?: ConfigError[];
+  /** A database whose folder the command creates (import): it counts as a folder already. */
+  creating?: string;
 }
 
 /** `aiml-postgres` → `AIML_POSTGRES_URL`. */
@@ -196,6 +198,10 @@ async function urlFromEnv(
 /** Resolves the databases of a run: folders, config file, URLs and kinds, in run order. */
 export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConfig[]> {
   const folders = listDatabaseFolders(input.migrationsDir);
+  if (input.creating !== undefined && !folders.includes(input.creating)) {
+    folders.push(input.creating);
+    folders.sort();
+  }
   let fileEntries: FileEntry[] = [];
   if (input.configFile) {
     let text: string | null = null;

@@ -32,6 +32,7 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
   mark: async () => (await import("./commands/mark.ts")).mark,
   baseline: async () => (await import("./commands/baseline.ts")).baseline,
   info: async () => (await import("./commands/info.ts")).info,
+  import: async () => (await import("./commands/import.ts")).importProject,
 };
 
 /** Commands that need no database URL: they read the files only (validate checks the URLs itself). */
@@ -153,11 +154,16 @@ async function main(): Promise<number> {
       readTextFile: (p) => Deno.readTextFile(p),
       notice: (t) => notice(opts.logFormat, t),
       ...(OFFLINE.has(opts.command) ? { problems: configProblems } : {}),
+      // import writes the database's folder, so it need not be there yet.
+      ...(opts.command === "import" ? { creating: opts.databases[0]! } : {}),
     });
     // verify checks idempotency without URLs; --rehearse needs the PostgreSQL databases' own.
+    // import works without a URL too: it then writes the files and adopts no history.
     if (opts.command === "verify") {
       if (opts.rehearse) checkUrls(dbs.filter((d) => d.kind === "postgres"), opts.embedded);
-    } else if (!OFFLINE.has(opts.command)) checkUrls(dbs, opts.embedded);
+    } else if (!OFFLINE.has(opts.command) && opts.command !== "import") {
+      checkUrls(dbs, opts.embedded);
+    }
     const width = Math.max(8, ...dbs.map((d) => d.name.length));
     const reporter = opts.logFormat === "json"
       ? jsonLogReporter(opts.json ? Deno.stderr : Deno.stdout, Deno.stderr)

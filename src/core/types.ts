@@ -84,7 +84,9 @@ export interface Step {
     | "drift"
     | "undone"
     | "marked"
-    | "unmarked";
+    | "unmarked"
+    // recorded as applied without running it, from another tool's history (import)
+    | "baselined";
   ms?: number;
   /** Extra words for the progress line (statement count, resume point). */
   note?: string;

@@ -146,6 +146,11 @@ export interface Driver {
   query?(sql: string): Promise<Record<string, unknown>[]>;
   /** The server's version and the connection's user, for `info`. */
   server(): Promise<ServerInfo>;
+  /**
+   * Runs one query in a read-only transaction and returns its rows (import reads another tool's
+   * history table with it, and can never write it). PostgreSQL only.
+   */
+  selectReadOnly?(sql: string): Promise<Record<string, unknown>[]>;
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

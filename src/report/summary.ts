@@ -12,6 +12,8 @@ export interface Tally {
   pending: number;
   notRun: number;
   repaired: number;
+  /** Recorded without running, from another tool's history (import). */
+  baselined: number;
   /** Drift: in --status, `checksumMismatch` + `missingFile`. */
   drift: number;
   checksumMismatch: number;
@@ -38,6 +40,7 @@ function emptyTally(): Tally {
     pending: 0,
     notRun: 0,
     repaired: 0,
+    baselined: 0,
     drift: 0,
     checksumMismatch: 0,
     missingFile: 0,
@@ -58,6 +61,7 @@ const STEP_FIELD: Record<Step["status"], keyof Tally> = {
   undone: "undone",
   marked: "marked",
   unmarked: "unmarked",
+  baselined: "baselined",
 };
 
 /** A --status row counts as its state: the summary then agrees with the table above it. */
@@ -101,6 +105,7 @@ function otherCounts(t: Tally, mode: RunResult["mode"], total = true): string[] 
   if (t.undone) out.push(`${t.undone} undone`);
   if (t.marked) out.push(`${t.marked} marked`);
   if (t.unmarked) out.push(`${t.unmarked} unmarked`);
+  if (t.baselined) out.push(`${t.baselined} baselined`);
   if (mode === "status" || mode === "info") {
     if (t.checksumMismatch) out.push(`${t.checksumMismatch} checksum mismatch`);
     if (t.missingFile) out.push(`${t.missingFile} missing file`);
@@ -121,7 +126,7 @@ function share(t: Tally, mode: RunResult["mode"]): string {
 
 function files(t: Tally): number {
   return t.applied + t.skipped + t.failed + t.pending + t.notRun + t.repaired + t.drift +
-    t.undone + t.marked + t.unmarked;
+    t.undone + t.marked + t.unmarked + t.baselined;
 }
 
 /**

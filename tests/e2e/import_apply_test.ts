@@ -1,7 +1,7 @@
 // The files an import writes run with today's db-migrate as they are: each tool's sample project,
 // converted, applies on real PostgreSQL, and the checksum each row records is the one adoptions()
 // gives, so a baseline written from the other tool's history is never seen as drift.
-// (U files are left out: discover() reads them once the undo command lands, issue 13.)
+// (U files are left out here: import_test.ts writes them through the command.)
 
 import assert from "node:assert/strict";
 import { convertProject } from "../../src/import/convert.ts";

@@ -1,7 +1,7 @@
 // Each tool's history on real PostgreSQL: its table made as the tool makes it, two of three
 // migrations applied and recorded as the tool records them; the import's SQL finds the table,
-// reads it, and adopts exactly those two, with the converted files' checksums. No CLI yet: the
-// command that writes files and baselines them waits on the pipeline (issue 12) and `record()`.
+// reads it, and adopts exactly those two, with the converted files' checksums. The command on top
+// of these functions is tested as a process in import_test.ts.
 
 import assert from "node:assert/strict";
 import postgres from "postgres";

@@ -17,6 +17,7 @@ import { pgTls } from "../../src/drivers/postgres/tls.ts";
 import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
 import { splitStatements } from "../../src/sql/split.ts";
 import { BAD_WITH_VECTOR } from "../verify/_fixtures.ts";
+import { createTable, record, toolProject } from "./_import_tools.ts";
 import {
   lastLine,
   makeProject,
@@ -95,7 +96,10 @@ const KINDS: Record<string, (b: Block) => boolean> = {
   "a history command": (b) =>
     b.lang === "sh" && b.text.startsWith("db-migrate ") &&
     !b.text.startsWith("db-migrate verify") &&
-    !b.text.startsWith("db-migrate create --database=NAME "),
+    !b.text.startsWith("db-migrate create --database=NAME ") &&
+    !b.text.startsWith("db-migrate import --from=TOOL "),
+  "the import synopsis": (b) => b.text.startsWith("db-migrate import --from=TOOL "),
+  "an import from dbmate": (b) => b.text.startsWith("$ db-migrate import --from=dbmate "),
 };
 
 /** The one block of a kind. */
@@ -824,4 +828,56 @@ Deno.test("README: the rehearsal and the CI job run the verify command the READM
     null,
     false,
   ]);
+});
+
+Deno.test("README: every flag of the import synopsis is one import takes", () => {
+  const synopsis = block("the import synopsis").text;
+  assert.ok(USAGE.includes("\n  import SOURCE_DIR "), "--help names the import command");
+  const base = ["import", "--from=dbmate", "db/migrations", "--database=postgres"];
+  const samples: Record<string, string> = {
+    from: "dbmate",
+    database: "postgres",
+    "history-table": "public.schema_migrations",
+    migrations: "m",
+    wait: "1",
+  };
+  const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
+  assert.ok(flags.length >= 8, synopsis);
+  for (const flag of new Set(flags)) {
+    assert.ok(USAGE.includes(`--${flag}`), `--help names --${flag}`);
+    const arg = samples[flag] === undefined ? `--${flag}` : `--${flag}=${samples[flag]}`;
+    // --from and --database are in base already (import takes one of each).
+    const args = flag === "from" || flag === "database" ? base : [...base, arg];
+    assert.equal(parseOptions(args, () => undefined).command, "import");
+  }
+});
+
+Deno.test("README: the dbmate import prints what the README shows, and the next run applies the rest", async () => {
+  const b = block("an import from dbmate");
+  const args = argsOf(b);
+  const files: Record<string, string> = {};
+  const upstream = toolProject("dbmate", 3);
+  for (const [path, text] of Object.entries(upstream.files)) {
+    files[`${args[2]}/${path}`] = text;
+  }
+  const project = await makeProject(files);
+  try {
+    await withPgDatabase(async (url) => {
+      // dbmate made its table and applied the first two.
+      for (const statement of createTable("dbmate")) await pgQuery(url, statement);
+      for (const [i, m] of upstream.applied.slice(0, 2).entries()) {
+        await pgQuery(url, m.up);
+        for (const [q, p] of record("dbmate", { ...m, rank: i + 1 })) await pgQuery(url, q, p);
+      }
+      const env = { POSTGRES_URL: url };
+      const r = await runMerged(args, { cwd: project.dir, env });
+      assert.equal(r.code, 0, r.output);
+      assertOutput(b, r.output);
+      const run = await runCli([], { cwd: project.dir, env });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(lastLine(run.stdout), /^1 applied, 2 skipped, 0 failed/);
+    });
+  } finally {
+    await project.cleanup();
+  }
 });

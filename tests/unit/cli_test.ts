@@ -152,7 +152,7 @@ Deno.test("parseOptions() refuses an unknown command and a second argument, nami
       e instanceof UsageError && e.exitCode === 2 &&
       e.message ===
         'unknown command "migrat": the commands are migrate, plan, status, create, validate, ' +
-          "list, reset, seed, verify, undo, mark, baseline, info",
+          "list, reset, seed, verify, undo, mark, baseline, info, import",
   );
   assert.throws(
     () => parseOptions(["status", "extra"], noEnv),
@@ -249,4 +249,46 @@ Deno.test("parseOptions() takes --yes and -y, and --dry-run for undo, mark and b
   assert.deepEqual([o.command, o.dryRun, o.mode], ["undo", true, "dry-run"]);
   assert.throws(() => parseOptions(["undo", "--status"], noEnv), UsageError);
   assert.equal(parseOptions(["info"], noEnv).mode, "info");
+});
+
+Deno.test("parseOptions() reads import's tool, SOURCE_DIR and database, and --dry-run as its own", () => {
+  const o = parseOptions(
+    ["import", "--from=flyway", "db/sql", "--database=app", "--dry-run", "--yes"],
+    noEnv,
+  );
+  assert.equal(o.command, "import");
+  assert.deepEqual(o.args, ["db/sql"]);
+  assert.deepEqual(o.databases, ["app"]);
+  assert.equal(o.dryRun, true);
+  assert.equal(o.yes, true);
+  assert.deepEqual(o.import, { from: "flyway", historyTable: null, noHistory: false });
+  const t = parseOptions(
+    ["import", "--from=goose", "m", "--database=app", "--history-table=ops.goose_db_version"],
+    noEnv,
+  );
+  assert.equal(t.import?.historyTable, "ops.goose_db_version");
+  assert.equal(parseOptions(["--status"], noEnv).import, null);
+});
+
+Deno.test("parseOptions() refuses an import without a known tool, one SOURCE_DIR and one database", () => {
+  const refuses = (args: string[], pattern: RegExp) =>
+    assert.throws(
+      () => parseOptions(args, noEnv),
+      (e: unknown) => e instanceof UsageError && e.exitCode === 2 && pattern.test(e.message),
+      args.join(" "),
+    );
+  refuses(["import", "m", "--database=app"], /--from=TOOL, one of golang-migrate, dbmate/);
+  refuses(["import", "--from=liquibase", "m", "--database=app"], /not "liquibase"/);
+  refuses(["import", "--from=dbmate", "--database=app"], /import needs SOURCE_DIR/);
+  refuses(["import", "--from=dbmate", "a", "b", "--database=app"], /one SOURCE_DIR/);
+  refuses(["import", "--from=dbmate", "m"], /exactly one --database/);
+  refuses(["import", "--from=dbmate", "m", "--database=a", "--database=b"], /exactly one/);
+  refuses(["import", "--from=dbmate", "m", "--database=app", "--status"], /--status cannot/);
+  refuses(["--from=dbmate"], /--from belongs to the import command/);
+  refuses(["import", "--from=dbmate", "m", "--database=../etc"], /plain folder name/);
+  refuses(
+    ["import", "--from=dbmate", "m", "--database=app", "--no-history", "--history-table=x"],
+    /cannot be used together/,
+  );
+  refuses(["import", "--from=dbmate", "m", "--database=app", "--history-table=a.b.c"], /SCHEMA/);
 });

@@ -338,6 +338,11 @@ export class PostgresDriver implements Driver {
     );
   }
 
+  async selectReadOnly(sql: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.#db.begin("read only", (tx) => tx.unsafe(sql));
+    return [...rows] as Record<string, unknown>[];
+  }
+
   async forget(entries: ForgetEntry[]): Promise<void> {
     if (!this.#hasTable) return;
     await this.#inOneTransaction(entries.map((e) => forgetSql(this.#schema, e)));
