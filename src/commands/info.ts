@@ -84,6 +84,8 @@ export function info(targets: DatabaseConfig[], deps: PipelineDeps): Promise<Run
         ins.result.status = entries.map(statusEntry);
         const server = await ins.driver.server();
         const holder = await ins.driver.lockHolder().catch(() => null);
+        const replicas = await ins.driver.replicas?.();
+        if (replicas) ins.result.replicas = replicas;
         ins.result.info = {
           server: server.version,
           user: server.user,

@@ -105,6 +105,7 @@ export function statusTable(db: DatabaseResult): string {
       );
     }
   }
+  lines.push(...replicaLines(db));
   return lines.join("\n");
 }
 
@@ -137,12 +138,15 @@ export function infoBlock(db: DatabaseResult): string {
     lines.push(`    error: ${(f.error ?? "no error recorded").split("\n").join("\n           ")}`);
     if (f.at) lines.push(`    statement: ${f.at.split("\n").join("\n               ")}`);
   }
-  for (const r of db.replicas ?? []) {
-    lines.push(
-      `  replica ${r.replica}: ${r.active ? "active" : "down"}, ${
-        r.caughtUp ? "caught up" : `behind by ${r.behind} ${r.behind === 1 ? "change" : "changes"}`
-      }`,
-    );
-  }
+  lines.push(...replicaLines(db));
   return lines.join("\n");
+}
+
+/** One line per replica of a replicated database: whether it is up and has caught up. */
+function replicaLines(db: DatabaseResult): string[] {
+  return (db.replicas ?? []).map((r) =>
+    `  replica ${r.replica}: ${r.active ? "active" : "down"}, ${
+      r.caughtUp ? "caught up" : `behind by ${r.behind} ${r.behind === 1 ? "change" : "changes"}`
+    }`
+  );
 }

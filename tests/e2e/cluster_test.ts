@@ -126,6 +126,16 @@ Deno.test("a run through replica 1 is seen on replica 2: tables and tracking the
         doc.databases[0].status.map((e: { script: string; state: string }) => [e.script, e.state]),
         [["V1__hits.sql", "applied"], ["V2__rows.sql", "applied"]],
       );
+      // The text forms show each replica too: status under its table, info under its counts.
+      const statusText = await run(dir, urls[1]!, ["--status"]);
+      assert.match(
+        statusText.stdout,
+        /replica r1: active, caught up\n {2}replica r2: active, caught up/,
+      );
+      const info = await run(dir, urls[1]!, ["info"]);
+      assert.equal(info.code, 0, output(info));
+      assert.match(info.stdout, /files: +2 applied, 0 pending/);
+      assert.match(info.stdout, /replica r1: active, caught up\n {2}replica r2: active, caught up/);
 
       // A changed file is drift through either replica; --repair through replica 2 is seen on 1.
       await Deno.writeTextFile(
