@@ -12,7 +12,7 @@ import {
   TransactionControlError,
   type TransactionPlan,
 } from "../../sql/transaction.ts";
-import { readDataSeed } from "../data_seed.ts";
+import { readDataSeed } from "../../seeds/data_seed.ts";
 import type { PrepareContext, PreparedFile } from "../driver.ts";
 
 /** How a PostgreSQL file runs: a SQL file in a transaction or statement by statement, or a seed. */

@@ -4,8 +4,8 @@
 // planned a batch at a time (RowPlanner, KeyCheck), so a large file's rows never all live at once.
 // Pure.
 
-import { seedError } from "./errors.ts";
-import { checkText, encodeValue } from "./values.ts";
+import { seedError } from "../../seeds/errors.ts";
+import { checkText, encodeValue } from "./seed_values.ts";
 import type {
   ColumnInfo,
   Pos,
@@ -14,7 +14,7 @@ import type {
   SeedValue,
   TableInfo,
   YamlSeed,
-} from "./types.ts";
+} from "../../seeds/types.ts";
 
 /** What a column of a row gets. */
 export type Cell =

@@ -2,7 +2,7 @@
 // src/seeds/ (loaded only when a data seed will run), and refused when they hold nothing.
 
 import type { TrackedFile } from "../core/types.ts";
-import type { DataSeed } from "../seeds/types.ts";
+import type { DataSeed } from "./types.ts";
 import { emptyFileError } from "../sql/checks.ts";
 
 /** Whether a parsed YAML seed writes nothing: an empty document, or one without tables. */
@@ -16,7 +16,7 @@ export async function readDataSeed(
   database: string,
 ): Promise<{ seed: DataSeed; summary: string }> {
   // The seed modules (and through them yaml and bcryptjs) load only when a data seed runs.
-  const { describeDataSeed, parseDataSeed } = await import("../seeds/load.ts");
+  const { describeDataSeed, parseDataSeed } = await import("./load.ts");
   const seed = await parseDataSeed(file, database);
   if (isEmptyDataSeed(seed)) throw emptyFileError(file, database);
   return { seed, summary: describeDataSeed(seed) };

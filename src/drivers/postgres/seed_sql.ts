@@ -1,10 +1,10 @@
 // The SQL of YAML and CSV seeds on PostgreSQL, as pure functions unit-tested without a database:
 // the catalog query, upserts, !ref and bcrypt look-ups, and the staging table a CSV is copied into.
 
-import type { RefTarget } from "../seeds/plan.ts";
-import type { ColumnInfo, ColumnType, TableInfo, ValueKind } from "../seeds/types.ts";
-import { splitTableName } from "../seeds/yaml.ts";
-import { quoteIdent } from "./postgres/sql.ts";
+import type { RefTarget } from "./seed_plan.ts";
+import type { ColumnInfo, ColumnType, TableInfo, ValueKind } from "../../seeds/types.ts";
+import { splitTableName } from "../../seeds/yaml.ts";
+import { quoteIdent } from "./sql.ts";
 
 /** The quoted name to_regclass() resolves for a seed's table name (`audit.events` → "audit"."events"). */
 export function regclassName(name: string): string | null {

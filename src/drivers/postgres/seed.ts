@@ -1,13 +1,13 @@
 // YAML and CSV seeds on PostgreSQL: `applyDataSeed` loads a file on the driver's one connection,
 // the whole file and its tracking row in one transaction. SeedRun holds what the format's loaders
-// (postgres_seed_yaml.ts, postgres_seed_csv.ts) share: queries that an interrupt cancels,
+// (seed_yaml.ts, seed_csv.ts) share: queries that an interrupt cancels,
 // savepoints, finding the one row of many that the database refuses.
 
 import type postgres from "postgres";
-import { ApplyError, MigrateError } from "../core/errors.ts";
-import type { Pos, TableInfo } from "../seeds/types.ts";
-import type { ApplyOutcome } from "./driver.ts";
-import type { SeedRequest } from "./seed_request.ts";
+import { ApplyError, MigrateError } from "../../core/errors.ts";
+import type { Pos, TableInfo } from "../../seeds/types.ts";
+import type { ApplyOutcome } from "../driver.ts";
+import type { SeedRequest } from "../../seeds/request.ts";
 import {
   CATALOG_SQL,
   IS_PGLITE_SQL,
@@ -15,9 +15,9 @@ import {
   lockForLoadSql,
   parseCatalog,
   regclassName,
-} from "./postgres_seed_sql.ts";
-import { quoteIdent, recordSql, TIMER_START_SQL } from "./postgres/sql.ts";
-import { type PgError, serverMessage } from "./postgres/errors.ts";
+} from "./seed_sql.ts";
+import { quoteIdent, recordSql, TIMER_START_SQL } from "./sql.ts";
+import { type PgError, serverMessage } from "./errors.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -69,8 +69,8 @@ export async function applyDataSeed(
   await sql.unsafe(`begin;\n${TIMER_START_SQL}`);
   try {
     const text = req.seed.format === "yaml"
-      ? await (await import("./postgres_seed_yaml.ts")).loadYaml(run, req.seed)
-      : await (await import("./postgres_seed_csv.ts")).loadCsv(run, req.seed);
+      ? await (await import("./seed_yaml.ts")).loadYaml(run, req.seed)
+      : await (await import("./seed_csv.ts")).loadCsv(run, req.seed);
     run.check();
     // A data seed's text is not kept in the tracking row: it may be large, and only migrations'
     // texts are shown (in drift diffs).

@@ -1,5 +1,5 @@
 // CSV seeds on ClickHouse, as one unit (the CSV path of the driver): the table and the header are
-// checked against the server (the seed rule, clickhouse_seed.ts), the file is sent as one
+// checked against the server (the seed rule, seed_rule.ts), the file is sent as one
 // `INSERT ... FORMAT CSVWithNames` body, OPTIMIZE ... FINAL collapses replaced rows, and the file is
 // recorded. Sent by fetch rather than the client, which trims the text it sends.
 
@@ -13,9 +13,9 @@ import {
   csvErrorPosition,
   csvTable,
   needsFieldCheck,
-} from "../clickhouse_seed_csv.ts";
+} from "./seed_csv_format.ts";
 import type { ApplyOutcome } from "../driver.ts";
-import type { SeedRequest } from "../seed_request.ts";
+import type { SeedRequest } from "../../seeds/request.ts";
 import { ClickHouseRequestError, requestError, STATEMENT_TIMEOUT_MS } from "./http.ts";
 import { parseServerError } from "./http_errors.ts";
 import {

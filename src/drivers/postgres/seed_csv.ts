@@ -5,17 +5,17 @@
 // record is found again in the file for its exact position. PGlite, which takes no COPY FROM STDIN,
 // gets the records as batched INSERTs into the staging table.
 
-import { ApplyError, MigrateError } from "../core/errors.ts";
-import { fieldPos, withRecord } from "../seeds/csv.ts";
-import { concatBytes, type CsvRecordView, eachChunk, eachRecord } from "../seeds/csv_file.ts";
-import { isEndMarker } from "../seeds/csv_scan.ts";
-import { seedError } from "../seeds/errors.ts";
-import { isUniqueKey } from "../seeds/plan.ts";
-import type { ColumnInfo, CsvSeed, Pos, TableInfo } from "../seeds/types.ts";
-import { checkText } from "../seeds/values.ts";
-import { copyIn, type CopyWrite } from "./postgres_copy.ts";
-import type { PgError } from "./postgres/errors.ts";
-import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts";
+import { ApplyError, MigrateError } from "../../core/errors.ts";
+import { fieldPos, withRecord } from "../../seeds/csv.ts";
+import { concatBytes, type CsvRecordView, eachChunk, eachRecord } from "../../seeds/csv_file.ts";
+import { isEndMarker } from "../../seeds/csv_scan.ts";
+import { seedError } from "../../seeds/errors.ts";
+import { isUniqueKey } from "./seed_plan.ts";
+import type { ColumnInfo, CsvSeed, Pos, TableInfo } from "../../seeds/types.ts";
+import { checkText } from "./seed_values.ts";
+import { copyIn, type CopyWrite } from "./copy.ts";
+import type { PgError } from "./errors.ts";
+import { errorColumn, errorValue, note, type SeedRun } from "./seed.ts";
 import {
   copyCsvSql,
   duplicateKeySql,
@@ -23,7 +23,7 @@ import {
   STAGE,
   stageInsertSql,
   stagingSql,
-} from "./postgres_seed_sql.ts";
+} from "./seed_sql.ts";
 
 /** Loads a CSV seed in the open transaction; returns the progress note. */
 export async function loadCsv(run: SeedRun, seed: CsvSeed): Promise<string> {

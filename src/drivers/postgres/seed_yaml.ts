@@ -1,14 +1,14 @@
 // YAML seeds on PostgreSQL, a table at a time and a batch of rows at a time: rows are planned
-// against the catalog (src/seeds/plan.ts), !ref values looked up and !bcrypt values hashed per
+// against the catalog (seed_plan.ts), !ref values looked up and !bcrypt values hashed per
 // batch, then copied (COPY, text format) into a staging table of the columns' types and merged
 // into the table with INSERT ... ON CONFLICT in file order. A large file's rows are read again
 // from its text batch by batch, so memory does not grow with the file. An error names the row's
 // line and column: COPY's `line N` is the batch's Nth row; a merge the database refuses is split
 // until the one row is found.
 
-import { ApplyError, type MigrateError } from "../core/errors.ts";
-import { bcryptAll, type BcryptJob } from "../seeds/bcrypt.ts";
-import { seedError } from "../seeds/errors.ts";
+import { ApplyError, type MigrateError } from "../../core/errors.ts";
+import { bcryptAll, type BcryptJob } from "../../seeds/bcrypt.ts";
+import { seedError } from "../../seeds/errors.ts";
 import {
   type Cell,
   conflictKey,
@@ -20,12 +20,12 @@ import {
   RowPlanner,
   tableInfo,
   tablesNeeded,
-} from "../seeds/plan.ts";
-import type { ColumnInfo, Pos, SeedTable, TableInfo, YamlSeed } from "../seeds/types.ts";
-import { eachRowBatch } from "../seeds/yaml.ts";
-import { copyIn } from "./postgres_copy.ts";
-import type { PgError } from "./postgres/errors.ts";
-import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts";
+} from "./seed_plan.ts";
+import type { ColumnInfo, Pos, SeedTable, TableInfo, YamlSeed } from "../../seeds/types.ts";
+import { eachRowBatch } from "../../seeds/yaml.ts";
+import { copyIn } from "./copy.ts";
+import type { PgError } from "./errors.ts";
+import { errorColumn, errorValue, note, type SeedRun } from "./seed.ts";
 import {
   copyIntoSql,
   copyRowsSql,
@@ -35,8 +35,8 @@ import {
   refLookupSql,
   stageInsertSql,
   stagingSql,
-} from "./postgres_seed_sql.ts";
-import { quoteIdent } from "./postgres/sql.ts";
+} from "./seed_sql.ts";
+import { quoteIdent } from "./sql.ts";
 
 /**
  * Rows planned, looked up and copied at a time: small enough that a batch's objects die young

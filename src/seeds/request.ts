@@ -2,7 +2,7 @@
 // stop request.
 
 import type { TrackedFile } from "../core/types.ts";
-import type { DataSeed } from "../seeds/types.ts";
+import type { DataSeed } from "./types.ts";
 
 /** A YAML or CSV seed to load: the file and its content, parsed and checked by src/seeds/. */
 export interface SeedRequest {
