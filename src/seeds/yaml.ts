@@ -1,12 +1,13 @@
 // YAML seeds through the `yaml` package's document API, so every value keeps its line and column.
 // The package is imported on first use: a run without YAML seeds never loads it.
 
+import type { LineCounter } from "yaml";
 import { bcryptCost } from "./bcrypt.ts";
 import { YamlReader } from "./yaml_document.ts";
 import { FastYaml, Unsupported } from "./yaml_fast.ts";
 import { seedError } from "./errors.ts";
 import { splitTableName } from "./yaml_names.ts";
-import type { SeedRow, SeedTable, YamlSeed } from "./types.ts";
+import type { Pos, SeedRow, SeedTable, YamlSeed } from "./types.ts";
 
 /** The `yaml` package. */
 export type Yaml = typeof import("yaml");
@@ -35,6 +36,12 @@ export function loadYaml(): Promise<Yaml> {
 }
 
 export { parseRef, splitTableName } from "./yaml_names.ts";
+
+/** Line and column (1-based) of an offset the `yaml` package reports, the start for none. */
+export function yamlPos(lines: LineCounter, offset: number | undefined): Pos {
+  const { line, col } = lines.linePos(offset ?? 0);
+  return { line: Math.max(line, 1), column: Math.max(col, 1) };
+}
 
 /**
  * Files up to this size whose YAML the fast reader does not follow are read with the `yaml`
