@@ -19,8 +19,8 @@ export interface YamlSource {
   text: string;
   /** BCRYPT_COST as set (default: the environment's). */
   bcryptCost?: string | undefined;
-  /** DB_MIGRATE_YAML_DOCUMENT_MB as set (default: the environment's). */
-  documentLimitMb?: string | undefined;
+  /** --max-yaml-size, or DB_MIGRATE_YAML_DOCUMENT_MB as written (default: the environment's). */
+  documentLimitMb?: number | string | undefined;
   /** For tests: the size up to which rows are kept (default KEEP_ROWS_CHARS). */
   keepRowsChars?: number;
   /** For tests: "document" reads with the document API only, "fast" with the fast reader only. */
@@ -46,7 +46,7 @@ export function yamlPos(lines: LineCounter, offset: number | undefined): Pos {
 /**
  * Files up to this size whose YAML the fast reader does not follow are read with the `yaml`
  * package's document API, which takes about 70 bytes of memory per byte of YAML; a larger one is
- * refused, naming the setting that raises the limit (DB_MIGRATE_YAML_DOCUMENT_MB).
+ * refused, naming the setting that raises the limit (--max-yaml-size, DB_MIGRATE_YAML_DOCUMENT_MB).
  */
 export const DOCUMENT_LIMIT_MB = 2;
 
@@ -57,8 +57,8 @@ export const DOCUMENT_LIMIT_MB = 2;
  */
 export const KEEP_ROWS_CHARS = 2 << 20;
 
-/** The document API's size limit in characters: DB_MIGRATE_YAML_DOCUMENT_MB or the default. */
-function documentLimit(raw: string | undefined): number {
+/** The document API's size limit in characters: --max-yaml-size or the default. */
+function documentLimit(raw: number | string | undefined): number {
   const mb = Number(raw);
   return (raw && Number.isFinite(mb) && mb > 0 ? mb : DOCUMENT_LIMIT_MB) * (1 << 20);
 }
@@ -84,7 +84,8 @@ export async function parseYamlSeed(src: YamlSource): Promise<YamlSeed> {
           limit / (1 << 20)
         } MB must be written as plain rows (scalars, quoted texts on one line, flow and block lists and maps, !bcrypt, !ref), which are read row by row`,
         "write the rows plainly (no anchors, aliases, block scalars or texts over several lines), " +
-          "split the file, or raise DB_MIGRATE_YAML_DOCUMENT_MB (about 70 MB of memory per MB of YAML)",
+          "split the file, or raise --max-yaml-size (env DB_MIGRATE_YAML_DOCUMENT_MB; about 70 MB " +
+          "of memory per MB of YAML)",
       );
     }
     const yaml = await loadYaml();

@@ -474,6 +474,7 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     "resolve-unknown": "dbm-0123=applied",
     "max-file-size": "64",
     "max-statement-size": "16",
+    "max-yaml-size": "2",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
   assert.ok(flags.length >= 15, synopsis);

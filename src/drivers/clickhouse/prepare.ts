@@ -35,7 +35,7 @@ export async function prepareClickHouse(
       },
     );
   }
-  const { seed, summary } = await readDataSeed(file, ctx.database);
+  const { seed, summary } = await readDataSeed(file, ctx.database, ctx.maxYamlMb);
   const body: ChBody = { seed: seed as CsvSeed };
   return { file, summary, qualifiers: [], notices: [], body };
 }

@@ -80,7 +80,7 @@ export async function preparePostgres(
   ctx: PrepareContext,
 ): Promise<PreparedFile> {
   if (file.format !== "sql") {
-    const { seed, summary } = await readDataSeed(file, ctx.database);
+    const { seed, summary } = await readDataSeed(file, ctx.database, ctx.maxYamlMb);
     const body: PgBody = { seed };
     return { file, summary, qualifiers: [], notices: [], body };
   }
