@@ -5,6 +5,7 @@
 
 import type postgres from "postgres";
 import { ApplyError, MigrateError } from "../../core/errors.ts";
+import { BcryptPool } from "../../seeds/bcrypt.ts";
 import type { Pos, TableInfo } from "../../seeds/types.ts";
 import type { ApplyOutcome } from "../driver.ts";
 import type { SeedRequest } from "../../seeds/request.ts";
@@ -36,6 +37,24 @@ export function errorColumn(err: unknown): string | null {
 export function errorValue(err: unknown): string | null {
   const m = /: "(.*)"$/s.exec((err as PgError).message ?? "");
   return m ? m[1]! : null;
+}
+
+/** The `line N` (and `column C`) of a COPY error's CONTEXT, or null. */
+export function copyErrorLine(err: unknown): { line: number; column: string | undefined } | null {
+  const m = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec((err as PgError).where ?? "");
+  return m ? { line: Number(m[1]), column: m[2] } : null;
+}
+
+/** The error without its CONTEXT, which names the staging table and repeats the row. */
+export function withoutContext(err: unknown): unknown {
+  const e = err as PgError;
+  if (!e || typeof e !== "object" || !e.where) return err;
+  return Object.assign(new Error(e.message), {
+    code: e.code,
+    detail: e.detail,
+    hint: e.hint,
+    column_name: e.column_name,
+  });
 }
 
 /** Where a seed applies, as the driver knows it. */
@@ -82,6 +101,8 @@ export async function applyDataSeed(
     if (req.signal.aborted) throw req.signal.reason;
     if (err instanceof MigrateError) throw err;
     throw run.applyError(err);
+  } finally {
+    run.close();
   }
 }
 
@@ -93,6 +114,18 @@ export class SeedRun {
 
   get where() {
     return { path: this.req.file.path, database: this.target.database };
+  }
+
+  #bcrypt: BcryptPool | null = null;
+
+  /** The file's bcrypt workers, started on first use and shared by its batches. */
+  bcrypt(): BcryptPool {
+    return this.#bcrypt ??= new BcryptPool();
+  }
+
+  /** Ends what the file started (its bcrypt workers). */
+  close(): void {
+    this.#bcrypt?.close();
   }
 
   /** Stops between round trips when the run is interrupted. */

@@ -1,9 +1,9 @@
 // What a batch of YAML rows needs from the database before it is written: the ids its `!ref`
 // values name (one query per batch) and the hashes of its `!bcrypt` values (a stored hash that
-// still matches is kept, the rest are hashed in workers).
+// still matches is kept, the rest are hashed in the file's workers).
 
 import { ApplyError } from "../../core/errors.ts";
-import { bcryptAll, type BcryptJob } from "../../seeds/bcrypt.ts";
+import type { BcryptJob } from "../../seeds/bcrypt.ts";
 import type { TableInfo } from "../../seeds/types.ts";
 import type { Cell, PlannedRow, RefTarget } from "./seed_plan.ts";
 import type { SeedRun } from "./seed.ts";
@@ -103,7 +103,7 @@ export async function resolveBcrypt(
       targets.push(cell);
     });
   });
-  const hashes = await bcryptAll(jobs, cost, { signal: run.req.signal });
+  const hashes = await run.bcrypt().hash(jobs, cost, run.req.signal);
   targets.forEach((cell, i) => out.set(cell, hashes[i]!));
   return out;
 }

@@ -293,6 +293,12 @@ export class KeyCheck {
   }
 }
 
+/** Whether every value of a row is known before anything is asked of the database. */
+export function isPlain(row: PlannedRow): boolean {
+  for (const c of row.cells) if (c.kind !== "value") return false;
+  return true;
+}
+
 /** Whether a row refers to its own table (then the rows before it must be written first). */
 export function refersToItself(row: PlannedRow, info: TableInfo): boolean {
   return row.cells.some((c) => c.kind === "ref" && c.ref.table.sql === info.sql);

@@ -250,6 +250,17 @@ export function copyRowsSql(n: number): string {
   return `copy ${STAGE} (${cols}) from stdin`;
 }
 
+/** A value in COPY's text format: backslash, tab and line breaks escaped; NULL as \\N. */
+export function copyField(v: string | null): string {
+  if (v === null) return "\\N";
+  return /[\\\n\r\t]/.test(v)
+    ? v.replace(
+      /[\\\n\r\t]/g,
+      (c) => c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t",
+    )
+    : v;
+}
+
 /** The COPY (text format) of YAML rows straight into some columns of an empty table. */
 export function copyIntoSql(table: TableInfo, columns: ColumnInfo[]): string {
   return `copy ${table.sql} (${columns.map((c) => quoteIdent(c.name)).join(", ")}) from stdin`;

@@ -13,6 +13,7 @@ import {
   type Cell,
   conflictKey,
   type Fail,
+  isPlain,
   KeyCheck,
   type PlannedRow,
   refersToItself,
@@ -23,10 +24,17 @@ import {
 import type { ColumnInfo, Pos, SeedTable, TableInfo, YamlSeed } from "../../seeds/types.ts";
 import { eachRowBatch } from "../../seeds/yaml.ts";
 import { copyIn, type OpenCopy, openCopy } from "./copy.ts";
-import type { PgError } from "./errors.ts";
-import { errorColumn, errorValue, note, type SeedRun } from "./seed.ts";
+import {
+  copyErrorLine,
+  errorColumn,
+  errorValue,
+  note,
+  type SeedRun,
+  withoutContext,
+} from "./seed.ts";
 import { resolveBcrypt, resolveRefs } from "./seed_lookup.ts";
 import {
+  copyField,
   copyIntoSql,
   copyRowsSql,
   DROP_STAGE_SQL,
@@ -60,17 +68,6 @@ interface Run {
   /** Each column's staging column (0-based). */
   at: number[];
   id: string;
-}
-
-/** A value in COPY's text format: backslash, tab and line breaks escaped; NULL as \\N. */
-export function copyField(v: string | null): string {
-  if (v === null) return "\\N";
-  return /[\\\n\r\t]/.test(v)
-    ? v.replace(
-      /[\\\n\r\t]/g,
-      (c) => c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t",
-    )
-    : v;
 }
 
 function sameColumns(a: ColumnInfo[], b: ColumnInfo[]): boolean {
@@ -397,18 +394,6 @@ class TableLoad {
   }
 }
 
-/** Whether every value of a row is known before anything is asked of the database. */
-function isPlain(row: PlannedRow): boolean {
-  for (const c of row.cells) if (c.kind !== "value") return false;
-  return true;
-}
-
-/** The `line N` (and `column C`) of a COPY error's CONTEXT, or null. */
-function copyErrorLine(err: unknown): { line: number; column: string | undefined } | null {
-  const m = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec((err as PgError).where ?? "");
-  return m ? { line: Number(m[1]), column: m[2] } : null;
-}
-
 /** The position of the value an error is about, else the row's. */
 function cellPos(row: PlannedRow, err: unknown, valueOf: (cell: Cell) => string | null): Pos {
   const column = errorColumn(err);
@@ -417,11 +402,4 @@ function cellPos(row: PlannedRow, err: unknown, valueOf: (cell: Cell) => string 
   const value = errorValue(err);
   const byValue = value === null ? -1 : row.cells.findIndex((c) => valueOf(c) === value);
   return byValue >= 0 ? row.cells[byValue]!.pos : row.pos;
-}
-
-/** The error without its CONTEXT, which names the staging table and repeats the row. */
-function withoutContext(err: unknown): unknown {
-  const e = err as PgError;
-  if (!e || typeof e !== "object" || !e.where) return err;
-  return Object.assign(new Error(e.message), { code: e.code, detail: e.detail, hint: e.hint });
 }
