@@ -113,6 +113,8 @@ export interface Options {
   maxFileMb: number;
   /** The largest PostgreSQL statement to send, in MB (it is copied about 3 times on its way). */
   maxStatementMb: number;
+  /** The largest YAML seed read with the `yaml` package's document API, in MB (~70 MB per MB). */
+  maxYamlMb: number;
   migrationsDir: string;
   seedsDir: string;
   configFile: string;
@@ -211,6 +213,9 @@ Options:
   --max-file-size=MB     refuse larger SQL files (default 64, env DB_MIGRATE_MAX_FILE_SIZE)
   --max-statement-size=MB  refuse larger PostgreSQL statements (default 16,
                          env DB_MIGRATE_MAX_STATEMENT_SIZE)
+  --max-yaml-size=MB     the largest YAML seed that is not plain rows (anchors, block texts...),
+                         read whole at about 70 MB of memory per MB (default 2,
+                         env DB_MIGRATE_YAML_DOCUMENT_MB)
   --migrations=DIR       where the migration folders are (default ./migrations, env MIGRATIONS_DIR)
   --seeds=DIR            where the seed folders are (default ./seeds, env SEEDS_DIR)
   --config=FILE          config file (default ./db-migrate.yaml when present, env DB_MIGRATE_CONFIG)
@@ -402,6 +407,7 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
         "no-history": { type: "boolean" },
         "max-file-size": { type: "string" },
         "max-statement-size": { type: "string" },
+        "max-yaml-size": { type: "string" },
         migrations: { type: "string" },
         seeds: { type: "string" },
         config: { type: "string" },
@@ -562,6 +568,12 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
       values["max-statement-size"] ?? env("DB_MIGRATE_MAX_STATEMENT_SIZE") ?? "16",
       "DB_MIGRATE_MAX_STATEMENT_SIZE",
       values["max-statement-size"] === undefined,
+    ),
+    maxYamlMb: megabytes(
+      "max-yaml-size",
+      values["max-yaml-size"] ?? env("DB_MIGRATE_YAML_DOCUMENT_MB") ?? "2",
+      "DB_MIGRATE_YAML_DOCUMENT_MB",
+      values["max-yaml-size"] === undefined,
     ),
     migrationsDir: (values.migrations ?? env("MIGRATIONS_DIR") ?? "./migrations").replace(
       /\/+$/,

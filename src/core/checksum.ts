@@ -96,10 +96,13 @@ export function fileContent(bytes: Uint8Array): { text: string; checksum: string
   return { text: decodeUtf8(normalized, bytes), checksum: checksum(normalized) };
 }
 
-/** The offset of the first byte that does not belong to a well-formed UTF-8 sequence, or -1. */
-export function firstInvalidUtf8(bytes: Uint8Array): number {
-  const n = bytes.length;
-  let i = 0;
+/**
+ * The offset of the first byte in bytes[from, limit) that does not belong to a well-formed UTF-8
+ * sequence (a sequence cut at `limit` counts as broken), or -1.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array, from = 0, limit = bytes.length): number {
+  const n = limit;
+  let i = from;
   while (i < n) {
     const b = bytes[i]!;
     if (b < 0x80) {
@@ -120,9 +123,10 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
       if (b === 0xf4) hi = 0x8f;
     } else return i;
     for (let k = 1; k < len; k++) {
-      const c = bytes[i + k];
       // A truncated or broken sequence: the lead byte is where the character goes wrong.
-      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
+      if (i + k >= n) return i;
+      const c = bytes[i + k]!;
+      if (c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
     }
     i += len;
   }

@@ -26,6 +26,8 @@ export interface RunOptions {
   maxFileMb: number;
   /** The largest PostgreSQL statement to send, in MB. */
   maxStatementMb: number;
+  /** The largest YAML seed read with the document API, in MB (default 2). */
+  maxYamlMb?: number;
   repair: boolean;
   embedded: boolean;
   /** --resolve-unknown: the operator's decision per query_id of a statement of unknown outcome. */
@@ -181,6 +183,7 @@ async function prepare(
     const prepared = await ins.kind!.prepare(file, {
       database: ins.files.target.name,
       maxStatementMb: deps.options.maxStatementMb,
+      ...(deps.options.maxYamlMb === undefined ? {} : { maxYamlMb: deps.options.maxYamlMb }),
     });
     if (purpose !== "status") { for (const n of prepared.notices) deps.reporter.notice(n); }
     ins.prepared.set(file.script, prepared);

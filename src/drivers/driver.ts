@@ -35,6 +35,8 @@ export interface PrepareContext {
   database: string;
   /** The largest statement a kind that sends statements whole may send, in MB. */
   maxStatementMb: number;
+  /** The largest YAML seed read with the `yaml` document API, in MB (--max-yaml-size; default 2). */
+  maxYamlMb?: number;
 }
 
 /** What a driver needs beside the file to run it. */

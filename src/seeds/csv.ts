@@ -7,7 +7,7 @@ import type { Node as YamlNode, Scalar, YAMLMap } from "yaml";
 import { bytePos, isEndMarker } from "./csv_scan.ts";
 import { type CsvRecordView, CsvSyntaxError, eachRecord } from "./csv_file.ts";
 import { seedError } from "./errors.ts";
-import { loadYaml, splitTableName } from "./yaml.ts";
+import { loadYaml, splitTableName, yamlPos } from "./yaml.ts";
 import type { CsvSeed, Pos } from "./types.ts";
 
 /** Reads the sidecar `NNN_<table>.yaml`: `key: [columns]` and optionally `table: schema.name`. */
@@ -19,10 +19,7 @@ async function readSidecar(
   const yaml = await loadYaml();
   const lineCounter = new yaml.LineCounter();
   const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (offset: number | undefined): Pos => {
-    const { line, col } = lineCounter.linePos(offset ?? 0);
-    return { line: Math.max(1, line), column: Math.max(1, col) };
-  };
+  const at = (offset: number | undefined): Pos => yamlPos(lineCounter, offset);
   const fail = (pos: Pos | null, msg: string, hint?: string): never => {
     throw seedError({ path, database: src.database, pos }, msg, hint);
   };

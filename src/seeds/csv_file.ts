@@ -2,8 +2,8 @@
 // checksum (as the contract takes it), every record in order, and the raw bytes for COPY.
 
 import { createHash } from "node:crypto";
-import { Utf8Error } from "../core/checksum.ts";
-import { bytePos, invalidUtf8At, RecordScanner, Scan } from "./csv_scan.ts";
+import { firstInvalidUtf8, Utf8Error } from "../core/checksum.ts";
+import { bytePos, RecordScanner, Scan } from "./csv_scan.ts";
 import type { Pos } from "./types.ts";
 
 /** Bytes read at a time; a record longer than this grows the buffer. */
@@ -87,7 +87,7 @@ function locateUtf8Error(path: string): Utf8Error {
         ? 3
         : 0;
       if (n > 0 && i + n >= data.length && !eof) break; // the rest of it is in the next chunk
-      if (n === 0 || invalidUtf8At(data, i, Math.min(data.length, i + n + 1)) === i) {
+      if (n === 0 || firstInvalidUtf8(data, i, Math.min(data.length, i + n + 1)) === i) {
         return new Utf8Error(offset + i, c, line, column);
       }
       column++;
@@ -186,7 +186,7 @@ export async function eachRecord(
       const opened = scan.openedAt >= 0 ? bytePos(buf, scan.openedAt, pos, line) : null;
       throw new CsvSyntaxError(scan.error, at, opened);
     }
-    const bad = scan.high ? invalidUtf8At(buf, pos, scan.end) : -1;
+    const bad = scan.high ? firstInvalidUtf8(buf, pos, scan.end) : -1;
     if (bad >= 0) {
       throw new CsvSyntaxError(
         `invalid UTF-8: byte 0x${buf[bad]!.toString(16).padStart(2, "0")}`,

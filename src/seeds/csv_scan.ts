@@ -187,30 +187,3 @@ export function bytePos(
   }
   return { line, column: decoder.decode(buf.subarray(lineStart, offset)).length + 1 };
 }
-
-/** The offset of the first byte in buf[from, limit) that is not valid UTF-8, or -1. */
-export function invalidUtf8At(buf: Uint8Array, from: number, limit: number): number {
-  let i = from;
-  while (i < limit) {
-    const c = buf[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let n: number, min: number;
-    if (c >= 0xc2 && c <= 0xdf) (n = 1), (min = 0x80);
-    else if (c >= 0xe0 && c <= 0xef) (n = 2), (min = 0x800);
-    else if (c >= 0xf0 && c <= 0xf4) (n = 3), (min = 0x10000);
-    else return i;
-    if (i + n >= limit) return i;
-    let cp = c & (0x3f >> n);
-    for (let k = 1; k <= n; k++) {
-      const b = buf[i + k]!;
-      if ((b & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += n + 1;
-  }
-  return -1;
-}

@@ -31,7 +31,11 @@ async function readSidecar(
 }
 
 /** Parses a YAML or CSV seed file; any mistake is a ConfigError with file, line and column. */
-export async function parseDataSeed(file: TrackedFile, database: string): Promise<DataSeed> {
+export async function parseDataSeed(
+  file: TrackedFile,
+  database: string,
+  maxYamlMb?: number,
+): Promise<DataSeed> {
   if (file.format === "csv") {
     return await parseCsvSeed({
       path: file.path,
@@ -40,7 +44,12 @@ export async function parseDataSeed(file: TrackedFile, database: string): Promis
     });
   }
   if (file.format === "yaml") {
-    return await parseYamlSeed({ path: file.path, database, text: file.text });
+    return await parseYamlSeed({
+      path: file.path,
+      database,
+      text: file.text,
+      ...(maxYamlMb === undefined ? {} : { documentLimitMb: maxYamlMb }),
+    });
   }
   throw new Error(`"${file.script}" is not a data seed`);
 }

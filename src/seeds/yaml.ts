@@ -1,12 +1,13 @@
 // YAML seeds through the `yaml` package's document API, so every value keeps its line and column.
 // The package is imported on first use: a run without YAML seeds never loads it.
 
+import type { LineCounter } from "yaml";
 import { bcryptCost } from "./bcrypt.ts";
 import { YamlReader } from "./yaml_document.ts";
 import { FastYaml, Unsupported } from "./yaml_fast.ts";
 import { seedError } from "./errors.ts";
 import { splitTableName } from "./yaml_names.ts";
-import type { SeedRow, SeedTable, YamlSeed } from "./types.ts";
+import type { Pos, SeedRow, SeedTable, YamlSeed } from "./types.ts";
 
 /** The `yaml` package. */
 export type Yaml = typeof import("yaml");
@@ -18,8 +19,8 @@ export interface YamlSource {
   text: string;
   /** BCRYPT_COST as set (default: the environment's). */
   bcryptCost?: string | undefined;
-  /** DB_MIGRATE_YAML_DOCUMENT_MB as set (default: the environment's). */
-  documentLimitMb?: string | undefined;
+  /** --max-yaml-size, or DB_MIGRATE_YAML_DOCUMENT_MB as written (default: the environment's). */
+  documentLimitMb?: number | string | undefined;
   /** For tests: the size up to which rows are kept (default KEEP_ROWS_CHARS). */
   keepRowsChars?: number;
   /** For tests: "document" reads with the document API only, "fast" with the fast reader only. */
@@ -36,22 +37,30 @@ export function loadYaml(): Promise<Yaml> {
 
 export { parseRef, splitTableName } from "./yaml_names.ts";
 
+/** Line and column (1-based) of an offset the `yaml` package reports, the start for none. */
+export function yamlPos(lines: LineCounter, offset: number | undefined): Pos {
+  const { line, col } = lines.linePos(offset ?? 0);
+  return { line: Math.max(line, 1), column: Math.max(col, 1) };
+}
+
 /**
  * Files up to this size whose YAML the fast reader does not follow are read with the `yaml`
  * package's document API, which takes about 70 bytes of memory per byte of YAML; a larger one is
- * refused, naming the setting that raises the limit (DB_MIGRATE_YAML_DOCUMENT_MB).
+ * refused, naming the setting that raises the limit (--max-yaml-size, DB_MIGRATE_YAML_DOCUMENT_MB).
  */
 export const DOCUMENT_LIMIT_MB = 2;
 
 /**
- * Rows of files up to this many characters (about 20,000 rows) are kept from the check to the
- * load; a larger file's rows are read again, a batch at a time, while it loads: kept, 100,000 rows
- * took twice the memory (300 MB) and more time (in garbage collection) than reading them twice.
+ * Rows of files up to this many characters (a few hundred rows) are kept from the check to the
+ * load; a larger file's rows are read again, a batch at a time, while it loads. Kept rows outlive
+ * the young generation and cost more in garbage collection than reading them again: at 10,000
+ * rows (1 MB), keeping them took 0.24 s of CPU and 109 MB against 0.20 s and 82 MB (bench medians,
+ * one run); at 100,000 rows, twice the memory (300 MB).
  */
-export const KEEP_ROWS_CHARS = 2 << 20;
+export const KEEP_ROWS_CHARS = 64 << 10;
 
-/** The document API's size limit in characters: DB_MIGRATE_YAML_DOCUMENT_MB or the default. */
-function documentLimit(raw: string | undefined): number {
+/** The document API's size limit in characters: --max-yaml-size or the default. */
+function documentLimit(raw: number | string | undefined): number {
   const mb = Number(raw);
   return (raw && Number.isFinite(mb) && mb > 0 ? mb : DOCUMENT_LIMIT_MB) * (1 << 20);
 }
@@ -77,7 +86,8 @@ export async function parseYamlSeed(src: YamlSource): Promise<YamlSeed> {
           limit / (1 << 20)
         } MB must be written as plain rows (scalars, quoted texts on one line, flow and block lists and maps, !bcrypt, !ref), which are read row by row`,
         "write the rows plainly (no anchors, aliases, block scalars or texts over several lines), " +
-          "split the file, or raise DB_MIGRATE_YAML_DOCUMENT_MB (about 70 MB of memory per MB of YAML)",
+          "split the file, or raise --max-yaml-size (env DB_MIGRATE_YAML_DOCUMENT_MB; about 70 MB " +
+          "of memory per MB of YAML)",
       );
     }
     const yaml = await loadYaml();

@@ -3,11 +3,10 @@
 // errors. It holds the whole file as nodes, so parseYamlSeed() gives it only files up to a limit.
 
 import type { Document, LineCounter, Node as YamlNode, ParsedNode } from "yaml";
-import { checkBcryptText } from "./bcrypt.ts";
 import { seedError } from "./errors.ts";
 import type { Pos, SeedRow, SeedTable, SeedValue, YamlSeed } from "./types.ts";
-import { addShape, type Yaml, type YamlSource } from "./yaml.ts";
-import { parseRef, splitTableName } from "./yaml_names.ts";
+import { addShape, type Yaml, yamlPos, type YamlSource } from "./yaml.ts";
+import { splitTableName, taggedValue } from "./yaml_names.ts";
 
 /** Tags a value may carry besides !bcrypt and !ref: the core schema's own. */
 const CORE_TAGS = new Set(
@@ -36,8 +35,7 @@ export class YamlReader {
   ) {}
 
   pos(offset: number | undefined): Pos {
-    const { line, col } = this.lines.linePos(offset ?? 0);
-    return { line: Math.max(line, 1), column: Math.max(col, 1) };
+    return yamlPos(this.lines, offset);
   }
 
   nodePos(node: YamlNode | null | undefined): Pos {
@@ -263,22 +261,8 @@ export class YamlReader {
     if (tag === "!bcrypt" || tag === "!ref") {
       if (!top) this.checkTag(n, false);
       Object.assign(pos, this.tagPos(n));
-      const text = String(n.value ?? "");
-      if (tag === "!bcrypt") {
-        const problem = checkBcryptText(text);
-        if (problem) this.fail(pos, problem, "use a shorter password");
-        this.bcrypt = true;
-        return { kind: "bcrypt", text, pos };
-      }
-      const ref = parseRef(text);
-      if (!ref) {
-        this.fail(
-          pos,
-          `!ref "${text}" is not TABLE.COLUMN=VALUE`,
-          "write `!ref users.email=admin@acme.test`",
-        );
-      }
-      return { kind: "ref", ...ref, source: text, pos };
+      if (tag === "!bcrypt") this.bcrypt = true;
+      return taggedValue(tag, String(n.value ?? ""), pos, (p, m, h) => this.fail(p, m, h));
     }
     this.checkTag(n, false);
     const v = n.value;

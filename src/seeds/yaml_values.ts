@@ -1,7 +1,6 @@
 // The values of the fast YAML reader (yaml_fast.ts): block and flow maps and lists, scalars, and
 // the `!bcrypt` and `!ref` tags, checked as the document reader checks them.
 
-import { checkBcryptText } from "./bcrypt.ts";
 import type { Pos, SeedRow, SeedValue } from "./types.ts";
 import {
   BANG,
@@ -21,7 +20,7 @@ import {
   SQ,
   YamlCursor,
 } from "./yaml_cursor.ts";
-import { parseRef } from "./yaml_names.ts";
+import { taggedValue } from "./yaml_names.ts";
 
 /** Reads values: the cells of rows and what they hold. */
 export class YamlValues extends YamlCursor {
@@ -172,21 +171,8 @@ export class YamlValues extends YamlCursor {
     const text = v.kind === "string" ? v.value : v.kind === "number" ? v.text : String(
       (v as { value?: unknown }).value,
     );
-    if (tag === "!bcrypt") {
-      const problem = checkBcryptText(text);
-      if (problem) this.fail(pos, problem, "use a shorter password");
-      this.bcrypt = true;
-      return { kind: "bcrypt", text, pos };
-    }
-    const ref = parseRef(text);
-    if (!ref) {
-      this.fail(
-        pos,
-        `!ref "${text}" is not TABLE.COLUMN=VALUE`,
-        "write `!ref users.email=admin@acme.test`",
-      );
-    }
-    return { kind: "ref", ...ref, source: text, pos };
+    if (tag === "!bcrypt") this.bcrypt = true;
+    return taggedValue(tag, text, pos, (p, m, h) => this.fail(p, m, h));
   }
 
   flowMap(indent: number): SeedRow["cells"] {

@@ -506,6 +506,7 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     "max-file-size": "64",
     "max-statement-size": "16",
     against: "postgres://h/db",
+    "max-yaml-size": "2",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
   // The flags of a command's own line are parsed with that command.

@@ -141,3 +141,30 @@ Deno.test("a YAML seed may reuse an anchor in many rows", async () => {
     });
   });
 });
+
+Deno.test("--max-yaml-size bounds a YAML seed that is not plain rows; the flag wins over the env", async () => {
+  await withPgDatabase(async (url) => {
+    const rows = Array.from({ length: 500 }, (_, i) => `  - { id: ${i + 2}, body: *defaults }`);
+    const files = {
+      "migrations/postgres/V1__docs.sql":
+        "CREATE TABLE IF NOT EXISTS docs (id integer PRIMARY KEY, body jsonb);\n",
+      "seeds/postgres/full/010_docs.yaml": `docs:\n  - { id: 1, body: &defaults { plan: free } }\n${
+        rows.join("\n")
+      }\n`,
+    };
+    await withProject(files, async (dir) => {
+      const env = { POSTGRES_URL: url, DB_MIGRATE_YAML_DOCUMENT_MB: "0.001" };
+      const small = await runCli(["--seed=full"], { cwd: dir, env });
+      assert.equal(small.code, 2, small.stderr);
+      assert.match(small.stderr, /010_docs\.yaml:2:\d+.*over 0\.001 MB/);
+      assert.match(small.stderr, /--max-yaml-size/);
+      // Seeds are parsed before anything runs: not even the migration was applied.
+      const [none] = await pgQuery(url, "SELECT to_regclass('docs') IS NULL AS absent");
+      assert.equal(none?.absent, true);
+      const big = await runCli(["--seed=full", "--max-yaml-size=1"], { cwd: dir, env });
+      assert.equal(big.code, 0, big.stderr);
+      const [all] = await pgQuery(url, "SELECT count(*)::int AS n FROM docs");
+      assert.equal(all?.n, 501);
+    });
+  });
+});

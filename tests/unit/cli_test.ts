@@ -112,6 +112,18 @@ Deno.test("parseOptions() reads the size limits from flags or env, 64 and 16 MB 
   );
 });
 
+Deno.test("parseOptions() reads --max-yaml-size or DB_MIGRATE_YAML_DOCUMENT_MB, 2 MB by default", () => {
+  assert.equal(parseOptions([], noEnv).maxYamlMb, 2);
+  const env = (n: string) => (n === "DB_MIGRATE_YAML_DOCUMENT_MB" ? "8" : undefined);
+  assert.equal(parseOptions([], env).maxYamlMb, 8);
+  assert.equal(parseOptions(["--max-yaml-size=0.5"], env).maxYamlMb, 0.5);
+  assert.throws(() => parseOptions(["--max-yaml-size=0"], noEnv), UsageError);
+  assert.throws(
+    () => parseOptions([], (n) => (n === "DB_MIGRATE_YAML_DOCUMENT_MB" ? "lots" : undefined)),
+    /--max-yaml-size .*from DB_MIGRATE_YAML_DOCUMENT_MB/,
+  );
+});
+
 Deno.test("parseOptions() takes a command before or after the flags, migrate by default", () => {
   assert.equal(parseOptions([], noEnv).command, "migrate");
   assert.deepEqual(

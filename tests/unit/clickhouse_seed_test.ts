@@ -14,7 +14,7 @@ import {
   needsFieldCheck,
   type TableColumn,
   unwrapType,
-} from "../../src/drivers/clickhouse_seed_csv.ts";
+} from "../../src/drivers/clickhouse/seed_csv_format.ts";
 import { csvInsertSql, tableColumnsSql } from "../../src/drivers/clickhouse/seed_sql.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 import { parseCsvSeed } from "../../src/seeds/csv.ts";

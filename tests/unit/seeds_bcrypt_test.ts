@@ -3,8 +3,10 @@ import bcrypt from "bcryptjs";
 import {
   bcryptAll,
   bcryptCost,
+  BcryptPool,
   checkBcryptText,
   isBcryptHash,
+  MAX_WORKERS,
   poolSize,
 } from "../../src/seeds/bcrypt.ts";
 
@@ -52,4 +54,39 @@ Deno.test("bcryptAll() hashes in workers, keeps a stored hash that matches and r
 Deno.test("bcryptAll() on one thread gives the same results", async () => {
   const [h] = await bcryptAll([{ text: "pw", existing: null }], 4, { workers: 1 });
   assert.ok(bcrypt.compareSync("pw", h!));
+});
+
+Deno.test("poolSize() starts no more than MAX_WORKERS, whatever the cores, so memory stays bounded", () => {
+  assert.equal(poolSize(1000, 64), MAX_WORKERS);
+  assert.ok(MAX_WORKERS * 14 < 100, "about 14 MB a worker");
+});
+
+Deno.test("BcryptPool keeps its workers between calls and hashes each call's jobs in order", async () => {
+  const pool = new BcryptPool(2);
+  try {
+    const first = await pool.hash(
+      [{ text: "a", existing: null }, { text: "b", existing: null }],
+      4,
+    );
+    const second = await pool.hash(
+      [{ text: "c", existing: null }, { text: "a", existing: first[0]! }, {
+        text: "d",
+        existing: null,
+      }],
+      4,
+    );
+    assert.ok(bcrypt.compareSync("a", first[0]!) && bcrypt.compareSync("b", first[1]!));
+    assert.ok(bcrypt.compareSync("c", second[0]!) && bcrypt.compareSync("d", second[2]!));
+    assert.equal(second[1], first[0], "a matching stored hash is kept");
+  } finally {
+    pool.close();
+  }
+  const stopped = new AbortController();
+  stopped.abort(new Error("stop"));
+  const again = new BcryptPool(2);
+  await assert.rejects(
+    again.hash([{ text: "x", existing: null }, { text: "y", existing: null }], 4, stopped.signal),
+    /stop/,
+  );
+  again.close();
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { parseCsvSeed, tableFromFileName, withRecord } from "../../src/seeds/csv.ts";
-import { Utf8Error } from "../../src/core/checksum.ts";
+import { firstInvalidUtf8, Utf8Error } from "../../src/core/checksum.ts";
 import { checksumFileSync, eachRecord } from "../../src/seeds/csv_file.ts";
-import { invalidUtf8At, RecordScanner, Scan } from "../../src/seeds/csv_scan.ts";
+import { RecordScanner, Scan } from "../../src/seeds/csv_scan.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 
 const DIR = await Deno.makeTempDir({ prefix: "dbm-csv-" });
@@ -83,13 +83,13 @@ Deno.test("RecordScanner rejects stray quotes, text after a quote, an open quote
   assert.match(scan("a,b\0c").sc.error, /NUL/);
 });
 
-Deno.test("invalidUtf8At() finds the first byte that is not UTF-8", () => {
+Deno.test("firstInvalidUtf8() finds the first byte that is not UTF-8", () => {
   const ok = bytes("añb€c😀");
-  assert.equal(invalidUtf8At(ok, 0, ok.length), -1);
-  assert.equal(invalidUtf8At(new Uint8Array([0x61, 0xff, 0xfe]), 0, 3), 1);
-  assert.equal(invalidUtf8At(new Uint8Array([0x61, 0xc3]), 0, 2), 1, "cut sequence");
-  assert.equal(invalidUtf8At(new Uint8Array([0xc0, 0x80]), 0, 2), 0, "overlong");
-  assert.equal(invalidUtf8At(new Uint8Array([0xed, 0xa0, 0x80]), 0, 3), 0, "surrogate");
+  assert.equal(firstInvalidUtf8(ok, 0, ok.length), -1);
+  assert.equal(firstInvalidUtf8(new Uint8Array([0x61, 0xff, 0xfe]), 0, 3), 1);
+  assert.equal(firstInvalidUtf8(new Uint8Array([0x61, 0xc3]), 0, 2), 1, "cut sequence");
+  assert.equal(firstInvalidUtf8(new Uint8Array([0xc0, 0x80]), 0, 2), 0, "overlong");
+  assert.equal(firstInvalidUtf8(new Uint8Array([0xed, 0xa0, 0x80]), 0, 3), 0, "surrogate");
 });
 
 Deno.test("checksumFileSync() hashes the file as the contract says: no BOM, CR LF as LF", async () => {

@@ -7,7 +7,7 @@ import {
   refersToItself,
   RowPlanner,
   tablesNeeded,
-} from "../../src/seeds/plan.ts";
+} from "../../src/drivers/postgres/seed_plan.ts";
 import type { ColumnInfo, TableInfo, ValueKind } from "../../src/seeds/types.ts";
 import { parseYamlSeed } from "../../src/seeds/yaml.ts";
 

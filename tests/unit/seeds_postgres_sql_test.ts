@@ -11,7 +11,7 @@ import {
   stagingSql,
   upsertSql,
   valueKind,
-} from "../../src/drivers/postgres_seed_sql.ts";
+} from "../../src/drivers/postgres/seed_sql.ts";
 import type { ColumnInfo, TableInfo } from "../../src/seeds/types.ts";
 
 const col = (name: string, sql: string, kind: ColumnInfo["type"]["kind"] = "text"): ColumnInfo => ({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ColumnType, SeedValue } from "../../src/seeds/types.ts";
-import { checkText, encodeValue } from "../../src/seeds/values.ts";
+import { checkText, encodeValue } from "../../src/drivers/postgres/seed_values.ts";
 
 const pos = { line: 3, column: 9 };
 const str = (value: string): SeedValue => ({ kind: "string", value, pos });

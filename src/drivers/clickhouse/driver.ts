@@ -234,7 +234,7 @@ export class ClickHouseDriver implements Driver {
   async #execute(file: PreparedFile, ctx: ExecuteContext): Promise<ApplyOutcome> {
     const body = file.body as ChBody;
     if ("seed" in body) {
-      const { applySeed } = await import("./csv_seed.ts");
+      const { applySeed } = await import("./seed_csv.ts");
       return await applySeed(this.#session, {
         file: file.file,
         seed: body.seed,

@@ -1,7 +1,7 @@
 // Requests to ClickHouse's HTTP interface through @clickhouse/client-web (fetch): one connection
 // object per database with two clients (one without a database for tracking, lock and system
-// queries, one with the URL's database for the statements of the files), and every failure as one
-// error with ClickHouse's code.
+// queries, one with the URL's database for the statements of the files), a raw body sender for
+// CSV seeds, and every failure as one error with ClickHouse's code.
 
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client-web";
 import { parseServerError } from "./http_errors.ts";
@@ -76,7 +76,7 @@ export class ClickHouseHttp {
   #files: ClickHouseClient | null = null;
 
   /**
-   * `fetch`: what every request goes through, the CSV upload's too (csv_seed.ts): the global
+   * `fetch`: what every request goes through, the CSV upload's too (send()): the global
    * fetch, or one that trusts the database's CA file (tls.ts).
    */
   constructor(
@@ -173,6 +173,44 @@ export class ClickHouseHttp {
     } catch (err) {
       throw requestError(err, { timedOut: timeout.aborted, timeoutMs });
     }
+  }
+
+  /**
+   * Sends `query` (an INSERT ... FORMAT) with a body of data, by fetch: the client trims the text
+   * it sends and strips trailing semicolons, which would cut a CSV's last field, and the web client
+   * takes no raw body beside a query. The query goes in the URL, the data as the body.
+   */
+  async send(
+    query: string,
+    body: ReadableStream<Uint8Array>,
+    opts: { signal: AbortSignal; queryId: string; settings: Readonly<Record<string, string>> },
+  ): Promise<void> {
+    const url = new URL("/", this.target.endpoint);
+    url.searchParams.set("query", query);
+    url.searchParams.set("query_id", opts.queryId);
+    for (const [k, v] of Object.entries(opts.settings)) url.searchParams.set(k, v);
+    const credentials = new TextEncoder().encode(`${this.target.username}:${this.target.password}`);
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method: "POST",
+        headers: {
+          Authorization: `Basic ${btoa(String.fromCharCode(...credentials))}`,
+          "Content-Type": "text/csv; charset=utf-8",
+        },
+        body,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      throw requestError(err, { timedOut: false, timeoutMs: 0 });
+    }
+    const text = await response.text();
+    if (response.ok && !response.headers.has("x-clickhouse-exception-code")) return;
+    const parsed = parseServerError(text);
+    throw new ClickHouseRequestError(
+      parsed.message || `HTTP ${response.status}`,
+      parsed.code ?? (Number(response.headers.get("x-clickhouse-exception-code")) || null),
+    );
   }
 
   /** Closes both clients; safe to call twice. */

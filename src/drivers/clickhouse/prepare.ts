@@ -5,7 +5,7 @@ import { ConfigError } from "../../core/errors.ts";
 import type { TrackedFile } from "../../core/types.ts";
 import type { CsvSeed } from "../../seeds/types.ts";
 import { checkSqlFile } from "../../sql/checks.ts";
-import { readDataSeed } from "../data_seed.ts";
+import { readDataSeed } from "../../seeds/data_seed.ts";
 import type { PrepareContext, PreparedFile } from "../driver.ts";
 
 /** How a ClickHouse file runs: a SQL file statement by statement, or a CSV seed. */
@@ -35,7 +35,7 @@ export async function prepareClickHouse(
       },
     );
   }
-  const { seed, summary } = await readDataSeed(file, ctx.database);
+  const { seed, summary } = await readDataSeed(file, ctx.database, ctx.maxYamlMb);
   const body: ChBody = { seed: seed as CsvSeed };
   return { file, summary, qualifiers: [], notices: [], body };
 }

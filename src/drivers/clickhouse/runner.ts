@@ -18,7 +18,7 @@ import type { TrackedFile } from "../../core/types.ts";
 import { statementHead } from "../../sql/excerpt.ts";
 import { lineColumn } from "../../sql/position.ts";
 import { splitStatements, type Statement, stripComments } from "../../sql/split.ts";
-import { SeedCheck } from "../clickhouse_seed.ts";
+import { SeedCheck } from "./seed_rule.ts";
 import type { ApplyOutcome, ExecuteContext } from "../driver.ts";
 import { hasOnCluster, substituteCluster } from "./cluster.ts";
 import { intentQueryId, statementQueryId } from "./fate.ts";

@@ -251,8 +251,8 @@ export class PostgresDriver implements Driver {
     const body = file.body as PgBody;
     try {
       if ("seed" in body) {
-        // YAML and CSV seeds: postgres_seed.ts does the work on this connection (loaded on first use).
-        const { applyDataSeed } = await import("../postgres_seed.ts");
+        // YAML and CSV seeds: seed.ts does the work on this connection (loaded on first use).
+        const { applyDataSeed } = await import("./seed.ts");
         return await applyDataSeed(this.#db, { schema: this.#schema, database: this.database }, {
           file: file.file,
           seed: body.seed,

@@ -12,7 +12,7 @@ import {
   TransactionControlError,
   type TransactionPlan,
 } from "../../sql/transaction.ts";
-import { readDataSeed } from "../data_seed.ts";
+import { readDataSeed } from "../../seeds/data_seed.ts";
 import type { PrepareContext, PreparedFile } from "../driver.ts";
 
 /** How a PostgreSQL file runs: a SQL file in a transaction or statement by statement, or a seed. */
@@ -80,7 +80,7 @@ export async function preparePostgres(
   ctx: PrepareContext,
 ): Promise<PreparedFile> {
   if (file.format !== "sql") {
-    const { seed, summary } = await readDataSeed(file, ctx.database);
+    const { seed, summary } = await readDataSeed(file, ctx.database, ctx.maxYamlMb);
     const body: PgBody = { seed };
     return { file, summary, qualifiers: [], notices: [], body };
   }

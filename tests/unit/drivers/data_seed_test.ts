@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isEmptyDataSeed } from "../../../src/drivers/data_seed.ts";
+import { isEmptyDataSeed } from "../../../src/seeds/data_seed.ts";
 
 Deno.test("isEmptyDataSeed() is true for a YAML seed without tables only", () => {
   assert.equal(

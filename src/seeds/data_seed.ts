@@ -2,7 +2,7 @@
 // src/seeds/ (loaded only when a data seed will run), and refused when they hold nothing.
 
 import type { TrackedFile } from "../core/types.ts";
-import type { DataSeed } from "../seeds/types.ts";
+import type { DataSeed } from "./types.ts";
 import { emptyFileError } from "../sql/checks.ts";
 
 /** Whether a parsed YAML seed writes nothing: an empty document, or one without tables. */
@@ -10,14 +10,18 @@ export function isEmptyDataSeed(seed: DataSeed): boolean {
   return seed.format === "yaml" && seed.tables.length === 0;
 }
 
-/** Parses a data seed (a ConfigError, exit 2, for any mistake) and says what it writes, no values. */
+/**
+ * Parses a data seed (a ConfigError, exit 2, for any mistake) and says what it writes, no values.
+ * `maxYamlMb` is --max-yaml-size (default: the environment's, else 2).
+ */
 export async function readDataSeed(
   file: TrackedFile,
   database: string,
+  maxYamlMb?: number,
 ): Promise<{ seed: DataSeed; summary: string }> {
   // The seed modules (and through them yaml and bcryptjs) load only when a data seed runs.
-  const { describeDataSeed, parseDataSeed } = await import("../seeds/load.ts");
-  const seed = await parseDataSeed(file, database);
+  const { describeDataSeed, parseDataSeed } = await import("./load.ts");
+  const seed = await parseDataSeed(file, database, maxYamlMb);
   if (isEmptyDataSeed(seed)) throw emptyFileError(file, database);
   return { seed, summary: describeDataSeed(seed) };
 }

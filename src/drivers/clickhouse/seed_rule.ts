@@ -1,15 +1,10 @@
 // The ClickHouse seed rule, apart from the driver: ClickHouse has no upsert, so a seed may only
 // insert into tables that replace rows by key, or that it empties first.
 
-import { ConfigError } from "../core/errors.ts";
-import { type Statement, stripComments } from "../sql/split.ts";
-import type { TrackedFile } from "../core/types.ts";
-import {
-  insertTarget,
-  isReplacingEngine,
-  type TableRef,
-  truncateTarget,
-} from "./clickhouse/seed_sql.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { type Statement, stripComments } from "../../sql/split.ts";
+import type { TrackedFile } from "../../core/types.ts";
+import { insertTarget, isReplacingEngine, type TableRef, truncateTarget } from "./seed_sql.ts";
 
 /** Why the seed rule exists, in every message that enforces it. */
 export const NO_UPSERT =

@@ -1,7 +1,7 @@
 // Seed values → the text a column's type reads, checked against that type first so a mismatch is
 // reported with its line and column before anything is written. Pure: unit-tested without a database.
 
-import type { ColumnType, SeedValue, ValueKind } from "./types.ts";
+import type { ColumnType, SeedValue, ValueKind } from "../../seeds/types.ts";
 
 const INT_RANGE: Record<string, [bigint, bigint]> = {
   int2: [-32768n, 32767n],

@@ -5,17 +5,24 @@
 // record is found again in the file for its exact position. PGlite, which takes no COPY FROM STDIN,
 // gets the records as batched INSERTs into the staging table.
 
-import { ApplyError, MigrateError } from "../core/errors.ts";
-import { fieldPos, withRecord } from "../seeds/csv.ts";
-import { concatBytes, type CsvRecordView, eachChunk, eachRecord } from "../seeds/csv_file.ts";
-import { isEndMarker } from "../seeds/csv_scan.ts";
-import { seedError } from "../seeds/errors.ts";
-import { isUniqueKey } from "../seeds/plan.ts";
-import type { ColumnInfo, CsvSeed, Pos, TableInfo } from "../seeds/types.ts";
-import { checkText } from "../seeds/values.ts";
-import { copyIn, type CopyWrite } from "./postgres_copy.ts";
-import type { PgError } from "./postgres/errors.ts";
-import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts";
+import { ApplyError, MigrateError } from "../../core/errors.ts";
+import { fieldPos, withRecord } from "../../seeds/csv.ts";
+import { concatBytes, type CsvRecordView, eachChunk, eachRecord } from "../../seeds/csv_file.ts";
+import { isEndMarker } from "../../seeds/csv_scan.ts";
+import { seedError } from "../../seeds/errors.ts";
+import { isUniqueKey } from "./seed_plan.ts";
+import type { ColumnInfo, CsvSeed, Pos, TableInfo } from "../../seeds/types.ts";
+import { checkText } from "./seed_values.ts";
+import { copyIn, type CopyWrite } from "./copy.ts";
+import type { PgError } from "./errors.ts";
+import {
+  copyErrorLine,
+  errorColumn,
+  errorValue,
+  note,
+  type SeedRun,
+  withoutContext,
+} from "./seed.ts";
 import {
   copyCsvSql,
   duplicateKeySql,
@@ -23,7 +30,7 @@ import {
   STAGE,
   stageInsertSql,
   stagingSql,
-} from "./postgres_seed_sql.ts";
+} from "./seed_sql.ts";
 
 /** Loads a CSV seed in the open transaction; returns the progress note. */
 export async function loadCsv(run: SeedRun, seed: CsvSeed): Promise<string> {
@@ -176,9 +183,9 @@ async function copyFailure(
   columns: ColumnInfo[],
   err: unknown,
 ): Promise<MigrateError> {
-  const m = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec((err as PgError).where ?? "");
+  const m = copyErrorLine(err);
   if (!m) return run.applyError(err);
-  const name = m[2] ?? null;
+  const name = m.column ?? null;
   const staged = name === null ? null : /^c(\d+)$/.exec(name);
   const k = name === null
     ? -1
@@ -186,7 +193,7 @@ async function copyFailure(
     ? Number(staged[1]) - 1
     : columns.findIndex((c) => c.name === name);
   // COPY counts lines as records, plus the line breaks inside quoted fields read so far.
-  const copyLine = Number(m[1]);
+  const copyLine = m.line;
   let index = 0, lines = 0;
   await eachRecord(seed.path, (r) => {
     lines += 1 + r.scan.newlines;
@@ -233,18 +240,6 @@ async function failureAt(
     }
   }
   return run.applyError(err, pos, line ? `line ${line}` : undefined);
-}
-
-/** The error without its CONTEXT, which names the staging table and repeats the row. */
-function withoutContext(err: unknown): unknown {
-  const e = err as PgError;
-  if (!e || typeof e !== "object" || !e.where) return err;
-  return Object.assign(new Error(e.message), {
-    code: e.code,
-    detail: e.detail,
-    hint: e.hint,
-    column_name: e.column_name,
-  });
 }
 
 /** Names the line (and field) the merge failed on, or both lines of a duplicate key. */

@@ -1,42 +1,47 @@
 // YAML seeds on PostgreSQL, a table at a time and a batch of rows at a time: rows are planned
-// against the catalog (src/seeds/plan.ts), !ref values looked up and !bcrypt values hashed per
+// against the catalog (seed_plan.ts), !ref values looked up and !bcrypt values hashed per
 // batch, then copied (COPY, text format) into a staging table of the columns' types and merged
 // into the table with INSERT ... ON CONFLICT in file order. A large file's rows are read again
-// from its text batch by batch, so memory does not grow with the file. An error names the row's
-// line and column: COPY's `line N` is the batch's Nth row; a merge the database refuses is split
-// until the one row is found.
+// from its text batch by batch, so memory does not grow with the file. Into an empty table, rows
+// of plain values are copied straight in, one COPY kept open across batches (the server reads one
+// batch while the next is planned). An error names the row's line and column: COPY's `line N` is
+// the Nth row it was sent; a merge the database refuses is split until the one row is found.
 
-import { ApplyError, type MigrateError } from "../core/errors.ts";
-import { bcryptAll, type BcryptJob } from "../seeds/bcrypt.ts";
-import { seedError } from "../seeds/errors.ts";
+import type { MigrateError } from "../../core/errors.ts";
+import { seedError } from "../../seeds/errors.ts";
 import {
   type Cell,
   conflictKey,
   type Fail,
+  isPlain,
   KeyCheck,
   type PlannedRow,
   refersToItself,
-  type RefTarget,
   RowPlanner,
   tableInfo,
   tablesNeeded,
-} from "../seeds/plan.ts";
-import type { ColumnInfo, Pos, SeedTable, TableInfo, YamlSeed } from "../seeds/types.ts";
-import { eachRowBatch } from "../seeds/yaml.ts";
-import { copyIn } from "./postgres_copy.ts";
-import type { PgError } from "./postgres/errors.ts";
-import { errorColumn, errorValue, note, type SeedRun } from "./postgres_seed.ts";
+} from "./seed_plan.ts";
+import type { ColumnInfo, Pos, SeedTable, TableInfo, YamlSeed } from "../../seeds/types.ts";
+import { eachRowBatch } from "../../seeds/yaml.ts";
+import { copyIn, type OpenCopy, openCopy } from "./copy.ts";
 import {
+  copyErrorLine,
+  errorColumn,
+  errorValue,
+  note,
+  type SeedRun,
+  withoutContext,
+} from "./seed.ts";
+import { resolveBcrypt, resolveRefs } from "./seed_lookup.ts";
+import {
+  copyField,
   copyIntoSql,
   copyRowsSql,
   DROP_STAGE_SQL,
-  existingSql,
   mergeSql,
-  refLookupSql,
   stageInsertSql,
   stagingSql,
-} from "./postgres_seed_sql.ts";
-import { quoteIdent } from "./postgres/sql.ts";
+} from "./seed_sql.ts";
 
 /**
  * Rows planned, looked up and copied at a time: small enough that a batch's objects die young
@@ -63,17 +68,6 @@ interface Run {
   /** Each column's staging column (0-based). */
   at: number[];
   id: string;
-}
-
-/** A value in COPY's text format: backslash, tab and line breaks escaped; NULL as \\N. */
-export function copyField(v: string | null): string {
-  if (v === null) return "\\N";
-  return /[\\\n\r\t]/.test(v)
-    ? v.replace(
-      /[\\\n\r\t]/g,
-      (c) => c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t",
-    )
-    : v;
 }
 
 function sameColumns(a: ColumnInfo[], b: ColumnInfo[]): boolean {
@@ -122,28 +116,125 @@ class TableLoad {
       await this.run.q(stagingSql(this.stage));
     }
     const database = this.run.target.database;
-    await eachRowBatch(this.seed, this.table, database, BATCH, async (rows) => {
-      const planned = rows.map((r) => this.planner.plan(r));
-      for (const r of planned) this.keys.add(r);
-      // A row that refers to its own table sees only rows already merged.
-      let from = 0;
-      for (let i = 0; i < planned.length; i++) {
-        if (!refersToItself(planned[i]!, this.info)) continue;
-        await this.copy(planned.slice(from, i));
-        await this.merge();
-        from = i;
-      }
-      await this.copy(planned.slice(from));
-    });
+    try {
+      await eachRowBatch(this.seed, this.table, database, BATCH, async (rows) => {
+        const planned = rows.map((r) => this.planner.plan(r));
+        for (const r of planned) this.keys.add(r);
+        if (this.#direct) return await this.#stream(planned);
+        // A row that refers to its own table sees only rows already merged.
+        let from = 0;
+        for (let i = 0; i < planned.length; i++) {
+          if (!refersToItself(planned[i]!, this.info)) continue;
+          await this.copy(planned.slice(from, i));
+          await this.merge();
+          from = i;
+        }
+        await this.copy(planned.slice(from));
+      });
+    } catch (err) {
+      // A mistake found while a COPY is open: end it (CopyFail), or the rollback would wait behind it.
+      const open = this.#open;
+      this.#open = null;
+      await open?.copy.fail(err);
+      throw err;
+    }
+    await this.#closeStream();
     await this.merge();
     this.run.counts.rows += this.table.count;
+  }
+
+  /** The COPY into the empty table left open across batches, while rows of one shape come. */
+  #open: { copy: OpenCopy; columns: ColumnInfo[]; first: number; sent: number } | null = null;
+
+  /**
+   * Writes rows into the empty table: runs of plain rows of one shape go to the open COPY; a row
+   * with !ref or !bcrypt values needs queries, so the COPY is ended first (the rows before it are
+   * then in the table, where a !ref to this table finds them).
+   */
+  async #stream(rows: PlannedRow[]): Promise<void> {
+    for (let i = 0; i < rows.length;) {
+      const plain = isPlain(rows[i]!);
+      let j = i + 1;
+      while (j < rows.length && isPlain(rows[j]!) === plain) j++;
+      if (plain) await this.#send(rows.slice(i, j));
+      else {
+        await this.#closeStream();
+        await this.copy(rows.slice(i, j));
+      }
+      i = j;
+    }
+  }
+
+  async #send(rows: PlannedRow[]): Promise<void> {
+    for (let from = 0; from < rows.length;) {
+      const columns = rows[from]!.columns;
+      let to = from + 1;
+      while (to < rows.length && sameColumns(rows[to]!.columns, columns)) to++;
+      if (this.#open && !sameColumns(this.#open.columns, columns)) await this.#closeStream();
+      const sql = copyIntoSql(this.info, columns);
+      const open = this.#open ??= {
+        copy: openCopy(this.run.sql, sql, this.run.req.signal),
+        columns,
+        first: rows[from]!.index,
+        sent: 0,
+      };
+      let text = "";
+      for (let k = from; k < to; k++) {
+        const cells = rows[k]!.cells as Extract<Cell, { kind: "value" }>[];
+        for (let c = 0; c < cells.length; c++) {
+          text += (c > 0 ? "\t" : "") + copyField(cells[c]!.text);
+        }
+        text += "\n";
+      }
+      try {
+        await open.copy.write(new TextEncoder().encode(text));
+      } catch (err) {
+        this.#open = null;
+        throw await this.#streamFailure(await open.copy.fail(err), open.first);
+      }
+      open.sent += to - from;
+      from = to;
+    }
+  }
+
+  async #closeStream(): Promise<void> {
+    const open = this.#open;
+    if (!open) return;
+    this.#open = null;
+    try {
+      await open.copy.end();
+    } catch (err) {
+      throw await this.#streamFailure(err, open.first);
+    }
+    this.run.counts.inserted += open.sent;
+  }
+
+  /** A COPY error of the open COPY whose first row was row `first`: that row read again. */
+  async #streamFailure(err: unknown, first: number): Promise<unknown> {
+    if (this.run.req.signal.aborted) return err;
+    const line = copyErrorLine(err);
+    if (line === null) return this.run.applyError(err);
+    const row = await this.#rowAt(first + line.line - 1);
+    if (!row) return this.run.applyError(err);
+    return this.copyFailure(err, () => row, (c) => (c.kind === "value" ? c.text : null));
+  }
+
+  /** The table's row `index` (1-based), read from the text and planned again. */
+  async #rowAt(index: number): Promise<PlannedRow | null> {
+    let row: PlannedRow | null = null;
+    await eachRowBatch(this.seed, this.table, this.run.target.database, BATCH, (rows) => {
+      const r = rows.find((x) => x.index === index);
+      if (r) row = this.planner.plan(r);
+      return Promise.resolve();
+    });
+    return row;
   }
 
   /** Looks up the rows' !ref and !bcrypt values and copies the rows into the staging table. */
   async copy(rows: PlannedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const refs = await this.resolveRefs(rows);
-    const hashes = await this.resolveBcrypt(rows, refs, this.seed.bcryptCost);
+    const refs = await resolveRefs(this.run, this.table.name, rows);
+    const hashes = await resolveBcrypt(this.run, this, rows, refs, this.seed.bcryptCost);
     const valueOf = (cell: Cell): string | null =>
       cell.kind === "value" ? cell.text : cell.kind === "ref" ? refs.get(cell)! : hashes.get(cell)!;
     if (this.#direct) return await this.copyInto(rows, valueOf);
@@ -167,7 +258,7 @@ class TableLoad {
       await copyIn(this.run.sql, copyRowsSql(width), (write) => write(data), this.run.req.signal);
     } catch (err) {
       if (this.run.req.signal.aborted) throw err;
-      throw this.copyFailure(err, rows, valueOf);
+      throw this.copyFailure(err, (n) => rows[n - 1], valueOf);
     }
   }
 
@@ -189,7 +280,7 @@ class TableLoad {
         await copyIn(this.run.sql, sql, (write) => write(data), this.run.req.signal);
       } catch (err) {
         if (this.run.req.signal.aborted) throw err;
-        throw this.copyFailure(err, group, valueOf);
+        throw this.copyFailure(err, (n) => group[n - 1], valueOf);
       }
       this.run.counts.inserted += group.length;
       from = to;
@@ -259,12 +350,16 @@ class TableLoad {
     this.#runs = [];
   }
 
-  /** A COPY error: `line N` is the Nth row of the batch. */
-  copyFailure(err: unknown, rows: PlannedRow[], valueOf: (c: Cell) => string | null): MigrateError {
-    const m = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec((err as PgError).where ?? "");
-    const row = m ? rows[Number(m[1]) - 1] : undefined;
+  /** A COPY error at `line N`, the row that rowOf(N) gives. */
+  copyFailure(
+    err: unknown,
+    rowOf: (line: number) => PlannedRow | null | undefined,
+    valueOf: (c: Cell) => string | null,
+  ): MigrateError {
+    const m = copyErrorLine(err);
+    const row = m ? rowOf(m.line) : undefined;
     if (!row) return this.run.applyError(err);
-    const named = m?.[2];
+    const named = m?.column;
     const column = named === undefined
       ? undefined
       : this.#direct
@@ -297,97 +392,6 @@ class TableLoad {
       `row ${r.index} of "${this.table.name}" (line ${r.pos.line})`,
     );
   }
-
-  /** Resolves every !ref of some rows in one query; no match or several is an error at the tag. */
-  async resolveRefs(rows: PlannedRow[]): Promise<Map<Cell, string>> {
-    const groups = new Map<string, { target: RefTarget; values: Map<string, number> }>();
-    const cells: { cell: Extract<Cell, { kind: "ref" }>; row: PlannedRow }[] = [];
-    for (const row of rows) {
-      for (const cell of row.cells) {
-        if (cell.kind !== "ref") continue;
-        const id = `${cell.ref.table.sql}.${quoteIdent(cell.ref.column.name)}`;
-        let g = groups.get(id);
-        if (!g) groups.set(id, g = { target: cell.ref, values: new Map() });
-        if (!g.values.has(cell.value)) g.values.set(cell.value, g.values.size + 1);
-        cells.push({ cell, row });
-      }
-    }
-    const out = new Map<Cell, string>();
-    if (cells.length === 0) return out;
-    const list = [...groups.values()];
-    const result = await this.run.q(
-      refLookupSql(list.map((g) => g.target)),
-      list.map((g) => JSON.stringify([...g.values.keys()])),
-    );
-    const found = new Map<string, { n: number; id: string | null }>();
-    for (const r of result) {
-      found.set(`${r.g}:${r.i}`, { n: Number(r.n), id: r.id === null ? null : String(r.id) });
-    }
-    const keys = [...groups.keys()];
-    for (const { cell, row } of cells) {
-      const g = keys.indexOf(`${cell.ref.table.sql}.${quoteIdent(cell.ref.column.name)}`);
-      const hit = found.get(`${g}:${list[g]!.values.get(cell.value)}`) ?? { n: 0, id: null };
-      if (hit.n !== 1 || hit.id === null) {
-        throw new ApplyError({
-          database: this.run.target.database,
-          script: this.run.req.file.script,
-          line: cell.pos.line,
-          column: cell.pos.column,
-          serverMessage: `!ref ${cell.source} matched ${
-            hit.n === 0 ? "no row" : `${hit.n} rows`
-          } of "${cell.ref.table.requested}" (row ${row.index} of "${this.table.name}" at line ${row.pos.line})`,
-          hint: hit.n === 0
-            ? "a !ref sees rows of earlier tables and files; check the value and that its row is written first"
-            : `use a column that is unique in "${cell.ref.table.requested}"`,
-        });
-      }
-      out.set(cell, hit.id);
-    }
-    return out;
-  }
-
-  /** Hashes every !bcrypt of some rows, keeping a stored hash that still matches its text. */
-  async resolveBcrypt(
-    rows: PlannedRow[],
-    refs: Map<Cell, string>,
-    cost: number,
-  ): Promise<Map<Cell, string>> {
-    const out = new Map<Cell, string>();
-    const withHash = rows.filter((r) => r.cells.some((c) => c.kind === "bcrypt"));
-    if (withHash.length === 0) return out;
-    const hashColumns = [
-      ...new Set(
-        withHash.flatMap((r) => r.columns.filter((_, i) => r.cells[i]!.kind === "bcrypt")),
-      ),
-    ];
-    const keyColumns = this.key.map((k) => this.info.columns.find((c) => c.name === k)!);
-    const tuples = withHash.map((r) =>
-      this.key.map((k) => {
-        const cell = r.cells[r.columns.findIndex((c) => c.name === k)]!;
-        return cell.kind === "value" ? cell.text : cell.kind === "ref" ? refs.get(cell)! : null;
-      })
-    );
-    const stored = await this.run.q(
-      existingSql(this.info, keyColumns, hashColumns.map((c) => c.name)),
-      [JSON.stringify(tuples)],
-    );
-    const existing = new Map<number, Record<string, unknown>>();
-    for (const s of stored) existing.set(Number(s.i) - 1, s);
-    const jobs: BcryptJob[] = [];
-    const targets: Cell[] = [];
-    withHash.forEach((r, ri) => {
-      r.cells.forEach((cell, ci) => {
-        if (cell.kind !== "bcrypt") return;
-        const col = hashColumns.indexOf(r.columns[ci]!);
-        const prev = existing.get(ri)?.[`c${col}`];
-        jobs.push({ text: cell.text, existing: typeof prev === "string" ? prev : null });
-        targets.push(cell);
-      });
-    });
-    const hashes = await bcryptAll(jobs, cost, { signal: this.run.req.signal });
-    targets.forEach((cell, i) => out.set(cell, hashes[i]!));
-    return out;
-  }
 }
 
 /** The position of the value an error is about, else the row's. */
@@ -398,11 +402,4 @@ function cellPos(row: PlannedRow, err: unknown, valueOf: (cell: Cell) => string 
   const value = errorValue(err);
   const byValue = value === null ? -1 : row.cells.findIndex((c) => valueOf(c) === value);
   return byValue >= 0 ? row.cells[byValue]!.pos : row.pos;
-}
-
-/** The error without its CONTEXT, which names the staging table and repeats the row. */
-function withoutContext(err: unknown): unknown {
-  const e = err as PgError;
-  if (!e || typeof e !== "object" || !e.where) return err;
-  return Object.assign(new Error(e.message), { code: e.code, detail: e.detail, hint: e.hint });
 }

@@ -1,10 +1,10 @@
 // The SQL of YAML and CSV seeds on PostgreSQL, as pure functions unit-tested without a database:
 // the catalog query, upserts, !ref and bcrypt look-ups, and the staging table a CSV is copied into.
 
-import type { RefTarget } from "../seeds/plan.ts";
-import type { ColumnInfo, ColumnType, TableInfo, ValueKind } from "../seeds/types.ts";
-import { splitTableName } from "../seeds/yaml.ts";
-import { quoteIdent } from "./postgres/sql.ts";
+import type { RefTarget } from "./seed_plan.ts";
+import type { ColumnInfo, ColumnType, TableInfo, ValueKind } from "../../seeds/types.ts";
+import { splitTableName } from "../../seeds/yaml.ts";
+import { quoteIdent } from "./sql.ts";
 
 /** The quoted name to_regclass() resolves for a seed's table name (`audit.events` → "audit"."events"). */
 export function regclassName(name: string): string | null {
@@ -248,6 +248,17 @@ export function copyCsvSql(columns: ColumnInfo[], table?: TableInfo): string {
 export function copyRowsSql(n: number): string {
   const cols = Array.from({ length: n }, (_, i) => `c${i + 1}`).join(", ");
   return `copy ${STAGE} (${cols}) from stdin`;
+}
+
+/** A value in COPY's text format: backslash, tab and line breaks escaped; NULL as \\N. */
+export function copyField(v: string | null): string {
+  if (v === null) return "\\N";
+  return /[\\\n\r\t]/.test(v)
+    ? v.replace(
+      /[\\\n\r\t]/g,
+      (c) => c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t",
+    )
+    : v;
 }
 
 /** The COPY (text format) of YAML rows straight into some columns of an empty table. */

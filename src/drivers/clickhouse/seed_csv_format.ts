@@ -16,15 +16,15 @@
 // Blank lines, which the parser skips, are not sent (ClickHouse would read them as rows), so the
 // server's "(at row N)" is the Nth record of the file.
 
-import { ConfigError } from "../core/errors.ts";
-import { fieldPos, withRecord } from "../seeds/csv.ts";
-import { concatBytes, eachRecord } from "../seeds/csv_file.ts";
-import { bytePos } from "../seeds/csv_scan.ts";
-import { seedError } from "../seeds/errors.ts";
-import type { CsvSeed, Pos } from "../seeds/types.ts";
-import { splitTableName } from "../seeds/yaml.ts";
-import { NO_UPSERT, type Table } from "./clickhouse_seed.ts";
-import { isReplacingEngine } from "./clickhouse/seed_sql.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { fieldPos, withRecord } from "../../seeds/csv.ts";
+import { concatBytes, eachRecord } from "../../seeds/csv_file.ts";
+import { bytePos } from "../../seeds/csv_scan.ts";
+import { seedError } from "../../seeds/errors.ts";
+import type { CsvSeed, Pos } from "../../seeds/types.ts";
+import { splitTableName } from "../../seeds/yaml.ts";
+import { NO_UPSERT, type Table } from "./seed_rule.ts";
+import { isReplacingEngine } from "./seed_sql.ts";
 
 /** Settings of the CSV insert (all known to 18.16): RFC 4180 quoting, no tolerated bad rows. */
 export const CSV_INSERT_SETTINGS: Readonly<Record<string, string>> = {

@@ -1,13 +1,14 @@
 // YAML and CSV seeds on PostgreSQL: `applyDataSeed` loads a file on the driver's one connection,
 // the whole file and its tracking row in one transaction. SeedRun holds what the format's loaders
-// (postgres_seed_yaml.ts, postgres_seed_csv.ts) share: queries that an interrupt cancels,
+// (seed_yaml.ts, seed_csv.ts) share: queries that an interrupt cancels,
 // savepoints, finding the one row of many that the database refuses.
 
 import type postgres from "postgres";
-import { ApplyError, MigrateError } from "../core/errors.ts";
-import type { Pos, TableInfo } from "../seeds/types.ts";
-import type { ApplyOutcome } from "./driver.ts";
-import type { SeedRequest } from "./seed_request.ts";
+import { ApplyError, MigrateError } from "../../core/errors.ts";
+import { BcryptPool } from "../../seeds/bcrypt.ts";
+import type { Pos, TableInfo } from "../../seeds/types.ts";
+import type { ApplyOutcome } from "../driver.ts";
+import type { SeedRequest } from "../../seeds/request.ts";
 import {
   CATALOG_SQL,
   DROP_STAGE_SQL,
@@ -16,9 +17,9 @@ import {
   lockForLoadSql,
   parseCatalog,
   regclassName,
-} from "./postgres_seed_sql.ts";
-import { quoteIdent, recordSql, REHEARSAL_SAVEPOINT, TIMER_START_SQL } from "./postgres/sql.ts";
-import { type PgError, serverMessage } from "./postgres/errors.ts";
+} from "./seed_sql.ts";
+import { quoteIdent, recordSql, REHEARSAL_SAVEPOINT, TIMER_START_SQL } from "./sql.ts";
+import { type PgError, serverMessage } from "./errors.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -37,6 +38,24 @@ export function errorColumn(err: unknown): string | null {
 export function errorValue(err: unknown): string | null {
   const m = /: "(.*)"$/s.exec((err as PgError).message ?? "");
   return m ? m[1]! : null;
+}
+
+/** The `line N` (and `column C`) of a COPY error's CONTEXT, or null. */
+export function copyErrorLine(err: unknown): { line: number; column: string | undefined } | null {
+  const m = /^COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec((err as PgError).where ?? "");
+  return m ? { line: Number(m[1]), column: m[2] } : null;
+}
+
+/** The error without its CONTEXT, which names the staging table and repeats the row. */
+export function withoutContext(err: unknown): unknown {
+  const e = err as PgError;
+  if (!e || typeof e !== "object" || !e.where) return err;
+  return Object.assign(new Error(e.message), {
+    code: e.code,
+    detail: e.detail,
+    hint: e.hint,
+    column_name: e.column_name,
+  });
 }
 
 /** Where a seed applies, as the driver knows it. */
@@ -74,8 +93,8 @@ export async function applyDataSeed(
   );
   try {
     const text = req.seed.format === "yaml"
-      ? await (await import("./postgres_seed_yaml.ts")).loadYaml(run, req.seed)
-      : await (await import("./postgres_seed_csv.ts")).loadCsv(run, req.seed);
+      ? await (await import("./seed_yaml.ts")).loadYaml(run, req.seed)
+      : await (await import("./seed_csv.ts")).loadCsv(run, req.seed);
     run.check();
     // A data seed's text is not kept in the tracking row: it may be large, and only migrations'
     // texts are shown (in drift diffs).
@@ -95,6 +114,8 @@ export async function applyDataSeed(
     if (req.signal.aborted) throw req.signal.reason;
     if (err instanceof MigrateError) throw err;
     throw run.applyError(err);
+  } finally {
+    run.close();
   }
 }
 
@@ -106,6 +127,18 @@ export class SeedRun {
 
   get where() {
     return { path: this.req.file.path, database: this.target.database };
+  }
+
+  #bcrypt: BcryptPool | null = null;
+
+  /** The file's bcrypt workers, started on first use and shared by its batches. */
+  bcrypt(): BcryptPool {
+    return this.#bcrypt ??= new BcryptPool();
+  }
+
+  /** Ends what the file started (its bcrypt workers). */
+  close(): void {
+    this.#bcrypt?.close();
   }
 
   /** Stops between round trips when the run is interrupted. */

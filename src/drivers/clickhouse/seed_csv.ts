@@ -1,7 +1,7 @@
 // CSV seeds on ClickHouse, as one unit (the CSV path of the driver): the table and the header are
-// checked against the server (the seed rule, clickhouse_seed.ts), the file is sent as one
+// checked against the server (the seed rule, seed_rule.ts), the file is sent as one
 // `INSERT ... FORMAT CSVWithNames` body, OPTIMIZE ... FINAL collapses replaced rows, and the file is
-// recorded. Sent by fetch rather than the client, which trims the text it sends.
+// recorded.
 
 import { ApplyError, ConnectionLostError, interruption } from "../../core/errors.ts";
 import {
@@ -13,11 +13,10 @@ import {
   csvErrorPosition,
   csvTable,
   needsFieldCheck,
-} from "../clickhouse_seed_csv.ts";
+} from "./seed_csv_format.ts";
 import type { ApplyOutcome } from "../driver.ts";
-import type { SeedRequest } from "../seed_request.ts";
-import { ClickHouseRequestError, requestError, STATEMENT_TIMEOUT_MS } from "./http.ts";
-import { parseServerError } from "./http_errors.ts";
+import type { SeedRequest } from "../../seeds/request.ts";
+import { requestError, STATEMENT_TIMEOUT_MS } from "./http.ts";
 import {
   csvInsertSql,
   killQuerySql,
@@ -79,7 +78,7 @@ export async function applySeed(s: ChSession, req: SeedRequest): Promise<ApplyOu
   try {
     if (n > 0) {
       const body = csvBody(seed, header);
-      await insertBody(s, csvInsertSql(table, header.map((c) => c.name)), body, {
+      await s.http.send(csvInsertSql(table, header.map((c) => c.name)), body, {
         signal,
         queryId,
         settings: CSV_INSERT_SETTINGS,
@@ -142,45 +141,4 @@ export async function applySeed(s: ChSession, req: SeedRequest): Promise<ApplyOu
   const ms = performance.now() - started;
   await s.tracking.write([{ ...row(1, null, file.text), executionMs: ms }]);
   return { ms, note: notes.join("; ") };
-}
-
-/**
- * Sends `query` with a body of data (an INSERT ... FORMAT), by fetch: the client trims the text
- * it sends and strips trailing semicolons, which would cut a CSV's last field, and the web client
- * takes no raw body beside a query. The query goes in the URL, the data as the body.
- */
-async function insertBody(
-  s: ChSession,
-  query: string,
-  body: ReadableStream<Uint8Array>,
-  opts: { signal: AbortSignal; queryId: string; settings: Readonly<Record<string, string>> },
-): Promise<void> {
-  const url = new URL("/", s.target.endpoint);
-  url.searchParams.set("query", query);
-  url.searchParams.set("query_id", opts.queryId);
-  for (const [k, v] of Object.entries(opts.settings)) url.searchParams.set(k, v);
-  const credentials = new TextEncoder().encode(
-    `${s.target.username}:${s.target.password}`,
-  );
-  let response: Response;
-  try {
-    response = await s.http.fetch(url, {
-      method: "POST",
-      headers: {
-        Authorization: `Basic ${btoa(String.fromCharCode(...credentials))}`,
-        "Content-Type": "text/csv; charset=utf-8",
-      },
-      body,
-      signal: opts.signal,
-    });
-  } catch (err) {
-    throw requestError(err, { timedOut: false, timeoutMs: 0 });
-  }
-  const text = await response.text();
-  if (response.ok && !response.headers.has("x-clickhouse-exception-code")) return;
-  const parsed = parseServerError(text);
-  throw new ClickHouseRequestError(
-    parsed.message || `HTTP ${response.status}`,
-    parsed.code ?? (Number(response.headers.get("x-clickhouse-exception-code")) || null),
-  );
 }

@@ -69,3 +69,46 @@ export async function copyIn(
     signal.removeEventListener("abort", onAbort);
   }
 }
+
+/** A COPY ... FROM STDIN left open while its rows are produced (see openCopy). */
+export interface OpenCopy {
+  /** Sends a chunk; throws the server's error once it refused the data, or the abort reason. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Ends the data; resolves to the rows copied, or throws the server's error. */
+  end(): Promise<number>;
+  /** Gives up after a failed write: ends the COPY (CopyFail) and returns the server's error. */
+  fail(err: unknown): Promise<unknown>;
+}
+
+/**
+ * Starts `text` (a COPY ... FROM STDIN) and keeps it open: rows go in as they are produced, so the
+ * server reads one batch while the next is prepared, and many batches cost one COPY's round trips.
+ */
+export function openCopy(sql: Sql, text: string, signal: AbortSignal): OpenCopy {
+  let ready!: (write: CopyWrite) => void;
+  const started = new Promise<CopyWrite>((r) => (ready = r));
+  let stop!: { resolve(): void; reject(e: unknown): void };
+  const stopped = new Promise<void>((resolve, reject) => (stop = { resolve, reject }));
+  const done = copyIn(sql, text, (write) => {
+    ready(write);
+    return stopped;
+  }, signal);
+  done.catch(() => {});
+  // Until the server has started the COPY, a write waits; a COPY that fails to start ends the wait.
+  const writer = Promise.race([started, done.then(() => null)]);
+  return {
+    async write(chunk) {
+      const write = await writer;
+      if (write === null) throw new Error("the COPY ended before its data was sent");
+      await write(chunk);
+    },
+    end() {
+      stop.resolve();
+      return done;
+    },
+    async fail(err) {
+      stop.reject(err);
+      return await done.then(() => err, (e) => e);
+    },
+  };
+}

@@ -4,8 +4,8 @@
 // planned a batch at a time (RowPlanner, KeyCheck), so a large file's rows never all live at once.
 // Pure.
 
-import { seedError } from "./errors.ts";
-import { checkText, encodeValue } from "./values.ts";
+import { seedError } from "../../seeds/errors.ts";
+import { checkText, encodeValue } from "./seed_values.ts";
 import type {
   ColumnInfo,
   Pos,
@@ -14,7 +14,7 @@ import type {
   SeedValue,
   TableInfo,
   YamlSeed,
-} from "./types.ts";
+} from "../../seeds/types.ts";
 
 /** What a column of a row gets. */
 export type Cell =
@@ -291,6 +291,12 @@ export class KeyCheck {
     }
     this.#seen.set(id, row.index);
   }
+}
+
+/** Whether every value of a row is known before anything is asked of the database. */
+export function isPlain(row: PlannedRow): boolean {
+  for (const c of row.cells) if (c.kind !== "value") return false;
+  return true;
 }
 
 /** Whether a row refers to its own table (then the rows before it must be written first). */

@@ -2,8 +2,8 @@
 // stop request.
 
 import type { TrackedFile } from "../core/types.ts";
-import type { DataSeed } from "../seeds/types.ts";
-import type { Trial } from "./driver.ts";
+import type { DataSeed } from "./types.ts";
+import type { Trial } from "../drivers/driver.ts";
 
 /** A YAML or CSV seed to load: the file and its content, parsed and checked by src/seeds/. */
 export interface SeedRequest {
