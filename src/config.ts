@@ -6,6 +6,7 @@ import { listDatabaseFolders, noDatabaseError } from "./core/discover.ts";
 import { redactUrl, registerUrlSecrets } from "./core/redact.ts";
 import { lineColumn } from "./sql/position.ts";
 import type { DatabaseConfig, DbKind } from "./core/types.ts";
+import { parseTenantsEntry, resolveTenants, type TenantsEntry } from "./tenants/config.ts";
 
 /** Options that decide the databases of a run. */
 export interface ConfigInput {
@@ -44,6 +45,8 @@ interface FileEntry {
   name: string;
   kind?: DbKind;
   url?: string;
+  /** A tenant group: `tenants: {from, query, url, schema?, id?}`. */
+  tenants?: TenantsEntry;
   /** Where the entry is in the file, for messages. */
   line?: number;
 }
@@ -104,7 +107,7 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
     const entry: FileEntry = { name, ...(line ? { line } : {}) };
     const o = (v ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(o)) {
-      if (!["name", "kind", "url"].includes(key)) {
+      if (!["name", "kind", "url", "tenants"].includes(key)) {
         fail(`unknown key "${key}" for database "${name}"`);
       }
     }
@@ -117,6 +120,14 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
     if (o.url !== undefined) {
       if (typeof o.url !== "string") fail(`database "${name}": url must be a string`);
       entry.url = o.url as string;
+    }
+    if (o.tenants !== undefined) {
+      if (o.url !== undefined) {
+        fail(
+          `database "${name}": a tenant group has no url of its own; tenants.url builds each one's`,
+        );
+      }
+      entry.tenants = parseTenantsEntry(o.tenants, name, fail);
     }
     return entry;
   });
@@ -252,9 +263,28 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
   }
   const selected = input.only.length ? names.filter((n) => input.only.includes(n)) : names;
 
-  const out: DatabaseConfig[] = [];
-  for (const name of selected) {
+  // One database's config; a tenant group's control database is resolved even when left out.
+  const resolveOne = async (name: string): Promise<DatabaseConfig> => {
     const entry = configured.get(name);
+    if (entry?.tenants) {
+      return resolveTenants(name, entry.tenants, {
+        file: input.configFile!,
+        env: input.env,
+        control: (from) => {
+          const c = configured.get(from);
+          if (!c || c.tenants) return Promise.resolve(null);
+          return resolveOne(from);
+        },
+        base: {
+          listedIn: input.configFile!,
+          urlVariable: urlVariable(name),
+          migrationsDir: `${input.migrationsDir}/${name}`,
+          seedsDir: `${input.seedsDir}/${name}`,
+        },
+        kindOfUrl,
+        kind: entry.kind,
+      });
+    }
     let url: string | null = null;
     let source: string | null = null;
     const fromEnv = await urlFromEnv(name, input);
@@ -304,7 +334,7 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
     } else {
       kind = entry?.kind ?? kindOfName(name);
     }
-    out.push({
+    return {
       name,
       kind,
       ...(listed ? { listedIn: input.configFile! } : {}),
@@ -313,8 +343,10 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
       urlVariable: urlVariable(name),
       migrationsDir: `${input.migrationsDir}/${name}`,
       seedsDir: `${input.seedsDir}/${name}`,
-    });
-  }
+    };
+  };
+  const out: DatabaseConfig[] = [];
+  for (const name of selected) out.push(await resolveOne(name));
   // Without a config file's order, PostgreSQL first: a ClickHouse dictionary may read a PostgreSQL table.
   if (fileEntries.length === 0) {
     out.sort((a, b) =>
@@ -326,7 +358,11 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
 
 /** Fails with exit 2 for every database that has no URL, unless embedded mode can stand in. */
 export function checkUrls(dbs: DatabaseConfig[], embedded: boolean): void {
-  const missing = dbs.filter((d) => d.url === null && !embedded);
+  // A tenant group has no URL of its own; its control database must have one.
+  const missing = dbs.flatMap((d) => d.tenants ? [d.tenants.control] : [d])
+    .filter((d, i, all) =>
+      d.url === null && !embedded && all.findIndex((x) => x.name === d.name) === i
+    );
   if (missing.length === 0) return;
   const lines = missing.map((d) =>
     `database "${d.name}" has no URL: set ${d.urlVariable}${

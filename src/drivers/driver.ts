@@ -99,6 +99,14 @@ export interface Driver {
   forget(entries: ForgetEntry[]): Promise<void>;
   /** Drops everything the migrations could have created (reset, on local databases only). */
   dropAll(): Promise<void>;
+  /** Runs a read-only query (a tenant list), every value as text; kinds without it have no tenants. */
+  queryRows?(sql: string): Promise<QueryRows>;
+}
+
+/** The rows of a query, every value as text (null stays null), and its columns in order. */
+export interface QueryRows {
+  columns: string[];
+  rows: Record<string, string | null>[];
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

@@ -8,6 +8,7 @@ import { errorEvent, messageEvent, statusEvents, summaryEvent, writeEvent } from
 import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
 import { statusTable, writeLine } from "./text.ts";
+import { failedTenants, tenantStatusTable } from "./tenants.ts";
 
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -22,6 +23,8 @@ export interface OutputOptions {
   version: string;
   /** DB_MIGRATE_TERMINATION_LOG, if set. */
   terminationLog: string | undefined;
+  /** Over tenants, a status table per tenant instead of a line each. */
+  verbose?: boolean;
 }
 
 /** A notice on stderr, as a line of text or as an event. */
@@ -66,9 +69,22 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
       `error: ${result.error.message}${result.error.hint ? `\n  hint: ${result.error.hint}` : ""}`,
     );
   }
+  const tenants = result.tenants ?? [];
+  const isTenant = new Set(tenants.map((t) => t.database));
   if (result.mode === "status") {
-    for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
+    for (const db of result.databases) {
+      if (opts.verbose || !isTenant.has(db.name)) writeLine(Deno.stdout, statusTable(db));
+    }
+    // A fleet's status is one line per tenant; --verbose gave a table per tenant above.
+    if (tenants.length > 0 && !opts.verbose) {
+      writeLine(
+        Deno.stdout,
+        tenantStatusTable(tenants, new Map(result.databases.map((d) => [d.name, d]))),
+      );
+    }
   }
+  const failed = failedTenants(tenants);
+  if (failed) writeLine(Deno.stdout, failed);
   writeLine(Deno.stdout, summaryLine(result));
   return result.exitCode;
 }

@@ -13,6 +13,7 @@ import type {
   ForgetEntry,
   LockHolder,
   PreparedFile,
+  QueryRows,
   RecordEntry,
 } from "../driver.ts";
 import { PERMANENT_CODES, type PgError } from "./errors.ts";
@@ -24,8 +25,11 @@ import {
   DROP_ALL_SQL,
   forgetSql,
   LOCK_HOLDER_SQL,
-  LOCK_KEY,
+  lockArgs,
+  quoteIdent,
+  quoteLiteral,
   recordAppliedSql,
+  schemaLockHolderSql,
   selectContentsSql,
   selectTrackingSql,
 } from "./sql.ts";
@@ -35,6 +39,8 @@ import { pgLogin } from "./url.ts";
 export interface PostgresOptions {
   /** The variable that gives this database a URL, for hints. */
   urlVariable: string;
+  /** Schema-per-tenant: the schema of the tracking table, first in the search path. */
+  schema?: string | undefined;
   /** On the embedded PostgreSQL: the extensions it ships (for hints), and how to stop it. */
   embedded?: { extensions: readonly string[]; stop(): Promise<void> };
 }
@@ -81,7 +87,13 @@ export class PostgresDriver implements Driver {
       onnotice: () => {},
       idle_timeout: 0,
       connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
-      connection: { application_name: "db-migrate" },
+      connection: {
+        application_name: "db-migrate",
+        // The tenant's schema first, so its migrations' unqualified names land there.
+        ...(this.opts.schema === undefined
+          ? {}
+          : { search_path: `${quoteIdent(this.opts.schema)}, public` }),
+      },
     });
     this.#sql = sql;
     try {
@@ -91,6 +103,17 @@ export class PostgresDriver implements Driver {
       this.#schema = String(row?.schema ?? "public");
       this.#hasTable = row?.has_table === true || row?.has_table === "t";
       this.#bytes = row?.bytes === true || row?.bytes === "t";
+      if (this.opts.schema !== undefined) {
+        // Until the schema exists, current_schema() is another one: the tracking table is the
+        // tenant schema's, whether it exists yet or not.
+        this.#schema = this.opts.schema;
+        const [t] = await sql.unsafe(
+          `select to_regclass(format('%I._schema_migrations', ${
+            quoteLiteral(this.opts.schema)
+          }::text)) is not null as has_table`,
+        );
+        this.#hasTable = t?.has_table === true || t?.has_table === "t";
+      }
     } catch (err) {
       await this.#disconnect();
       throw err;
@@ -114,6 +137,9 @@ export class PostgresDriver implements Driver {
 
   async ensureTracking(): Promise<void> {
     if (this.#hasTable) return;
+    if (this.opts.schema !== undefined) {
+      await this.#db.unsafe(`create schema if not exists ${quoteIdent(this.opts.schema)}`);
+    }
     await this.#db.unsafe(createTrackingSql(this.#schema));
     this.#hasTable = true;
   }
@@ -162,12 +188,17 @@ export class PostgresDriver implements Driver {
   }
 
   async tryLock(): Promise<boolean> {
-    const [row] = await this.#db.unsafe(`select pg_try_advisory_lock(${LOCK_KEY}) as locked`);
+    const [row] = await this.#db.unsafe(
+      `select pg_try_advisory_lock(${lockArgs(this.opts.schema)}) as locked`,
+    );
     return row?.locked === true || row?.locked === "t";
   }
 
   async lockHolder(): Promise<LockHolder | null> {
-    const [r] = await this.#db.unsafe(LOCK_HOLDER_SQL);
+    const schema = this.opts.schema;
+    const [r] = await this.#db.unsafe(
+      schema === undefined ? LOCK_HOLDER_SQL : schemaLockHolderSql(schema),
+    );
     if (!r) return null;
     const since = r.backend_start ? humanTime(new Date(r.backend_start)) : "an unknown time";
     return {
@@ -177,7 +208,9 @@ export class PostgresDriver implements Driver {
   }
 
   async unlock(): Promise<void> {
-    if (this.#sql) await this.#sql.unsafe(`select pg_advisory_unlock(${LOCK_KEY})`);
+    if (this.#sql) {
+      await this.#sql.unsafe(`select pg_advisory_unlock(${lockArgs(this.opts.schema)})`);
+    }
   }
 
   /**
@@ -255,5 +288,16 @@ export class PostgresDriver implements Driver {
   async dropAll(): Promise<void> {
     await this.#db.unsafe(DROP_ALL_SQL);
     this.#hasTable = false;
+  }
+
+  async queryRows(text: string): Promise<QueryRows> {
+    const result = await this.#db.unsafe(text);
+    const columns = (result.columns ?? []).map((c) => c.name);
+    const rows = result.map((r) => {
+      const out: Record<string, string | null> = {};
+      for (const c of columns) out[c] = r[c] === null || r[c] === undefined ? null : String(r[c]);
+      return out;
+    });
+    return { columns, rows };
   }
 }

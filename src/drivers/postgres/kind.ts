@@ -15,6 +15,9 @@ export const postgresKind: DriverKind = {
   prepare: preparePostgres,
   open: (target) =>
     Promise.resolve(
-      new PostgresDriver(target.name, target.url!, { urlVariable: target.urlVariable }),
+      new PostgresDriver(target.name, target.url!, {
+        urlVariable: target.urlVariable,
+        schema: target.schema,
+      }),
     ),
 };

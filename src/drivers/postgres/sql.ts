@@ -236,6 +236,25 @@ begin
   end;
 end $$`;
 
+/**
+ * The advisory lock's arguments: one key for the database, or (schema-per-tenant, where many
+ * tenants share a database) the key and the schema's hash, so tenants of one database do not wait
+ * for each other.
+ */
+export function lockArgs(schema: string | undefined): string {
+  return schema === undefined ? `${LOCK_KEY}` : `${LOCK_KEY}, hashtext(${quoteLiteral(schema)})`;
+}
+
+/** Who holds a schema's advisory lock (the two-key form of lockArgs) in this database. */
+export function schemaLockHolderSql(schema: string): string {
+  return LOCK_HOLDER_SQL.replace(
+    `l.classid = 0 and l.objid = ${LOCK_KEY}\n  and l.objsubid = 1`,
+    `l.classid = ${LOCK_KEY} and l.objid = hashtext(${
+      quoteLiteral(schema)
+    })::oid\n  and l.objsubid = 2`,
+  );
+}
+
 /** Who holds our advisory lock in this database. */
 export const LOCK_HOLDER_SQL =
   `select a.pid, a.application_name, a.client_addr::text as client_addr,
