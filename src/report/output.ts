@@ -60,6 +60,9 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
   }
   // The error is printed once: in the JSON document, or on stderr below the failed file's line.
   if (opts.json) {
+    // The failed tenants by id, for the people watching: the document has them too.
+    const failed = failedTenants(result.tenants ?? []);
+    if (failed) writeLine(Deno.stderr, failed);
     writeLine(Deno.stdout, jsonDocument(result, opts.version));
     return result.exitCode;
   }
