@@ -121,14 +121,7 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
       if (typeof o.url !== "string") fail(`database "${name}": url must be a string`);
       entry.url = o.url as string;
     }
-    if (o.tenants !== undefined) {
-      if (o.url !== undefined) {
-        fail(
-          `database "${name}": a tenant group has no url of its own; tenants.url builds each one's`,
-        );
-      }
-      entry.tenants = parseTenantsEntry(o.tenants, name, fail);
-    }
+    if (o.tenants !== undefined) entry.tenants = parseTenantsEntry(o, name, fail);
     return entry;
   });
 }
@@ -263,24 +256,20 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
   }
   const selected = input.only.length ? names.filter((n) => input.only.includes(n)) : names;
 
+  const dirs = (name: string) => ({
+    migrationsDir: `${input.migrationsDir}/${name}`,
+    seedsDir: `${input.seedsDir}/${name}`,
+  });
   // One database's config; a tenant group's control database is resolved even when left out.
   const resolveOne = async (name: string): Promise<DatabaseConfig> => {
     const entry = configured.get(name);
     if (entry?.tenants) {
+      const isPlain = (from: string) => configured.has(from) && !configured.get(from)!.tenants;
       return resolveTenants(name, entry.tenants, {
         file: input.configFile!,
         env: input.env,
-        control: (from) => {
-          const c = configured.get(from);
-          if (!c || c.tenants) return Promise.resolve(null);
-          return resolveOne(from);
-        },
-        base: {
-          listedIn: input.configFile!,
-          urlVariable: urlVariable(name),
-          migrationsDir: `${input.migrationsDir}/${name}`,
-          seedsDir: `${input.seedsDir}/${name}`,
-        },
+        control: async (from) => isPlain(from) ? await resolveOne(from) : null,
+        base: { ...dirs(name), listedIn: input.configFile!, urlVariable: urlVariable(name) },
         kindOfUrl,
         kind: entry.kind,
       });
@@ -341,8 +330,7 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
       url,
       urlSource: source,
       urlVariable: urlVariable(name),
-      migrationsDir: `${input.migrationsDir}/${name}`,
-      seedsDir: `${input.seedsDir}/${name}`,
+      ...dirs(name),
     };
   };
   const out: DatabaseConfig[] = [];

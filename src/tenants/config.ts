@@ -17,12 +17,16 @@ export interface TenantsEntry {
 
 const KEYS = ["from", "query", "url", "schema", "id"];
 
-/** Reads `tenants:` of database `name`; `fail` throws the config file's error. */
+/** Reads `tenants:` of database `name`'s entry; `fail` throws the config file's error. */
 export function parseTenantsEntry(
-  value: unknown,
+  database: Record<string, unknown>,
   name: string,
   fail: (msg: string) => never,
 ): TenantsEntry {
+  if (database.url !== undefined) {
+    fail(`database "${name}": a tenant group has no url of its own; tenants.url builds each one's`);
+  }
+  const value = database.tenants;
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     return fail(`database "${name}": tenants must be a mapping with from, query and url`);
   }

@@ -11,6 +11,7 @@ import { kindOfUrl, resolveDatabases } from "../../src/config.ts";
 import { discoverMigrations, discoverSeeds, listDatabaseFolders } from "../../src/core/discover.ts";
 import { parseClickHouseUrl } from "../../src/drivers/clickhouse/url.ts";
 import { splitStatements } from "../../src/sql/split.ts";
+import { checkColumns, render } from "../../src/tenants/template.ts";
 import {
   lastLine,
   makeProject,
@@ -69,6 +70,7 @@ const KINDS: Record<string, (b: Block) => boolean> = {
     b.lang === "yaml" && b.text.includes("service_completed_successfully"),
   "the termination message": (b) => b.lang === "sh" && b.text.startsWith("kubectl get pod"),
   "the source layout": (b) => b.text.startsWith("src/main.ts "),
+  "a tenant group": (b) => b.lang === "yaml" && b.text.includes("    tenants:\n"),
 };
 
 /** The one block of a kind. */
@@ -474,6 +476,11 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     "resolve-unknown": "dbm-0123=applied",
     "max-file-size": "64",
     "max-statement-size": "16",
+    tenant: "acme",
+    "max-parallel": "5",
+    retries: "3",
+    timeout: "300",
+    shard: "0/2",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
   assert.ok(flags.length >= 15, synopsis);
@@ -542,4 +549,43 @@ Deno.test("README: every path of the source layout exists", async () => {
   const paths = [...layout.matchAll(/(?:^|\s)((?:src|tests|bench)\/[\w./-]*)/g)].map((m) => m[1]!);
   assert.ok(paths.length > 20, layout);
   for (const p of paths) await Deno.stat(join(ROOT, p.replace(/[.,;:]$/, "")));
+});
+
+Deno.test("README: the tenant group resolves, and its template's fields are the query's columns", async () => {
+  const yaml = block("a tenant group").text;
+  const project = await makeProject({
+    "db-migrate.yaml": yaml,
+    "migrations/control/V1__tenants.sql": "CREATE TABLE IF NOT EXISTS tenants (id text);\n",
+    "migrations/tenant/V1__t.sql": "CREATE TABLE IF NOT EXISTS t (id int);\n",
+  });
+  try {
+    const env: Record<string, string> = {
+      CONTROL_DATABASE_URL: "postgres://control-host/control",
+      TENANT_ADMIN_USER: "admin",
+      TENANT_ADMIN_PASSWORD: "s3cret",
+      TENANT_HOST: "tenants",
+    };
+    const dbs = await resolveDatabases({
+      migrationsDir: `${project.dir}/migrations`,
+      seedsDir: `${project.dir}/seeds`,
+      configFile: `${project.dir}/db-migrate.yaml`,
+      configFileExplicit: true,
+      only: [],
+      embedded: false,
+      env: (n) => env[n],
+      readTextFile: (p) => Deno.readTextFile(p),
+    });
+    assert.deepEqual(dbs.map((d) => d.name), ["control", "tenant"]);
+    const group = dbs[1]!.tenants!;
+    assert.equal(group.control.url, env.CONTROL_DATABASE_URL);
+    assert.equal(group.url, "postgres://admin:s3cret@tenants:5432/{db_name}");
+    const columns = /SELECT (.*?) FROM/.exec(group.query)![1]!.split(",").map((c) => c.trim());
+    checkColumns("tenant", columns, group);
+    assert.equal(
+      render(group.url, { id: "acme", db_name: "acme_db" }),
+      "postgres://admin:s3cret@tenants:5432/acme_db",
+    );
+  } finally {
+    await project.cleanup();
+  }
 });

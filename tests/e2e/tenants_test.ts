@@ -202,6 +202,20 @@ Deno.test({
       const unknown = await run(["--tenant=nope"]);
       assert.equal(unknown.code, 2);
       assert.match(unknown.stderr, /--tenant=nope names no tenant of "tenant"/);
+
+      // An applied file changed: the tenant that applied it drifted and stops; the others go on.
+      await Deno.writeTextFile(
+        join(fleet.dir, "migrations/tenant/V1__hits.sql"),
+        "CREATE TABLE IF NOT EXISTS hits (id bigserial PRIMARY KEY);\n",
+      );
+      const drift = await run([]);
+      assert.equal(drift.code, 3, drift.stderr);
+      assert.match(drift.stdout, /^  tenant t01: CHECKSUM_MISMATCH/m);
+      assert.match(
+        lastLine(drift.stdout),
+        /tenants: 2 ok, 1 drifted of 3; exit 3 CHECKSUM_MISMATCH/,
+      );
+      assert.deepEqual(await applied(fleet.urlOf("t00")), BOTH);
     });
   },
 });

@@ -162,3 +162,95 @@ Deno.test("runPool() with failFast starts nothing after a failure; without it ru
   const all = await runPool([0, 1, 2, 3], work, rules, opts({ maxParallel: 1 }));
   assert.deepEqual(all.map((e) => e?.outcome ?? null), ["ok", "bad", "ok", "ok"]);
 });
+
+Deno.test("the report of a fleet: a line per tenant, the failed ones by id, the counts", async () => {
+  const { failedTenants, tenantCounts, tenantStatusTable, tenantSummary } = await import(
+    "../../src/report/tenants.ts"
+  );
+  const tenants = [
+    { group: "tenant", id: "a", database: "tenant/a", state: "ok" as const, attempts: 1, ms: 5 },
+    {
+      group: "tenant",
+      id: "b",
+      database: "tenant/b",
+      state: "failed" as const,
+      attempts: 4,
+      ms: 9,
+      error: { code: "LOCK_TIMEOUT" as const, exitCode: 4, message: "cannot take\nthe lock" },
+    },
+    {
+      group: "tenant",
+      id: "c",
+      database: "tenant/c",
+      state: "not run" as const,
+      attempts: 0,
+      ms: 0,
+    },
+  ];
+  assert.deepEqual(tenantCounts(tenants), { total: 3, ok: 1, failed: 1, drift: 0, notRun: 1 });
+  assert.equal(tenantSummary(tenants), "tenants: 1 ok, 1 failed, 1 not run of 3");
+  assert.equal(
+    failedTenants(tenants),
+    "1 of 3 tenants did not succeed:\n  tenant b: LOCK_TIMEOUT: cannot take",
+  );
+  const row = (state: string) => ({
+    kind: "migration" as const,
+    version: 1,
+    script: "V1__a.sql",
+    state,
+    checksum: null,
+    appliedAt: null,
+    ms: null,
+    error: null,
+  });
+  const dbs = new Map([
+    ["tenant/a", {
+      name: "tenant/a",
+      kind: "postgres",
+      target: null,
+      steps: [],
+      status: [row("applied"), row("pending")],
+    }],
+  ]);
+  assert.equal(
+    tenantStatusTable(tenants, dbs),
+    [
+      "TENANT    STATE                 APPLIED  PENDING  FAILED  DRIFT",
+      "tenant/a  pending                     1        1       0      0",
+      "tenant/b  failed: LOCK_TIMEOUT        0        0       0      0",
+      "tenant/c  not run                     0        0       0      0",
+    ].join("\n"),
+  );
+});
+
+Deno.test("parseConfigFile() reads a tenant group and rejects its mistakes", async () => {
+  const { parseConfigFile } = await import("../../src/config.ts");
+  const group = (body: string) => `databases:\n  - name: control\n  - name: tenant\n${body}`;
+  const [, tenant] = await parseConfigFile(
+    group(
+      "    tenants:\n      from: control\n      query: SELECT id FROM t\n      url: postgres://h/{id}\n",
+    ),
+    "f.yaml",
+  );
+  assert.deepEqual(tenant!.tenants, {
+    from: "control",
+    query: "SELECT id FROM t",
+    url: "postgres://h/{id}",
+    id: "id",
+  });
+  await assert.rejects(
+    parseConfigFile(group("    tenants:\n      from: control\n      query: q\n"), "f.yaml"),
+    /tenants\.url must be a non-empty string/,
+  );
+  await assert.rejects(
+    parseConfigFile(
+      group("    url: postgres://h/x\n    tenants: {from: control, query: q, url: u}\n"),
+      "f.yaml",
+    ),
+    /a tenant group has no url of its own/,
+  );
+  await assert.rejects(
+    parseConfigFile(group("    tenants: {from: control, query: q, url: u, shema: s}\n"), "f.yaml"),
+    /unknown key "shema" under tenants/,
+  );
+});
