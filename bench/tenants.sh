@@ -123,9 +123,10 @@ for P in $PARALLEL; do
   done
   c1=$(echo "${cp[*]}" | median) c0=$(echo "${co[*]}" | median) c2=$(echo "${cd[*]}" | median)
   n1=$(echo "${np[*]}" | median) n0=$(echo "${no[*]}" | median) n2=$(echo "${nd[*]}" | median)
+  div() { [[ $2 == 0 ]] && echo 0 || echo "$1 / $2" | bc -l; }   # 0: left out (PER_FILE=0)
   printf '| %s | %.2f s | %.2f s | %.2f s | %.2fx / %.2fx | %.2f s | %.2f s | %.2f s | %.1fx / %.1fx | %d MB |\n' \
-    "$P" "$c1" "$c0" "$c2" "$(echo "$c2 / $c1" | bc -l)" "$(echo "$c2 / $c0" | bc -l)" \
-    "$n1" "$n0" "$n2" "$(echo "$n1 / $n2" | bc -l)" "$(echo "$n0 / $n2" | bc -l)" $((rss / 1024)) |
+    "$P" "$c1" "$c0" "$c2" "$(div "$c2" "$c1")" "$(div "$c2" "$c0")" \
+    "$n1" "$n0" "$n2" "$(div "$n1" "$n2")" "$(div "$n0" "$n2")" $((rss / 1024)) |
     tee -a "$results"
 done
 echo >> "$results"

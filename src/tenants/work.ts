@@ -17,8 +17,12 @@ export type DatabaseWork = (
   shared: Shared,
 ) => Promise<DatabaseOutcome>;
 
-/** Inspects one database, lets `fn` read it, closes it; the outcome holds any error. */
-async function inspected(
+/**
+ * Inspects one database, lets `fn` work on it (read it, or lock it and change it through
+ * `ins.driver`), closes it; the outcome holds any error. A command that inspects first builds its
+ * entry on this.
+ */
+export async function inspected(
   files: Files,
   deps: PipelineDeps,
   shared: Shared,
