@@ -9,6 +9,7 @@ import { IMPORT_TOOLS, type ImportTool } from "./import/types.ts";
 import { LOG_FORMATS, type LogFormat } from "./report/output.ts";
 import type { Target } from "./core/plan.ts";
 import { type Resolution, SEED_MODES, type SeedMode } from "./core/types.ts";
+import { parseShard, type Shard } from "./tenants/shard.ts";
 
 /** The commands, the first of them the default. */
 export const COMMANDS = [
@@ -121,6 +122,21 @@ export interface Options {
   configFileExplicit: boolean;
   help: boolean;
   version: boolean;
+  /** Tenant groups: which tenants, how many at a time, retries, time limit, shard. */
+  tenants: TenantFlags;
+  /** A line per file of each tenant (status: a table per tenant), not only one per tenant. */
+  verbose: boolean;
+}
+
+/** The flags of a run over tenant groups. */
+export interface TenantFlags {
+  /** --tenant=ID (repeatable): only these; all when empty. */
+  only: string[];
+  maxParallel: number;
+  retries: number;
+  timeoutSeconds: number;
+  failFast: boolean;
+  shard: Shard | null;
 }
 
 /**
@@ -219,6 +235,19 @@ Options:
   --migrations=DIR       where the migration folders are (default ./migrations, env MIGRATIONS_DIR)
   --seeds=DIR            where the seed folders are (default ./seeds, env SEEDS_DIR)
   --config=FILE          config file (default ./db-migrate.yaml when present, env DB_MIGRATE_CONFIG)
+  --verbose              over tenants: a line per file, and a status table per tenant
+
+Tenant groups (a database with \`tenants:\` in db-migrate.yaml; its control database runs first):
+  --tenant=ID            only this tenant; repeat for several
+  --max-parallel=N       tenants at a time, and open connections to them (default 5,
+                         env DB_MIGRATE_MAX_PARALLEL)
+  --retries=N            retry a tenant whose connection failed or whose lock timed out, with
+                         backoff (default 3, env DB_MIGRATE_RETRIES); a failed statement is not retried
+  --timeout=SECONDS      stop a tenant that runs longer, as SIGTERM would; it counts as failed
+                         (default 300, 0 for none, env DB_MIGRATE_TENANT_TIMEOUT)
+  --fail-fast            start no further tenant after one failed
+  --shard=I/N|auto       only the tenants whose id hashes to shard I of N (from 0); auto: I from
+                         JOB_COMPLETION_INDEX, N from DB_MIGRATE_SHARDS (a Kubernetes Indexed Job)
   --help                 show this help
   --version              show the version (baseline --version=N: the baseline's version)
 
@@ -413,6 +442,13 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
         config: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean" },
+        verbose: { type: "boolean", short: "v" },
+        tenant: { type: "string", multiple: true },
+        "max-parallel": { type: "string" },
+        retries: { type: "string" },
+        timeout: { type: "string" },
+        "fail-fast": { type: "boolean" },
+        shard: { type: "string" },
       },
     }));
   } catch (err) {
@@ -523,6 +559,9 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
   for (const name of values.database ?? []) {
     if (name.trim() === "") throw new UsageError("--database needs a name");
   }
+  for (const id of values.tenant ?? []) {
+    if (id.trim() === "") throw new UsageError("--tenant needs an id");
+  }
   return {
     command,
     args: words,
@@ -584,5 +623,28 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
     configFileExplicit: configFlag !== undefined,
     help: values.help ?? false,
     version: values.version ?? false,
+    verbose: values.verbose ?? false,
+    tenants: {
+      only: values.tenant ?? [],
+      maxParallel: count(
+        "max-parallel",
+        values["max-parallel"] ?? env("DB_MIGRATE_MAX_PARALLEL") ?? "5",
+        1,
+      ),
+      retries: count("retries", values.retries ?? env("DB_MIGRATE_RETRIES") ?? "3", 0),
+      timeoutSeconds: seconds(
+        "timeout",
+        values.timeout ?? env("DB_MIGRATE_TENANT_TIMEOUT") ?? "300",
+      ),
+      failFast: values["fail-fast"] ?? false,
+      shard: values.shard === undefined ? null : parseShard(values.shard, env),
+    },
   };
+}
+
+function count(flag: string, value: string, min: number): number {
+  if (!/^\s*\d+\s*$/.test(value) || Number(value) < min) {
+    throw new UsageError(`--${flag} takes a whole number of at least ${min}, not "${value}"`);
+  }
+  return Number(value);
 }

@@ -6,6 +6,7 @@ import { listDatabaseFolders, noDatabaseError } from "./core/discover.ts";
 import { redactUrl, registerUrlSecrets } from "./core/redact.ts";
 import { lineColumn } from "./sql/position.ts";
 import type { DatabaseConfig, DbKind } from "./core/types.ts";
+import { parseTenantsEntry, resolveTenants, type TenantsEntry } from "./tenants/config.ts";
 
 /** Options that decide the databases of a run. */
 export interface ConfigInput {
@@ -53,6 +54,8 @@ interface FileEntry {
   url?: string;
   /** A ClickHouse cluster's keys (`cluster`, `cluster_path`, ...), as written. */
   cluster?: Record<string, string>;
+  /** A tenant group: `tenants: {from, query, url, schema?, id?}`. */
+  tenants?: TenantsEntry;
   /** Where the entry is in the file, for messages. */
   line?: number;
 }
@@ -119,7 +122,7 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
           fail(`database "${name}": ${key} must be a string`);
         }
         entry.cluster = { ...entry.cluster, [key]: String(value) };
-      } else if (!["name", "kind", "url"].includes(key)) {
+      } else if (!["name", "kind", "url", "tenants"].includes(key)) {
         fail(`unknown key "${key}" for database "${name}"`);
       }
     }
@@ -133,6 +136,7 @@ export async function parseConfigFile(text: string, file: string): Promise<FileE
       if (typeof o.url !== "string") fail(`database "${name}": url must be a string`);
       entry.url = o.url as string;
     }
+    if (o.tenants !== undefined) entry.tenants = parseTenantsEntry(o, name, fail);
     return entry;
   });
 }
@@ -275,11 +279,31 @@ export async function resolveDatabases(input: ConfigInput): Promise<DatabaseConf
   }
   const selected = input.only.length ? names.filter((n) => input.only.includes(n)) : names;
 
+  // One database's config; a tenant group's control database is resolved even when left out.
+  const resolveAny = (name: string): Promise<DatabaseConfig> => {
+    const entry = configured.get(name);
+    if (!entry?.tenants) return resolveOne(name, entry, listed, input);
+    const isPlain = (from: string) => configured.has(from) && !configured.get(from)!.tenants;
+    return resolveTenants(name, entry.tenants, {
+      file: input.configFile!,
+      env: input.env,
+      control: async (from) =>
+        isPlain(from) ? await resolveOne(from, configured.get(from), listed, input) : null,
+      base: {
+        migrationsDir: `${input.migrationsDir}/${name}`,
+        seedsDir: `${input.seedsDir}/${name}`,
+        listedIn: input.configFile!,
+        urlVariable: urlVariable(name),
+      },
+      kindOfUrl,
+      kind: entry.kind,
+    });
+  };
   const out: DatabaseConfig[] = [];
   for (const name of selected) {
     const entry = configured.get(name);
     try {
-      out.push(await resolveOne(name, entry, listed, input));
+      out.push(await resolveAny(name));
     } catch (err) {
       if (!input.problems || !(err instanceof ConfigError)) throw err;
       input.problems.push(err);
@@ -395,7 +419,11 @@ async function resolveOne(
 
 /** Fails with exit 2 for every database that has no URL, unless embedded mode can stand in. */
 export function checkUrls(dbs: DatabaseConfig[], embedded: boolean): void {
-  const missing = dbs.filter((d) => d.url === null && !embedded);
+  // A tenant group has no URL of its own; its control database must have one.
+  const missing = dbs.flatMap((d) => d.tenants ? [d.tenants.control] : [d])
+    .filter((d, i, all) =>
+      d.url === null && !embedded && all.findIndex((x) => x.name === d.name) === i
+    );
   if (missing.length === 0) return;
   const lines = missing.map((d) =>
     `database "${d.name}" has no URL: set ${d.urlVariable}${

@@ -85,12 +85,13 @@ function errorResult(err: unknown, opts: Partial<Options>, started: number): Run
 }
 
 /** Prints the result and returns the exit code. */
-function finish(result: RunResult, json: boolean, logFormat: LogFormat): number {
+function finish(result: RunResult, json: boolean, logFormat: LogFormat, verbose = false): number {
   return printResult(result, {
     json,
     logFormat,
     version: VERSION,
     terminationLog: optionalEnv("DB_MIGRATE_TERMINATION_LOG"),
+    verbose,
   });
 }
 
@@ -173,7 +174,18 @@ async function main(): Promise<number> {
           opts.command === "reset" || (opts.command === "undo" && !opts.dryRun),
         checksums: opts.command === "plan",
       });
-    const command = await COMMANDS[opts.command]();
+    let command = await COMMANDS[opts.command]();
+    // A tenant group (or a flag that picks tenants) runs the command over each tenant too.
+    if (dbs.some((d) => d.tenants) || opts.tenants.only.length > 0 || opts.tenants.shard) {
+      command = (await import("./tenants/run.ts")).withTenants(opts.command, command, {
+        ...opts.tenants,
+        verbose: opts.verbose,
+        json: opts.json,
+        logFormat: opts.logFormat,
+        gracePeriodSeconds: opts.gracePeriodSeconds,
+        mode: opts.mode,
+      });
+    }
     const result = await command(dbs, {
       options: opts,
       reporter,
@@ -183,7 +195,7 @@ async function main(): Promise<number> {
       configProblems,
       env,
     });
-    return finish(result, opts.json, opts.logFormat);
+    return finish(result, opts.json, opts.logFormat, opts.verbose);
   } catch (err) {
     return finish(errorResult(err, opts, started), opts.json, opts.logFormat);
   } finally {

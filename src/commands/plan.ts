@@ -9,6 +9,7 @@ import {
   driftError,
   filesToPrint,
   inspectAll,
+  type Inspection,
   type PipelineDeps,
 } from "../core/pipeline.ts";
 import { oneDatabase } from "../core/history.ts";
@@ -30,31 +31,38 @@ export function plan(targets: DatabaseConfig[], deps: PipelineDeps): Promise<Run
         // A dry run could tell what a real run would do: say so, and exit 0 as the contract pins.
         deps.reporter.notice(`warning: ${(await driftError(drift)).message}`);
       }
-      for (const ins of inspections) {
-        for (const e of ins.plan?.drift ?? []) {
-          const step = stepOf(ins.result.name, e, repair ? "repaired" : "drift");
-          step.note = repair ? `would be repaired: ${repairNote(e)}` : e.state;
-          ins.result.steps.push(step);
-          deps.reporter.step(step);
-        }
-      }
-      for (const ins of inspections) {
-        if (!ins.plan) continue;
-        for (const e of ins.plan.skipped) {
-          ins.result.steps.push(stepOf(ins.result.name, e, "skipped"));
-        }
-        for (const e of ins.plan.pending) {
-          const prepared = ins.prepared.get(e.file!.script)!;
-          const step = stepOf(ins.result.name, e, "pending");
-          // Data seeds show their tables and row counts, never a value.
-          step.note = prepared.summary + (e.reason === "new" ? "" : ` (${e.reason})`) +
-            prepared.qualifiers.map((q) => ` (${q})`).join("");
-          ins.result.steps.push(step);
-          deps.reporter.step(step);
-        }
-      }
+      for (const ins of inspections) planDrift(ins, deps);
+      for (const ins of inspections) planPending(ins, deps);
     } finally {
       await closeAll(inspections);
     }
   });
+}
+
+/** A plan's drifted files as steps: `drift`, or `repaired` (would be) under --repair. */
+export function planDrift(ins: Inspection, deps: PipelineDeps): void {
+  const { repair } = deps.options;
+  for (const e of ins.plan?.drift ?? []) {
+    const step = stepOf(ins.result.name, e, repair ? "repaired" : "drift");
+    step.note = repair ? `would be repaired: ${repairNote(e)}` : e.state;
+    ins.result.steps.push(step);
+    deps.reporter.step(step);
+  }
+}
+
+/** A plan's skipped and pending files as steps; a pending one says what it would do. */
+export function planPending(ins: Inspection, deps: PipelineDeps): void {
+  if (!ins.plan) return;
+  for (const e of ins.plan.skipped) {
+    ins.result.steps.push(stepOf(ins.result.name, e, "skipped"));
+  }
+  for (const e of ins.plan.pending) {
+    const prepared = ins.prepared.get(e.file!.script)!;
+    const step = stepOf(ins.result.name, e, "pending");
+    // Data seeds show their tables and row counts, never a value.
+    step.note = prepared.summary + (e.reason === "new" ? "" : ` (${e.reason})`) +
+      prepared.qualifiers.map((q) => ` (${q})`).join("");
+    ins.result.steps.push(step);
+    deps.reporter.step(step);
+  }
 }

@@ -1,7 +1,13 @@
 // `db-migrate status` (or `--status`): every migration and seed of each database with its state,
 // when it was applied and how long it took; changes nothing.
 
-import { closeAll, databaseResult, inspectAll, type PipelineDeps } from "../core/pipeline.ts";
+import {
+  closeAll,
+  databaseResult,
+  inspectAll,
+  type Inspection,
+  type PipelineDeps,
+} from "../core/pipeline.ts";
 import { type RunResult, runResult } from "../core/result.ts";
 import { statusEntry } from "../core/steps.ts";
 import type { DatabaseConfig } from "../core/types.ts";
@@ -13,10 +19,7 @@ export function status(targets: DatabaseConfig[], deps: PipelineDeps): Promise<R
     const inspections = await inspectAll(targets, results, deps, "status");
     try {
       for (const ins of inspections) {
-        // Its rows are the result: a step per row would only repeat them.
-        if (ins.plan) {
-          ins.result.status = [...ins.plan.migrations, ...ins.plan.seeds].map(statusEntry);
-        }
+        statusRows(ins);
         const replicas = await ins.driver?.replicas?.();
         if (replicas) ins.result.replicas = replicas;
       }
@@ -24,4 +27,10 @@ export function status(targets: DatabaseConfig[], deps: PipelineDeps): Promise<R
       await closeAll(inspections);
     }
   });
+}
+
+/** An inspected database's rows, one per migration and seed, as its result's status. */
+export function statusRows(ins: Inspection): void {
+  // Its rows are the result: a step per row would only repeat them.
+  if (ins.plan) ins.result.status = [...ins.plan.migrations, ...ins.plan.seeds].map(statusEntry);
 }

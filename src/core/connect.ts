@@ -39,6 +39,7 @@ export async function connectWithWait(
           db.name,
           `cannot connect to "${db.name}" at ${where}: ${why}`,
           `check the user, password and database name in ${db.urlSource ?? db.urlVariable}`,
+          true,
         );
       }
       const left = deadline - Date.now();

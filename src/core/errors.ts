@@ -55,6 +55,7 @@ export type ErrorCode =
   | "CONNECTION_LOST"
   | "OUTCOME_UNKNOWN"
   | "INTERRUPTED"
+  | "TENANT_TIMEOUT"
   | "INTERNAL";
 
 /** Where in a file a problem is, for messages. */
@@ -134,6 +135,8 @@ export class UnreachableError extends MigrateError {
     database: string,
     message: string,
     hint?: string,
+    /** Waiting cannot heal it (a wrong password, no such database): not worth a retry. */
+    readonly permanent = false,
   ) {
     super(code, EXIT.unreachable, message, hint === undefined ? { database } : { database, hint });
   }

@@ -100,6 +100,8 @@ export async function inspect(
   result: DatabaseResult,
   deps: PipelineDeps,
   purpose: Purpose,
+  /** Files already checked and prepared, shared by databases that run the same files (tenants). */
+  prepared: Map<string, PreparedFile> = new Map(),
 ): Promise<Inspection> {
   const { target } = files;
   const ins: Inspection = {
@@ -109,7 +111,7 @@ export async function inspect(
     driver: null,
     tracked: false,
     plan: null,
-    prepared: new Map(),
+    prepared,
   };
   const kind = await driverKind(target, { embedded: deps.options.embedded });
   if ("skip" in kind) {
@@ -384,14 +386,23 @@ export interface DatabaseOutcome {
  * close. The unit a run, a tenant pool (with its own abort signal as a timeout) and a test call;
  * never throws.
  */
-export async function migrateDatabase(
+export function migrateDatabase(
   target: DatabaseConfig,
   deps: PipelineDeps,
 ): Promise<DatabaseOutcome> {
-  const result = databaseResult(target);
+  return migrateFiles(discover(target, deps.options), deps);
+}
+
+/** migrateDatabase() for files already discovered (and maybe prepared): a tenant's work. */
+export async function migrateFiles(
+  files: Files,
+  deps: PipelineDeps,
+  prepared?: Map<string, PreparedFile>,
+): Promise<DatabaseOutcome> {
+  const result = databaseResult(files.target);
   let ins: Inspection | null = null;
   try {
-    ins = await inspect(discover(target, deps.options), result, deps, "run");
+    ins = await inspect(files, result, deps, "run", prepared);
     const drift = drifted(ins);
     if (drift && !deps.options.repair) throw await driftError([drift]);
     deps.reporter.files(filesToPrint([ins]));

@@ -41,6 +41,25 @@ export interface RunResult {
   /** Set by create, validate and list: printed in place of the summary line. */
   report?: CommandReport;
   durationMs: number;
+  /** A run over tenant groups: one entry per tenant, in the group's order. */
+  tenants?: TenantResult[];
+}
+
+/** How one tenant ended: `ok`, `failed` (its first error says why), `drift`, or `not run`. */
+export type TenantState = "ok" | "failed" | "drift" | "not run";
+
+/** One tenant of a run over a tenant group. */
+export interface TenantResult {
+  group: string;
+  id: string;
+  /** Its database's name in the run's results and lines: `tenant/acme`. */
+  database: string;
+  state: TenantState;
+  /** Attempts made (retries after connection failures and lock timeouts); 0 when not run. */
+  attempts: number;
+  ms: number;
+  /** The error that ended it (after the last attempt). */
+  error?: ErrorData;
 }
 
 /** One database's part of a run. */

@@ -125,4 +125,22 @@ export interface DatabaseConfig {
    * the URL's.
    */
   cluster?: { settings: Record<string, string>; where: string };
+  /** Set on a tenant group: its databases are the rows of a query on the control database. */
+  tenants?: TenantSource;
+  /** Schema-per-tenant: the schema that holds the tracking table and leads the search path. */
+  schema?: string;
+}
+
+/** Where a tenant group's databases come from (`tenants:` in db-migrate.yaml). */
+export interface TenantSource {
+  /** The control database the query runs on (resolved even when the run leaves it out). */
+  control: DatabaseConfig;
+  /** Lists the tenants, one row each. */
+  query: string;
+  /** The column that names a tenant (`id` unless the config says otherwise). */
+  idColumn: string;
+  /** The URL template, its `${VAR}` already replaced: `postgres://…/{db_name}`. */
+  url: string;
+  /** The schema template, for schema-per-tenant. */
+  schema?: string;
 }

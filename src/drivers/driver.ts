@@ -153,6 +153,14 @@ export interface Driver {
    * history table with it, and can never write it). PostgreSQL only.
    */
   selectReadOnly?(sql: string): Promise<Record<string, unknown>[]>;
+  /** Runs a read-only query (a tenant list), every value as text; kinds without it have no tenants. */
+  queryRows?(sql: string): Promise<QueryRows>;
+}
+
+/** The rows of a query, every value as text (null stays null), and its columns in order. */
+export interface QueryRows {
+  columns: string[];
+  rows: Record<string, string | null>[];
 }
 
 /** What opening a driver may need beside the database (an embedded server, its file lock). */

@@ -4,6 +4,7 @@ import type { RunResult } from "../core/result.ts";
 import { countSteps, verifyReports } from "./summary.ts";
 import { countReports } from "../verify/report.ts";
 import { scrub } from "../core/redact.ts";
+import { tenantCounts, tenantEntries } from "./tenants.ts";
 
 /** The one JSON document a --json run prints. */
 export function jsonDocument(result: RunResult, version: string): string {
@@ -45,6 +46,8 @@ export function jsonDocument(result: RunResult, version: string): string {
       ...(d.verify ? { verify: d.verify } : {}),
       ...(d.info ? { info: d.info } : {}),
     })),
+    // One entry per tenant, in the group's order, when the run had tenant groups.
+    ...(result.tenants ? { tenants: tenantEntries(result.tenants) } : {}),
   };
   return scrub(JSON.stringify(doc, null, 2));
 }
@@ -58,6 +61,7 @@ export function terminationMessage(result: RunResult): string {
     applied: c.applied,
     skipped: c.skipped,
     failed: c.failed,
+    ...(result.tenants ? { tenants: tenantCounts(result.tenants) } : {}),
     error: result.error ? `${result.error.code}: ${result.error.message}`.slice(0, 2000) : null,
   }));
 }

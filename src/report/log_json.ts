@@ -8,6 +8,7 @@ import { countSteps, summaryLine } from "./summary.ts";
 import type { Reporter } from "../core/reporter.ts";
 import { writeLine } from "./text.ts";
 import { isoTime } from "../core/time.ts";
+import { tenantCounts } from "./tenants.ts";
 
 type Stream = { writeSync(p: Uint8Array): number };
 
@@ -85,6 +86,7 @@ export function summaryEvent(result: RunResult): LogEvent {
     pending: c.pending,
     notRun: c.notRun,
     seeds: c.seeds,
+    ...(result.tenants ? { tenants: tenantCounts(result.tenants) } : {}),
     durationMs: Math.round(result.durationMs),
     ...(result.error ? { code: result.error.code } : {}),
     message: summaryLine(result),

@@ -12,6 +12,7 @@ import { describeReport, hasFinding } from "../verify/report.ts";
 
 /** Commands whose report replaces the summary line. */
 const REPORT_ONLY = new Set<RunResult["mode"]>(["create", "validate", "list"]);
+import { failedTenants, tenantStatusTable } from "./tenants.ts";
 
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -26,6 +27,8 @@ export interface OutputOptions {
   version: string;
   /** DB_MIGRATE_TERMINATION_LOG, if set. */
   terminationLog: string | undefined;
+  /** Over tenants, a status table per tenant instead of a line each. */
+  verbose?: boolean;
 }
 
 /** A notice on stderr, as a line of text or as an event. */
@@ -79,6 +82,9 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
   }
   // The error is printed once: in the JSON document, or on stderr below the failed file's line.
   if (opts.json) {
+    // The failed tenants by id, for the people watching: the document has them too.
+    const failed = failedTenants(result.tenants ?? []);
+    if (failed) writeLine(Deno.stderr, failed);
     writeLine(Deno.stdout, jsonDocument(result, opts.version));
     return result.exitCode;
   }
@@ -88,8 +94,19 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
       `error: ${result.error.message}${result.error.hint ? `\n  hint: ${result.error.hint}` : ""}`,
     );
   }
+  const tenants = result.tenants ?? [];
+  const isTenant = new Set(tenants.map((t) => t.database));
   if (result.mode === "status") {
-    for (const db of result.databases) writeLine(Deno.stdout, statusTable(db));
+    for (const db of result.databases) {
+      if (opts.verbose || !isTenant.has(db.name)) writeLine(Deno.stdout, statusTable(db));
+    }
+    // A fleet's status is one line per tenant; --verbose gave a table per tenant above.
+    if (tenants.length > 0 && !opts.verbose) {
+      writeLine(
+        Deno.stdout,
+        tenantStatusTable(tenants, new Map(result.databases.map((d) => [d.name, d]))),
+      );
+    }
   }
   for (const line of result.report?.lines ?? []) writeLine(Deno.stdout, line);
   for (const db of result.databases) {
@@ -98,6 +115,8 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
   if (result.mode === "info") {
     for (const db of result.databases) writeLine(Deno.stdout, infoBlock(db));
   }
+  const failed = failedTenants(tenants);
+  if (failed) writeLine(Deno.stdout, failed);
   // create, validate and list end with their own summary: no file was applied or skipped.
   if (!REPORT_ONLY.has(result.mode)) writeLine(Deno.stdout, summaryLine(result));
   return result.exitCode;

@@ -3,6 +3,7 @@
 import type { RunResult } from "../core/result.ts";
 import type { Step } from "../core/types.ts";
 import { type VerifyReport, verifySummary } from "../verify/report.ts";
+import { tenantSummary } from "./tenants.ts";
 
 /** How many files ended in each state. Every file is in exactly one of them. */
 export interface Tally {
@@ -142,6 +143,7 @@ export function summaryLine(result: RunResult): string {
     parts.push(`migrations: ${share(c.migrations, result.mode)}`);
     parts.push(`seeds (${result.seedMode}): ${share(c.seeds, result.mode)}`);
   }
+  if (result.tenants) parts.push(tenantSummary(result.tenants));
   if (result.mode === "dry-run") parts.push("dry run: nothing changed");
   if (result.mode === "status") parts.push("status: nothing changed");
   if (result.mode === "info") parts.push("info: nothing changed");

@@ -53,7 +53,12 @@ async function whichKubectl(): Promise<string | null> {
 
 Deno.test("k8s/ has the base and the Helm and Argo CD overlays", async () => {
   const dirs = (await kustomizeDirs()).map((d) => relative(K8S, d));
-  assert.deepEqual(dirs, ["base", "overlays/argocd-presync", "overlays/helm-hook"]);
+  assert.deepEqual(dirs, [
+    "base",
+    "overlays/argocd-presync",
+    "overlays/helm-hook",
+    "overlays/tenants",
+  ]);
 });
 
 Deno.test("every assembled manifest is valid against the Kubernetes API schema", async () => {
@@ -130,7 +135,8 @@ function recorded(dir: string): string {
   return join(ROOT, "tests/fixtures/kustomize", `${relative(K8S, dir).replaceAll("/", "-")}.yaml`);
 }
 
-const RECORD = "record it again: for d in base overlays/argocd-presync overlays/helm-hook; do " +
+const RECORD =
+  "record it again: for d in base overlays/argocd-presync overlays/helm-hook overlays/tenants; do " +
   "kubectl kustomize k8s/$d > tests/fixtures/kustomize/$(echo $d | tr / -).yaml; done";
 
 Deno.test("the assembly here matches what kubectl kustomize printed for each directory", async () => {

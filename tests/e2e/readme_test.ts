@@ -17,6 +17,7 @@ import { pgTls } from "../../src/drivers/postgres/tls.ts";
 import { tlsFailure, tlsUnreachable } from "../../src/drivers/tls_errors.ts";
 import { splitStatements } from "../../src/sql/split.ts";
 import { BAD_WITH_VECTOR } from "../verify/_fixtures.ts";
+import { checkColumns, render } from "../../src/tenants/template.ts";
 import { createTable, record, toolProject } from "./_import_tools.ts";
 import {
   lastLine,
@@ -100,6 +101,7 @@ const KINDS: Record<string, (b: Block) => boolean> = {
     !b.text.startsWith("db-migrate import --from=TOOL "),
   "the import synopsis": (b) => b.text.startsWith("db-migrate import --from=TOOL "),
   "an import from dbmate": (b) => b.text.startsWith("$ db-migrate import --from=dbmate "),
+  "a tenant group": (b) => b.lang === "yaml" && b.text.includes("    tenants:\n"),
 };
 
 /** The one block of a kind. */
@@ -507,6 +509,11 @@ Deno.test("README: every flag of the command synopsis is one the program takes",
     "max-statement-size": "16",
     against: "postgres://h/db",
     "max-yaml-size": "2",
+    tenant: "acme",
+    "max-parallel": "5",
+    retries: "3",
+    timeout: "300",
+    shard: "0/2",
   };
   const flags = [...synopsis.matchAll(/--([a-z-]+)/g)].map((m) => m[1]!);
   // The flags of a command's own line are parsed with that command.
@@ -878,6 +885,45 @@ Deno.test("README: the dbmate import prints what the README shows, and the next 
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.match(lastLine(run.stdout), /^1 applied, 2 skipped, 0 failed/);
     });
+  } finally {
+    await project.cleanup();
+  }
+});
+
+Deno.test("README: the tenant group resolves, and its template's fields are the query's columns", async () => {
+  const yaml = block("a tenant group").text;
+  const project = await makeProject({
+    "db-migrate.yaml": yaml,
+    "migrations/control/V1__tenants.sql": "CREATE TABLE IF NOT EXISTS tenants (id text);\n",
+    "migrations/tenant/V1__t.sql": "CREATE TABLE IF NOT EXISTS t (id int);\n",
+  });
+  try {
+    const env: Record<string, string> = {
+      CONTROL_DATABASE_URL: "postgres://control-host/control",
+      TENANT_ADMIN_USER: "admin",
+      TENANT_ADMIN_PASSWORD: "s3cret",
+      TENANT_HOST: "tenants",
+    };
+    const dbs = await resolveDatabases({
+      migrationsDir: `${project.dir}/migrations`,
+      seedsDir: `${project.dir}/seeds`,
+      configFile: `${project.dir}/db-migrate.yaml`,
+      configFileExplicit: true,
+      only: [],
+      embedded: false,
+      env: (n) => env[n],
+      readTextFile: (p) => Deno.readTextFile(p),
+    });
+    assert.deepEqual(dbs.map((d) => d.name), ["control", "tenant"]);
+    const group = dbs[1]!.tenants!;
+    assert.equal(group.control.url, env.CONTROL_DATABASE_URL);
+    assert.equal(group.url, "postgres://admin:s3cret@tenants:5432/{db_name}");
+    const columns = /SELECT (.*?) FROM/.exec(group.query)![1]!.split(",").map((c) => c.trim());
+    checkColumns("tenant", columns, group);
+    assert.equal(
+      render(group.url, { id: "acme", db_name: "acme_db" }),
+      "postgres://admin:s3cret@tenants:5432/acme_db",
+    );
   } finally {
     await project.cleanup();
   }

@@ -14,6 +14,7 @@ import type {
   ForgetEntry,
   LockHolder,
   PreparedFile,
+  QueryRows,
   RecordEntry,
   ServerInfo,
 } from "../driver.ts";
@@ -30,12 +31,16 @@ import {
   EXISTING_TABLES_SQL,
   forgetSql,
   LOCK_HOLDER_SQL,
-  LOCK_KEY,
+  lockArgs,
   markUndoneSql,
+  quoteIdent,
+  quoteLiteral,
   quoteTableName,
   recordAppliedSql,
+  schemaLockHolderSql,
   selectContentsSql,
   selectTrackingSql,
+  tenantProvenanceSql,
   truncateSql,
 } from "./sql.ts";
 import type { PgTls } from "./tls.ts";
@@ -45,6 +50,8 @@ import { pgLogin } from "./url.ts";
 export interface PostgresOptions {
   /** The variable that gives this database a URL, for hints. */
   urlVariable: string;
+  /** Schema-per-tenant: the schema of the tracking table, first in the search path. */
+  schema?: string | undefined;
   /** On the embedded PostgreSQL: the extensions it ships (for hints), and how to stop it. */
   embedded?: { extensions: readonly string[]; stop(): Promise<void> };
   /**
@@ -99,7 +106,13 @@ export class PostgresDriver implements Driver {
       onnotice: () => {},
       idle_timeout: 0,
       connect_timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
-      connection: { application_name: "db-migrate" },
+      connection: {
+        application_name: "db-migrate",
+        // The tenant's schema first, so its migrations' unqualified names land there.
+        ...(this.opts.schema === undefined
+          ? {}
+          : { search_path: `${quoteIdent(this.opts.schema)}, public` }),
+      },
       // Always given, false too: otherwise postgres.js reads `sslmode` from the URL and PGSSL
       // (not libpq's PGSSLMODE) from the environment itself.
       ssl: tls?.ssl ?? false,
@@ -116,6 +129,20 @@ export class PostgresDriver implements Driver {
       // Before any lock or change: CockroachDB's advisory locks are stubs (cockroach.ts).
       const refusal = cockroachRefusal(this.database, String(row?.server_version ?? ""));
       if (refusal) throw refusal;
+      if (this.opts.schema !== undefined) {
+        // Until the schema exists, current_schema() is another one: the tracking table is the
+        // tenant schema's, whether it exists yet or not.
+        this.#schema = this.opts.schema;
+        const [t] = await sql.unsafe(
+          `select to_regclass(format('%I._schema_migrations', ${
+            quoteLiteral(this.opts.schema)
+          }::text)) is not null as has_table, ${
+            tenantProvenanceSql(this.opts.schema)
+          } as has_provenance`,
+        );
+        this.#hasTable = t?.has_table === true || t?.has_table === "t";
+        this.#hasProvenance = t?.has_provenance === true || t?.has_provenance === "t";
+      }
     } catch (err) {
       const refusal = err instanceof MigrateError ? null : await this.#cockroachAfter(err, sql);
       await this.#disconnect();
@@ -168,6 +195,9 @@ export class PostgresDriver implements Driver {
 
   async ensureTracking(): Promise<void> {
     if (!this.#hasTable) {
+      if (this.opts.schema !== undefined) {
+        await this.#db.unsafe(`create schema if not exists ${quoteIdent(this.opts.schema)}`);
+      }
       await this.#db.unsafe(createTrackingSql(this.#schema));
       this.#hasTable = true;
       this.#hasProvenance = true;
@@ -225,12 +255,17 @@ export class PostgresDriver implements Driver {
   }
 
   async tryLock(): Promise<boolean> {
-    const [row] = await this.#db.unsafe(`select pg_try_advisory_lock(${LOCK_KEY}) as locked`);
+    const [row] = await this.#db.unsafe(
+      `select pg_try_advisory_lock(${lockArgs(this.opts.schema)}) as locked`,
+    );
     return row?.locked === true || row?.locked === "t";
   }
 
   async lockHolder(): Promise<LockHolder | null> {
-    const [r] = await this.#db.unsafe(LOCK_HOLDER_SQL);
+    const schema = this.opts.schema;
+    const [r] = await this.#db.unsafe(
+      schema === undefined ? LOCK_HOLDER_SQL : schemaLockHolderSql(schema),
+    );
     if (!r) return null;
     const since = r.backend_start ? humanTime(new Date(r.backend_start)) : "an unknown time";
     return {
@@ -240,7 +275,9 @@ export class PostgresDriver implements Driver {
   }
 
   async unlock(): Promise<void> {
-    if (this.#sql) await this.#sql.unsafe(`select pg_advisory_unlock(${LOCK_KEY})`);
+    if (this.#sql) {
+      await this.#sql.unsafe(`select pg_advisory_unlock(${lockArgs(this.opts.schema)})`);
+    }
   }
 
   /**
@@ -379,5 +416,16 @@ export class PostgresDriver implements Driver {
   async dropAll(): Promise<void> {
     await this.#db.unsafe(DROP_ALL_SQL);
     this.#hasTable = false;
+  }
+
+  async queryRows(text: string): Promise<QueryRows> {
+    const result = await this.#db.unsafe(text);
+    const columns = (result.columns ?? []).map((c) => c.name);
+    const rows = result.map((r) => {
+      const out: Record<string, string | null> = {};
+      for (const c of columns) out[c] = r[c] === null || r[c] === undefined ? null : String(r[c]);
+      return out;
+    });
+    return { columns, rows };
   }
 }

@@ -29,6 +29,10 @@ export const postgresKind: DriverKind = {
       // libpq's defaults under ~/.postgresql; the container may not read HOME, so it has none.
       home: optionalEnv("HOME"),
     });
-    return new PostgresDriver(target.name, target.url!, { urlVariable: target.urlVariable, tls });
+    return new PostgresDriver(target.name, target.url!, {
+      urlVariable: target.urlVariable,
+      tls,
+      schema: target.schema,
+    });
   },
 };

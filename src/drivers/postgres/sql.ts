@@ -305,6 +305,25 @@ export function truncateSql(regclasses: string[]): string {
   return `truncate ${regclasses.join(", ")} restart identity cascade`;
 }
 
+/**
+ * The advisory lock's arguments: one key for the database, or (schema-per-tenant, where many
+ * tenants share a database) the key and the schema's hash, so tenants of one database do not wait
+ * for each other.
+ */
+export function lockArgs(schema: string | undefined): string {
+  return schema === undefined ? `${LOCK_KEY}` : `${LOCK_KEY}, hashtext(${quoteLiteral(schema)})`;
+}
+
+/** Who holds a schema's advisory lock (the two-key form of lockArgs) in this database. */
+export function schemaLockHolderSql(schema: string): string {
+  return LOCK_HOLDER_SQL.replace(
+    `l.classid = 0 and l.objid = ${LOCK_KEY}\n  and l.objsubid = 1`,
+    `l.classid = ${LOCK_KEY} and l.objid = hashtext(${
+      quoteLiteral(schema)
+    })::oid\n  and l.objsubid = 2`,
+  );
+}
+
 /** Who holds our advisory lock in this database. */
 export const LOCK_HOLDER_SQL =
   `select a.pid, a.application_name, a.client_addr::text as client_addr,
@@ -313,3 +332,9 @@ from pg_locks l join pg_stat_activity a on a.pid = l.pid
 where l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = ${LOCK_KEY}
   and l.objsubid = 1 and l.database = (select oid from pg_database where datname = current_database())
 limit 1`;
+
+/** Whether the tracking table of a tenant's schema has the provenance column (a boolean). */
+export function tenantProvenanceSql(schema: string): string {
+  return `exists (select from pg_attribute where attname = 'provenance' and not attisdropped
+    and attrelid = to_regclass(format('%I._schema_migrations', ${quoteLiteral(schema)}::text)))`;
+}
