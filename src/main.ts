@@ -4,7 +4,8 @@
 import denoJson from "../deno.json" with { type: "json" };
 import { type Command, type CommandDeps, type Options, parseOptions, USAGE } from "./cli.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
-import { ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
+import { optionalEnv, strictEnv } from "./core/env.ts";
+import { type ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
 import { scrub } from "./core/redact.ts";
 import type { RunResult } from "./core/result.ts";
 import type { DatabaseConfig } from "./core/types.ts";
@@ -39,30 +40,7 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
 const OFFLINE = new Set<Command>(["create", "validate", "list"]);
 
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
-const env = (name: string): string | undefined => {
-  try {
-    return Deno.env.get(name);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotCapable)) throw err;
-    throw new ConfigError(
-      "CONFIG",
-      `the environment variable "${name}" may not be read: it is not in the permissions the program runs with`,
-      {
-        hint: `add "${name}" to permissions.container.env in deno.json and rebuild the image, ` +
-          "or run with --allow-env",
-      },
-    );
-  }
-};
-
-/** Like env, but a variable that may not be read is simply unset (for best-effort extras). */
-const optionalEnv = (name: string): string | undefined => {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-};
+const env = strictEnv;
 
 /** The log format before the flags are parsed, so that a usage error is reported in it. */
 function logFormatOf(args: string[]): LogFormat {
