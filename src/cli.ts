@@ -60,7 +60,7 @@ const MODES: Record<Command, RunMode> = {
   mark: "mark",
   baseline: "baseline",
   info: "info",
-  import: "apply",
+  import: "import",
 };
 
 /** Flags that belong to one command only (a usage error elsewhere). */
