@@ -53,8 +53,9 @@ export function baseline(targets: DatabaseConfig[], deps: PipelineDeps): Promise
         });
       }
       for (const e of todo) {
-        const step = stepOf(target.name, e, go ? "marked" : "pending");
-        step.note = go ? `baselined at version ${version}` : `would be baselined at ${version}`;
+        // Its own state, as import's baselined rows have: the summary counts `N baselined`.
+        const step = stepOf(target.name, e, go ? "baselined" : "pending");
+        step.note = go ? `at version ${version}` : `would be baselined at ${version}`;
         result.steps.push(step);
         deps.reporter.step(step);
       }
