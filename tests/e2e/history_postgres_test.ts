@@ -62,10 +62,13 @@ Deno.test("a target with several databases needs --database (exit 2), and a bad 
     };
     const r = await runCli(["--to=2"], { cwd: dir, env });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /versions are per database: choose one with --database=NAME/);
+    assert.match(
+      r.stderr,
+      /needs --database=NAME, as versions are per database: there are 2 databases/,
+    );
     const undo = await runCli(["undo", "-y"], { cwd: dir, env });
     assert.equal(undo.code, 2);
-    assert.match(undo.stderr, /undo names versions/);
+    assert.match(undo.stderr, /undo needs --database=NAME, as versions are per database/);
     const both = await runCli(["--to=2", "--steps=1", "--database=postgres"], { cwd: dir, env });
     assert.equal(both.code, 2);
     assert.match(both.stderr, /--to and --steps cannot be used together/);
