@@ -39,6 +39,14 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
 /** Commands that need no database URL: they read the files only (validate checks the URLs itself). */
 const OFFLINE = new Set<Command>(["create", "validate", "list"]);
 
+/**
+ * Whether a command never connects to a tenant, so that a tenant group is only its folder of files
+ * to it: the offline commands, and verify's idempotency check (a scratch server per database).
+ */
+function filesOnly(opts: Options): boolean {
+  return OFFLINE.has(opts.command) || (opts.command === "verify" && !opts.rehearse);
+}
+
 /** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
 const env = strictEnv;
 
@@ -153,8 +161,11 @@ async function main(): Promise<number> {
         checksums: opts.command === "plan",
       });
     let command = await COMMANDS[opts.command]();
-    // A tenant group (or a flag that picks tenants) runs the command over each tenant too.
-    if (dbs.some((d) => d.tenants) || opts.tenants.only.length > 0 || opts.tenants.shard) {
+    // A tenant group (or a flag that picks tenants) runs the command over each tenant too; the
+    // commands that read the files only take a group as its folder.
+    const overTenants = dbs.some((d) => d.tenants) || opts.tenants.only.length > 0 ||
+      opts.tenants.shard !== null;
+    if (overTenants && !filesOnly(opts)) {
       command = (await import("./tenants/run.ts")).withTenants(opts.command, command, {
         ...opts.tenants,
         verbose: opts.verbose,
