@@ -37,6 +37,13 @@ const TAKES_ARGS = new Set<Command>(["create", "mark", "import"]);
 const TAKES_DRY_RUN = new Set<Command>(["reset", "seed", "undo", "mark", "baseline", "import"]);
 /** Commands that take --to / --steps. */
 const TAKES_TARGET = new Set<Command>(["migrate", "plan", "undo"]);
+/**
+ * Commands that run files, where a ClickHouse statement an earlier run left in flight stops with
+ * OUTCOME_UNKNOWN until --resolve-unknown decides it (reset runs files with --migrate).
+ */
+const RUNS_FILES = new Set<Command>(["migrate", "seed", "reset", "undo"]);
+/** Commands that go on past drift with --repair (plan says what it would repair). */
+const REPAIRS = new Set<Command>(["migrate", "plan"]);
 
 /** What each command's result calls itself (the JSON document's `mode`). */
 const MODES: Record<Command, RunMode> = {
@@ -53,7 +60,7 @@ const MODES: Record<Command, RunMode> = {
   mark: "mark",
   baseline: "baseline",
   info: "info",
-  import: "apply",
+  import: "import",
 };
 
 /** Flags that belong to one command only (a usage error elsewhere). */
@@ -205,8 +212,10 @@ Options:
                          env DB_MIGRATE_GRACE_PERIOD)
   --resolve-unknown=QUERY_ID=applied|rerun
                          a statement whose outcome could not be told (OUTCOME_UNKNOWN): count it as
-                         applied, or run it again; QUERY_ID is the one the error names
-  --repair               record the current checksums of changed files, forget missing ones, go on
+                         applied, or run it again; QUERY_ID is the one the error names (migrate,
+                         seed, reset --migrate, undo)
+  --repair               migrate: record the current checksums of changed files, forget missing
+                         ones, go on (plan: say what it would repair)
   --yes, -y              agree beforehand to what a command that changes tracking or data asks
                          (undo, mark, baseline, reset, seed --reset, import; off a terminal they
                          need it, else exit 2)
@@ -483,6 +492,12 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
   if (values.repair && command === "status") {
     throw new UsageError("--repair changes the tracking table; --status only looks");
   }
+  // Elsewhere drift stops the command whatever --repair says: refuse the flag rather than ignore it.
+  if (values.repair && !REPAIRS.has(command) && !["verify", "import"].includes(command)) {
+    throw new UsageError(
+      `--repair belongs to a migrate run (db-migrate migrate --repair), not to ${command}`,
+    );
+  }
   const resolveUnknown = new Map<string, Resolution>();
   for (const value of values["resolve-unknown"] ?? []) {
     const m = /^([A-Za-z0-9_-]+)=(applied|rerun)$/.exec(value.trim());
@@ -497,9 +512,12 @@ export function parseOptions(argv: string[], env: (name: string) => string | und
     }
     resolveUnknown.set(id, decision);
   }
-  if (resolveUnknown.size > 0 && command !== "migrate") {
+  if (resolveUnknown.size > 0 && (!RUNS_FILES.has(command) || values["dry-run"])) {
     throw new UsageError(
-      "--resolve-unknown decides for a real run; --dry-run and --status only look",
+      command === "plan" || command === "status" || values["dry-run"]
+        ? "--resolve-unknown decides for a real run; --dry-run and --status only look"
+        : `--resolve-unknown decides for a real run of files (migrate, seed, reset --migrate, ` +
+          `undo), not for ${command}`,
     );
   }
   if ((values.against !== undefined || values.rehearse) && command !== "verify") {

@@ -4,7 +4,8 @@
 import denoJson from "../deno.json" with { type: "json" };
 import { type Command, type CommandDeps, type Options, parseOptions, USAGE } from "./cli.ts";
 import { checkUrls, resolveDatabases } from "./config.ts";
-import { ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
+import { optionalEnv, strictEnv } from "./core/env.ts";
+import { type ConfigError, InterruptedError, toErrorData } from "./core/errors.ts";
 import { scrub } from "./core/redact.ts";
 import type { RunResult } from "./core/result.ts";
 import type { DatabaseConfig } from "./core/types.ts";
@@ -38,31 +39,16 @@ const COMMANDS: Record<Command, () => Promise<CommandFn>> = {
 /** Commands that need no database URL: they read the files only (validate checks the URLs itself). */
 const OFFLINE = new Set<Command>(["create", "validate", "list"]);
 
-/** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
-const env = (name: string): string | undefined => {
-  try {
-    return Deno.env.get(name);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotCapable)) throw err;
-    throw new ConfigError(
-      "CONFIG",
-      `the environment variable "${name}" may not be read: it is not in the permissions the program runs with`,
-      {
-        hint: `add "${name}" to permissions.container.env in deno.json and rebuild the image, ` +
-          "or run with --allow-env",
-      },
-    );
-  }
-};
+/**
+ * Whether a command never connects to a tenant, so that a tenant group is only its folder of files
+ * to it: the offline commands, and verify's idempotency check (a scratch server per database).
+ */
+function filesOnly(opts: Options): boolean {
+  return OFFLINE.has(opts.command) || (opts.command === "verify" && !opts.rehearse);
+}
 
-/** Like env, but a variable that may not be read is simply unset (for best-effort extras). */
-const optionalEnv = (name: string): string | undefined => {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-};
+/** Reads a variable; one the granted permissions leave out is a configuration error that says so. */
+const env = strictEnv;
 
 /** The log format before the flags are parsed, so that a usage error is reported in it. */
 function logFormatOf(args: string[]): LogFormat {
@@ -175,8 +161,11 @@ async function main(): Promise<number> {
         checksums: opts.command === "plan",
       });
     let command = await COMMANDS[opts.command]();
-    // A tenant group (or a flag that picks tenants) runs the command over each tenant too.
-    if (dbs.some((d) => d.tenants) || opts.tenants.only.length > 0 || opts.tenants.shard) {
+    // A tenant group (or a flag that picks tenants) runs the command over each tenant too; the
+    // commands that read the files only take a group as its folder.
+    const overTenants = dbs.some((d) => d.tenants) || opts.tenants.only.length > 0 ||
+      opts.tenants.shard !== null;
+    if (overTenants && !filesOnly(opts)) {
       command = (await import("./tenants/run.ts")).withTenants(opts.command, command, {
         ...opts.tenants,
         verbose: opts.verbose,

@@ -2,7 +2,8 @@
 // it (`baselined`), for a database that already has that schema (imported, or made by another
 // tool). Migrations above N stay pending; rows already applied stay as they are.
 
-import { confirm, inspectOne, oneDatabase, underLock } from "../core/history.ts";
+import { confirm, inspectOne, underLock } from "../core/history.ts";
+import { oneDatabase, PER_DATABASE } from "./target.ts";
 import { close, type PipelineDeps } from "../core/pipeline.ts";
 import type { PlanEntry } from "../core/plan.ts";
 import { type RunResult, runResult } from "../core/result.ts";
@@ -24,7 +25,7 @@ export function baseline(targets: DatabaseConfig[], deps: PipelineDeps): Promise
   const version = opts.baselineVersion!;
   const results: RunResult["databases"] = [];
   return runResult(opts.dryRun ? "dry-run" : "baseline", opts.seed, results, async () => {
-    const target = oneDatabase(targets, "baseline");
+    const target = oneDatabase(targets, opts.databases, "baseline", PER_DATABASE);
     const { ins, result } = await inspectOne(target, deps);
     results.push(result);
     try {
@@ -53,8 +54,9 @@ export function baseline(targets: DatabaseConfig[], deps: PipelineDeps): Promise
         });
       }
       for (const e of todo) {
-        const step = stepOf(target.name, e, go ? "marked" : "pending");
-        step.note = go ? `baselined at version ${version}` : `would be baselined at ${version}`;
+        // Its own state, as import's baselined rows have: the summary counts `N baselined`.
+        const step = stepOf(target.name, e, go ? "baselined" : "pending");
+        step.note = go ? `at version ${version}` : `would be baselined at ${version}`;
         result.steps.push(step);
         deps.reporter.step(step);
       }

@@ -34,7 +34,7 @@ export function importProject(
   const opts = deps.options;
   const target = targets[0]!;
   const result = databaseResult(target);
-  return runResult(opts.dryRun ? "dry-run" : "apply", opts.seed, [result], async () => {
+  return runResult(opts.dryRun ? "dry-run" : "import", opts.seed, [result], async () => {
     const io = opts.import!;
     const tool = io.from;
     const source = opts.args[0]!;

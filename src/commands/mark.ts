@@ -3,7 +3,8 @@
 // Rows say how they got there (`marked`). Confirmed first, made under migrate's lock.
 
 import { ConfigError } from "../core/errors.ts";
-import { confirm, inspectOne, oneDatabase, underLock } from "../core/history.ts";
+import { confirm, inspectOne, underLock } from "../core/history.ts";
+import { oneDatabase, PER_DATABASE } from "./target.ts";
 import { close, type PipelineDeps } from "../core/pipeline.ts";
 import type { PlanEntry } from "../core/plan.ts";
 import { type RunResult, runResult } from "../core/result.ts";
@@ -72,7 +73,7 @@ export function mark(targets: DatabaseConfig[], deps: PipelineDeps): Promise<Run
   const versions = words.map(Number);
   const results: RunResult["databases"] = [];
   return runResult(opts.dryRun ? "dry-run" : "mark", opts.seed, results, async () => {
-    const target = oneDatabase(targets, `mark ${how}`);
+    const target = oneDatabase(targets, opts.databases, `mark ${how}`, PER_DATABASE);
     const { ins, result } = await inspectOne(target, deps);
     results.push(result);
     try {

@@ -16,13 +16,15 @@ import {
   type PipelineDeps,
 } from "../core/pipeline.ts";
 import type { Drifted } from "../core/drift.ts";
-import { oneDatabase } from "../core/history.ts";
+import { oneDatabase, PER_DATABASE } from "./target.ts";
 import { type RunResult, runResult } from "../core/result.ts";
 import type { DatabaseConfig } from "../core/types.ts";
 
 /** Applies what is pending in each database and returns the run's result. */
 export function migrate(targets: DatabaseConfig[], deps: PipelineDeps): Promise<RunResult> {
-  if (deps.options.target) oneDatabase(targets, "--to/--steps");
+  if (deps.options.target) {
+    oneDatabase(targets, [], "--to/--steps", PER_DATABASE);
+  }
   const results = targets.map(databaseResult);
   return runResult("apply", deps.options.seed, results, async () => {
     const inspections = await inspectAll(targets, results, deps, "run");

@@ -12,14 +12,16 @@ import {
   type Inspection,
   type PipelineDeps,
 } from "../core/pipeline.ts";
-import { oneDatabase } from "../core/history.ts";
+import { oneDatabase, PER_DATABASE } from "./target.ts";
 import { type RunResult, runResult } from "../core/result.ts";
 import { repairNote, stepOf } from "../core/steps.ts";
 import type { DatabaseConfig } from "../core/types.ts";
 
 /** Lists what a run would apply (and repair) in each database. */
 export function plan(targets: DatabaseConfig[], deps: PipelineDeps): Promise<RunResult> {
-  if (deps.options.target) oneDatabase(targets, "--to/--steps");
+  if (deps.options.target) {
+    oneDatabase(targets, [], "--to/--steps", PER_DATABASE);
+  }
   const results = targets.map(databaseResult);
   const { repair } = deps.options;
   return runResult("dry-run", deps.options.seed, results, async () => {

@@ -7,7 +7,8 @@
 // stays, as undone, with when and by whom; migrate applies the migration again.
 
 import { ApplyError, ConfigError, describeError, MigrateError } from "../core/errors.ts";
-import { confirm, inspectOne, oneDatabase, trackingChanged, underLock } from "../core/history.ts";
+import { confirm, inspectOne, trackingChanged, underLock } from "../core/history.ts";
+import { oneDatabase, PER_DATABASE } from "./target.ts";
 import { close, drifted, driftError, type PipelineDeps } from "../core/pipeline.ts";
 import type { PlanEntry } from "../core/plan.ts";
 import { readTracked } from "../core/read.ts";
@@ -64,7 +65,7 @@ export function undo(targets: DatabaseConfig[], deps: PipelineDeps): Promise<Run
   const mode = opts.dryRun ? "dry-run" : "undo";
   const results: RunResult["databases"] = [];
   return runResult(mode, opts.seed, results, async () => {
-    const target = oneDatabase(targets, "undo");
+    const target = oneDatabase(targets, opts.databases, "undo", PER_DATABASE);
     const { ins, result } = await inspectOne(target, deps);
     results.push(result);
     try {

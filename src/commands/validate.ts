@@ -88,9 +88,14 @@ async function online(
   targets: DatabaseConfig[],
   deps: CommandDeps,
 ): Promise<{ lines: string[]; drift: MigrateError | null }> {
-  const results = targets.map(databaseResult);
-  const lines: string[] = [];
-  const inspections = await inspectAll(targets, results, deps, "status");
+  // A tenant group has no database of its own: its tenants' state is status's to show.
+  const lines = targets.filter((t) => t.tenants).map((t) =>
+    `${t.name}: a tenant group, not compared (db-migrate status --database=${t.name} shows ` +
+    "each tenant)"
+  );
+  const plain = targets.filter((t) => !t.tenants);
+  const results = plain.map(databaseResult);
+  const inspections = await inspectAll(plain, results, deps, "status");
   try {
     for (const ins of inspections) {
       const name = ins.files.target.name;

@@ -1,9 +1,9 @@
-// What the commands that change tracking by hand share (undo, mark, baseline): one database named
-// for them, its state read without a lock, the plan confirmed, and the change made under the same
+// What the commands that change tracking by hand share (undo, mark, baseline): one database's
+// state read without a lock, the plan confirmed, and the change made under the same
 // lock migrate takes, after reading the tracking table again.
 
 import type { ChangeRequest, ConfirmIO } from "./confirm.ts";
-import { ConfigError, UsageError } from "./errors.ts";
+import { ConfigError } from "./errors.ts";
 import { withLock } from "./lock.ts";
 import {
   databaseResult,
@@ -15,18 +15,6 @@ import {
 import { type DatabasePlan, planDatabase } from "./plan.ts";
 import type { DatabaseResult } from "./result.ts";
 import type { DatabaseConfig, TrackedRow } from "./types.ts";
-
-/**
- * The one database a command works on: versions are per database, so with several a command that
- * names versions needs --database (exit 2 otherwise).
- */
-export function oneDatabase(targets: DatabaseConfig[], what: string): DatabaseConfig {
-  if (targets.length === 1) return targets[0]!;
-  throw new UsageError(
-    `${what} names versions, and versions are per database: choose one with --database=NAME ` +
-      `(the databases are ${targets.map((t) => t.name).join(", ")})`,
-  );
-}
 
 /** Reads one database's files and tracking rows (with their detail); changes nothing. */
 export async function inspectOne(

@@ -19,7 +19,8 @@ export type RunMode =
   | "undo"
   | "mark"
   | "baseline"
-  | "info";
+  | "info"
+  | "import";
 
 /**
  * What a command that does not apply files reports (create, validate, list): its lines for a

@@ -3,7 +3,7 @@
 // tracking rows with the converted files' checksums.
 
 import type { Driver } from "../drivers/driver.ts";
-import { EXIT, MigrateError } from "../core/errors.ts";
+import { ConfigError, EXIT, MigrateError } from "../core/errors.ts";
 import type { TrackedFile, TrackedRow } from "../core/types.ts";
 import {
   type Adoption,
@@ -50,9 +50,9 @@ export async function readToolHistory(
   const name = table ?? HISTORY_TABLES[tool];
   const select = driver.selectReadOnly?.bind(driver);
   if (!select) {
-    throw new MigrateError(
-      "IMPORT_HISTORY",
-      EXIT.config,
+    // Exit 2 as the README lists it: nothing about the history is unclear, the kind is unsupported.
+    throw new ConfigError(
+      "IMPORT_UNSUPPORTED",
       `import adopts PostgreSQL history only; "${database}" is not PostgreSQL`,
       { database, hint: "import with --no-history, then record what was applied with baseline" },
     );

@@ -9,10 +9,10 @@ import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
 import { infoBlock, statusTable, writeLine } from "./text.ts";
 import { describeReport, hasFinding } from "../verify/report.ts";
+import { failedTenants, tenantStatusTable } from "./tenants.ts";
 
 /** Commands whose report replaces the summary line. */
 const REPORT_ONLY = new Set<RunResult["mode"]>(["create", "validate", "list"]);
-import { failedTenants, tenantStatusTable } from "./tenants.ts";
 
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;

@@ -215,6 +215,8 @@ Deno.test("a construct with no equivalent is exit 2 naming the file and line, an
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.error.code, "IMPORT_UNSUPPORTED");
+    // Its own mode, as every other command's document has (not migrate's "apply").
+    assert.equal(doc.mode, "import");
     // A whole-file construct names the file; one at a line names the line too.
     assert.match(doc.error.message, /upstream\/R__views\.sql: a repeatable migration/);
     assert.match(doc.error.message, /upstream\/V2__name\.sql:2: .*placeholder/);

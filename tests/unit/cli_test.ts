@@ -304,3 +304,51 @@ Deno.test("parseOptions() refuses an import without a known tool, one SOURCE_DIR
   );
   refuses(["import", "--from=dbmate", "m", "--database=app", "--history-table=a.b.c"], /SCHEMA/);
 });
+
+Deno.test("parseOptions() takes --resolve-unknown for every command that runs files", () => {
+  // undo and seed run ClickHouse files statement by statement, and stop with OUTCOME_UNKNOWN whose
+  // hint names the flag: refusing it there would leave no way on.
+  for (
+    const args of [
+      ["undo", "--database=ch"],
+      ["seed"],
+      ["reset", "--migrate", "--database=ch"],
+      ["migrate"],
+    ]
+  ) {
+    const o = parseOptions([...args, "--resolve-unknown=dbm-1=applied"], noEnv);
+    assert.equal(o.resolveUnknown.get("dbm-1"), "applied", args.join(" "));
+  }
+  for (
+    const args of [["info"], ["mark", "applied", "1"], ["undo", "--dry-run"], ["seed", "--dry-run"]]
+  ) {
+    assert.throws(
+      () => parseOptions([...args, "--resolve-unknown=dbm-1=applied"], noEnv),
+      UsageError,
+      args.join(" "),
+    );
+  }
+});
+
+Deno.test("parseOptions() refuses --repair where drift stops the command anyway", () => {
+  assert.equal(parseOptions(["--repair"], noEnv).repair, true);
+  assert.equal(parseOptions(["plan", "--repair"], noEnv).repair, true);
+  for (
+    const args of [
+      ["seed"],
+      ["undo"],
+      ["mark", "applied", "1"],
+      ["baseline", "--version=3"],
+      ["info"],
+      ["reset", "--database=postgres"],
+      ["validate"],
+    ]
+  ) {
+    assert.throws(
+      () => parseOptions([...args, "--repair"], noEnv),
+      (e: unknown) =>
+        e instanceof UsageError && /--repair belongs to a migrate run/.test(e.message),
+      args.join(" "),
+    );
+  }
+});

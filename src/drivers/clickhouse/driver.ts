@@ -19,7 +19,7 @@ import type {
 } from "../driver.ts";
 import { tlsFailure, tlsUnreachable } from "../tls_errors.ts";
 import { ClickHouseHttp, ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
-import { ClusterError } from "./on_cluster.ts";
+import { ClusterError, sendOnCluster } from "./on_cluster.ts";
 import { PERMANENT_CODES } from "./http_errors.ts";
 import {
   type ClusterOptions,
@@ -303,11 +303,15 @@ export class ClickHouseDriver implements Driver {
    * that resets under the lock keeps holding it.
    */
   async dropAll(): Promise<void> {
-    const { http, target, tracking } = this.#session;
+    const { http, target, tracking, cluster } = this.#session;
     const tables = await http.rows<{ name: string }>(tablesSql(target.database));
     for (const t of tables) {
       if (t.name === LOCK_TABLE) continue;
-      await http.exec(dropTableSql(target.database, String(t.name)));
+      if (cluster) {
+        // On every host: a replica that kept its Replicated table would send the rows back.
+        const sql = dropTableSql(target.database, String(t.name), cluster.name);
+        await this.#cluster(sendOnCluster(http, sql, cluster));
+      } else await http.exec(dropTableSql(target.database, String(t.name)));
     }
     await tracking.probe(QUERY_TIMEOUT_MS);
   }

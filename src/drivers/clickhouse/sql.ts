@@ -235,6 +235,8 @@ export function truncateTableSql(database: string, table: string): string {
 }
 
 /** Drops one table (or view) if it is still there: a materialized view takes its inner table along. */
-export function dropTableSql(database: string, table: string): string {
-  return `DROP TABLE IF EXISTS ${qualified(database, table)}`;
+export function dropTableSql(database: string, table: string, cluster?: string): string {
+  return `DROP TABLE IF EXISTS ${qualified(database, table)}${
+    cluster === undefined ? "" : ` ON CLUSTER ${quoteIdent(cluster)}`
+  }`;
 }
