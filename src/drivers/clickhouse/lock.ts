@@ -46,7 +46,6 @@ import { humanTime } from "../../core/time.ts";
 import {
   type Claim,
   type ClaimRecord,
-  FAST_CLAIM_BACKDATE_S,
   insertClaimSql,
   lockWinner,
   pruneLockSql,
