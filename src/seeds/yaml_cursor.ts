@@ -16,8 +16,6 @@ export class Unsupported extends Error {
 export const SP = 32, LF = 10, HASH = 35, COLON = 58, DASH = 45, COMMA = 44, DQ = 34, SQ = 39;
 export const LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, BANG = 33, TAB = 9;
 
-const NULL_RE = /^(?:~|[Nn]ull|NULL)?$/;
-const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT_RE = /^[-+]?[0-9]+$/;
 const FLOAT_RE =
   /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$|^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
@@ -47,10 +45,32 @@ export function plainValue(text: string, pos: Pos): SeedValue {
     return { kind: "string", value: text, pos };
   }
   if (text.length <= 5) {
-    if (NULL_RE.test(text)) return { kind: "null", pos };
-    if (BOOL_RE.test(text)) return { kind: "bool", value: c === 116 || c === 84, pos };
+    if (isNullText(text)) return { kind: "null", pos };
+    switch (text) {
+      case "true":
+      case "True":
+      case "TRUE":
+        return { kind: "bool", value: true, pos };
+      case "false":
+      case "False":
+      case "FALSE":
+        return { kind: "bool", value: false, pos };
+    }
   }
   return { kind: "string", value: text, pos };
+}
+
+/** Whether a plain scalar reads as null (`~`, `null`, `Null`, `NULL` or nothing). */
+export function isNullText(text: string): boolean {
+  switch (text) {
+    case "":
+    case "~":
+    case "null":
+    case "Null":
+    case "NULL":
+      return true;
+  }
+  return false;
 }
 
 const ESCAPES: Record<string, string> = {

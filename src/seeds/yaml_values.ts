@@ -9,6 +9,7 @@ import {
   DASH,
   DQ,
   HASH,
+  isNullText,
   LBRACE,
   LBRACK,
   LF,
@@ -42,7 +43,7 @@ export class YamlValues extends YamlCursor {
       if (key === "" || key.includes("\n") || key.includes(" #") || !plainStart(c)) {
         this.no("expected a plain key");
       }
-      if (plainValue(key, this.pos(start)).kind === "null") this.no("a null key");
+      if (isNullText(key)) this.no("a null key");
       this.i = j;
     }
     if (this.t.charCodeAt(this.i) !== COLON) this.no("expected `:` after a key");
@@ -191,7 +192,7 @@ export class YamlValues extends YamlCursor {
       else {
         if (!plainStart(c)) this.no("expected a key");
         column = this.plain(true);
-        if (plainValue(column, keyPos).kind === "null") this.no("a null key");
+        if (isNullText(column)) this.no("a null key");
       }
       for (const x of cells) if (x.column === column) this.no("a key given twice", this.i - 1);
       this.flowSpace(indent);

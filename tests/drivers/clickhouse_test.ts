@@ -482,6 +482,58 @@ Deno.test("ClickHouseDriver lock: of many concurrent claims exactly one wins", a
   });
 });
 
+Deno.test("ClickHouseDriver lock: a lone run takes it at once with a fast claim dated 2 s back", async () => {
+  await withClickHouseDatabase(async (url) => {
+    await withDriver(url, async (a) => {
+      assert.equal(await a.tryLock(), true);
+      // The fast path: no wait for the second to pass, so the claim must be earlier than any claim
+      // that another run could have made unseen (one read the clock after the fast claim did).
+      const [claim] = await chRows<{ age: number }>(
+        url,
+        "SELECT toInt64(now()) - toInt64(claimed_at) AS age FROM _schema_migrations_lock FINAL " +
+          "WHERE expires_at > now()",
+      );
+      assert.ok(Number(claim?.age) >= 2, `claim dated ${claim?.age} s back`);
+      // A claim another run made in the same second or the one before, with the smallest holder
+      // id, that became visible only after the fast claim was judged: it must not win.
+      await chQuery(
+        url,
+        "INSERT INTO _schema_migrations_lock (holder, claimed_at, expires_at, info, updated) " +
+          "VALUES ('0', now() - 1, now() + 20, 'host other, pid 1, user default', 1)",
+      );
+      await withDriver(url, async (b) => {
+        assert.equal(await b.tryLock(), false);
+        const holder = await b.lockHolder();
+        assert.doesNotMatch(holder?.description ?? "", /host other/);
+        assert.match(holder?.description ?? "", /^db-migrate run [0-9a-f]{8} \(host /);
+        await b.close();
+      });
+      await a.unlock();
+    });
+  });
+});
+
+Deno.test("ClickHouseDriver lock: of fresh runs claiming at once, exactly one wins, round after round", async () => {
+  await withClickHouseDatabase(async (url) => {
+    for (let round = 0; round < 4; round++) {
+      // New drivers each round, after every claim was withdrawn: all of them try the fast path.
+      const drivers = await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          const d = new ClickHouseDriver("clickhouse", url);
+          await d.connect(10_000);
+          return d;
+        }),
+      );
+      try {
+        const won = await Promise.all(drivers.map((d) => d.tryLock()));
+        assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${won}`);
+      } finally {
+        await Promise.all(drivers.map((d) => d.close()));
+      }
+    }
+  });
+});
+
 Deno.test("ClickHouseDriver seeds: a changed seed replaces its rows in a ReplacingMergeTree", async () => {
   await withClickHouseDatabase(async (url) => {
     await chQuery(

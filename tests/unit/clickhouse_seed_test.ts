@@ -226,6 +226,26 @@ Deno.test("csvBody() ends every record with LF and keeps a quoted CR LF as writt
   assert.equal(await bodyText(s, header(["id", "name"])), '"id","name"\n1,"a\r\nb"\n2,b\n3,c\n');
 });
 
+Deno.test("csvBody() sends runs of records as written across the reader's chunks, byte for byte", async () => {
+  // Over 3 MB: records kept as written (sent a run at a time) among rewritten ones, blank lines
+  // and CR LF endings, so that runs start and end at every kind of boundary, chunks' included.
+  let text = "id,name,note,qty\n", want = '"id","name","note","qty"\n';
+  for (let i = 1; i <= 120_000; i++) {
+    if (i % 997 === 0) {
+      text += `${i},n${i},,${i}\n`;
+      want += `${i},n${i},\\N,${i}\n`;
+    } else if (i % 1009 === 0) {
+      text += `${i},n${i},x,1\r\n\n`;
+      want += `${i},n${i},x,1\n`;
+    } else {
+      text += `${i},name ${i},"note, ${i}",${i % 50}\n`;
+      want += `${i},name ${i},"note, ${i}",${i % 50}\n`;
+    }
+  }
+  const s = await seed(text.slice(0, -1)); // the last record without its LF
+  assert.equal(await bodyText(s, header(["id", "name", "note", "qty"])), want);
+});
+
 Deno.test("checkCsvFields() refuses, with its line and column, an empty field that the type cannot read", async () => {
   const s = await seed("id,name,seen_on\n1,a,2024-01-01\n2,b,\n");
   const cols = header(["id", "name", "seen_on"]);

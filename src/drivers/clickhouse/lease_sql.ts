@@ -38,11 +38,21 @@ SELECT holder, toUInt32(claimed_at) AS claimed_at, toUInt32(expires_at) AS expir
 FROM ${qualified(database, LOCK_TABLE)} FINAL`;
 }
 
+/**
+ * How far back a fast claim (lock.ts) dates itself: far enough that it is earlier than any claim
+ * that was not yet visible when the fast claim was judged (such a claim read the server's clock at
+ * most SETTLE_MS, and here up to a second, before that judgement).
+ */
+export const FAST_CLAIM_BACKDATE_S = 2;
+
 /** A claim row to write. */
 export interface ClaimRecord {
   holder: string;
-  /** "now" for a new claim (the server's clock), or the epoch seconds of the claim being kept. */
-  claimedAt: "now" | number;
+  /**
+   * "now" for a new claim (the server's clock), "fast" for a new claim dated
+   * FAST_CLAIM_BACKDATE_S before it, or the epoch seconds of the claim being kept.
+   */
+  claimedAt: "now" | "fast" | number;
   /** Seconds from now until the claim dies, or "released" to end it at once. */
   lease: number | "released";
   info: string;
@@ -51,7 +61,11 @@ export interface ClaimRecord {
 
 /** Writes (or renews, or releases) a claim. */
 export function insertClaimSql(database: string, c: ClaimRecord): string {
-  const claimed = c.claimedAt === "now" ? "now()" : `toDateTime(${Math.trunc(c.claimedAt)})`;
+  const claimed = c.claimedAt === "now"
+    ? "now()"
+    : c.claimedAt === "fast"
+    ? `now() - ${FAST_CLAIM_BACKDATE_S}`
+    : `toDateTime(${Math.trunc(c.claimedAt)})`;
   const expires = c.lease === "released" ? "toDateTime(0)" : `now() + ${Math.trunc(c.lease)}`;
   return `INSERT INTO ${
     qualified(database, LOCK_TABLE)

@@ -9,9 +9,23 @@
 // has committed by then, and any claim made later carries a later second and loses. A waiting
 // run keeps its claim (renewed by each tryLock), so waiting runs get the lock in turn; close()
 // withdraws it. Times come from the server's clock, never the clients', so clock skew between the
-// machines that run db-migrate does not matter. Limits, which make this a lease, not a mutex:
+// machines that run db-migrate does not matter.
+// The fast path: a run that sees no live claim first makes a fast claim, dated
+// FAST_CLAIM_BACKDATE_S (2 s) back, and reads again at once; if it still sees no other live claim,
+// it holds the lock without waiting for the second to pass. Two runs cannot both win so: each
+// claim is committed before its run's read, so of two concurrent claims the later-committed one's
+// run sees the other (at most one sees nothing). Nor can a fast winner and a run that judges by
+// time: a claim the fast winner did not see was committed after its read, so that run's read sees
+// the fast claim, and the claim read the server's clock at most SETTLE_MS before it was visible,
+// so in the fast claim's second or the one before: never earlier than the backdated fast claim,
+// which is therefore the earliest and wins for every run (older db-migrate releases included,
+// which know only the earliest-claim rule). A fast claim that sees another claim is replaced at
+// once by a plain claim, and the run waits as above. Limits, which make this a lease, not a mutex:
 // - an INSERT that becomes visible more than SETTLE_MS after the server read its now() (a stalled
 //   server, or a replicated table whose replicas lag) can let two runs both believe they won;
+// - a run that dies between its fast claim and replacing it leaves a claim that may be earlier than
+//   the fast winner's for its 20 s: runs wait for it meanwhile, and the winner, if it renews then,
+//   takes it for another holder and stops (the safe side);
 // - a holder stopped for longer than its lease (60 s without renewal: a frozen VM, a network
 //   partition) loses the lock to the next run; it notices at its next renewal and stops before its
 //   next statement, but a statement already sent runs on;
@@ -138,8 +152,19 @@ export class LeaseLock {
     let mine = state.claims.find((c) => c.holder === this.#holder);
     if (!mine || mine.expiresAt <= state.now) {
       // A new claim; a dead one is never revived, as another run may have won in between.
+      if (!this.#othersLive(state)) {
+        // Nobody else claims: try the fast path (see the top of the file).
+        await this.#writeClaim("fast", WAIT_LEASE_S);
+        this.#claimedAt = 0; // claimed, time not known yet: close() withdraws it all the same
+        state = await this.#readLock();
+        mine = state.claims.find((c) => c.holder === this.#holder);
+        if (mine && mine.expiresAt > state.now && !this.#othersLive(state)) {
+          return await this.#hold(mine.claimedAt);
+        }
+      }
+      // A plain claim (it replaces a fast one: a newer row of the same holder).
       await this.#writeClaim("now", WAIT_LEASE_S);
-      this.#claimedAt = 0; // claimed, time not known yet: close() withdraws it all the same
+      this.#claimedAt = 0;
       mine = undefined;
     } else if (mine.expiresAt - state.now < WAIT_LEASE_S / 2) {
       await this.#writeClaim(mine.claimedAt, WAIT_LEASE_S);
@@ -162,7 +187,18 @@ export class LeaseLock {
     }
     this.#claimedAt = mine.claimedAt;
     if (lockWinner(state.claims, state.now)?.holder !== this.#holder) return false;
-    await this.#writeClaim(mine.claimedAt, HOLD_LEASE_S);
+    return await this.#hold(mine.claimedAt);
+  }
+
+  /** Whether the lease table holds a live claim of another run. */
+  #othersLive(state: { now: number; claims: Claim[] }): boolean {
+    return state.claims.some((c) => c.holder !== this.#holder && c.expiresAt > state.now);
+  }
+
+  /** Holds the lock won with the claim of `claimedAt`: a lease to renew. */
+  async #hold(claimedAt: number): Promise<boolean> {
+    this.#claimedAt = claimedAt;
+    await this.#writeClaim(claimedAt, HOLD_LEASE_S);
     this.#held = true;
     this.#lockLost = null;
     this.#leaseDeadline = Date.now() + (HOLD_LEASE_S - 5) * 1000;

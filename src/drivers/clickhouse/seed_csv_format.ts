@@ -167,7 +167,7 @@ export function checkCsvTarget(
   return header;
 }
 
-const QUOTE = 34, SPACE = 32, TAB = 9, BACKSLASH = 92, N = 78;
+const QUOTE = 34, SPACE = 32, TAB = 9, BACKSLASH = 92, N = 78, LF_BYTE = 10;
 const encoder = new TextEncoder();
 
 /** A CSV field in double quotes. */
@@ -240,6 +240,14 @@ export function csvBody(
         }
         if (cancelled) throw new Error("the request was cancelled");
       };
+      // Records sent as written and ended by LF are sent as one piece per run of them (no piece
+      // per record): the run's bytes [runStart, runEnd) in the reader's current buffer.
+      let run: Uint8Array | null = null, runStart = 0, runEnd = -1;
+      const endRun = () => {
+        if (run && runEnd > runStart) push(run.subarray(runStart, runEnd));
+        run = null;
+        runEnd = -1;
+      };
       (async () => {
         await eachRecord(seed.path, (r) => {
           if (r.index === 0) return;
@@ -248,6 +256,16 @@ export function csvBody(
           for (let k = 0; k < scan.count && !rewrite; k++) {
             rewrite = needsRewrite(buf, scan.starts[k]!, scan.ends[k]!, columns[k]!);
           }
+          if (!rewrite && scan.next === scan.end + 1 && buf[scan.end] === LF_BYTE) {
+            if (run !== buf || runEnd !== r.start) {
+              endRun();
+              run = buf;
+              runStart = r.start;
+            }
+            runEnd = scan.next;
+            return;
+          }
+          endRun();
           if (!rewrite) {
             push(buf.subarray(r.start, scan.end));
           } else {
@@ -268,6 +286,7 @@ export function csvBody(
           push(LF);
         }, {
           between: async () => {
+            endRun();
             if (total >= size) await flush();
             else if (parts.length > 0) {
               // The pieces point into the reader's buffer, which is about to be reused.
@@ -275,6 +294,7 @@ export function csvBody(
             }
           },
         });
+        endRun();
         await flush();
         controller.close();
       })().catch((err) => {

@@ -261,7 +261,8 @@ export class KeyCheck {
     const parts: string[] = [];
     let plain = true;
     for (const k of key) {
-      const i = row.columns.findIndex((c) => c.name === k);
+      let i = row.columns.length - 1;
+      while (i >= 0 && row.columns[i]!.name !== k) i--;
       if (i < 0) {
         fail(
           row.pos,
