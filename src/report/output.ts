@@ -12,7 +12,7 @@ import { describeReport, hasFinding } from "../verify/report.ts";
 
 /** Commands whose report replaces the summary line. */
 const REPORT_ONLY = new Set<RunResult["mode"]>(["create", "validate", "list"]);
-import { failedTenants, tenantStatusTable } from "./tenants.ts";
+import { failedTenants, tenantInfoTable, tenantStatusTable } from "./tenants.ts";
 
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -113,7 +113,16 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
     if (db.verify) writeLine(Deno.stdout, describeReport(db.name, db.verify).join("\n"));
   }
   if (result.mode === "info") {
-    for (const db of result.databases) writeLine(Deno.stdout, infoBlock(db));
+    for (const db of result.databases) {
+      if (opts.verbose || !isTenant.has(db.name)) writeLine(Deno.stdout, infoBlock(db));
+    }
+    // Over a fleet, one line per tenant; --verbose gave each tenant's block above.
+    if (tenants.length > 0 && !opts.verbose) {
+      writeLine(
+        Deno.stdout,
+        tenantInfoTable(tenants, new Map(result.databases.map((d) => [d.name, d]))),
+      );
+    }
   }
   const failed = failedTenants(tenants);
   if (failed) writeLine(Deno.stdout, failed);
