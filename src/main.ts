@@ -176,7 +176,10 @@ async function main(): Promise<number> {
       });
     let command = await COMMANDS[opts.command]();
     // A tenant group (or a flag that picks tenants) runs the command over each tenant too.
-    if (dbs.some((d) => d.tenants) || opts.tenants.only.length > 0 || opts.tenants.shard) {
+    if (
+      !OFFLINE.has(opts.command) &&
+      (dbs.some((d) => d.tenants) || opts.tenants.only.length > 0 || opts.tenants.shard)
+    ) {
       command = (await import("./tenants/run.ts")).withTenants(opts.command, command, {
         ...opts.tenants,
         verbose: opts.verbose,
