@@ -44,6 +44,14 @@ Deno.test({
     await withFleet(3, async (fleet) => {
       const run = (args: string[]) => runCli(args, { cwd: fleet.dir, env: fleet.env });
 
+      // The commands that read files only see the group as one folder.
+      const list = await run(["list"]);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stdout, /^tenant \(postgres, \.\/migrations\/tenant\)$/m);
+      const created = await run(["create", "later", "--database=tenant"]);
+      assert.equal(created.code, 0, created.stderr);
+      await Deno.remove(`${fleet.dir}/migrations/tenant/V3__later.sql`);
+
       // Versions are per database: with the control database in the run too, name one.
       const both = await run(["mark", "applied", "1", "--yes"]);
       assert.equal(both.code, 2, both.stderr);
