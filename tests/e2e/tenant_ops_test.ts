@@ -2,7 +2,7 @@
 // a fleet of tenant databases on the test PostgreSQL, asked once for the whole group (on a
 // terminal, off one, --dry-run), and what each tenant's tracking table holds afterwards.
 import assert from "node:assert/strict";
-import { lastLine, pgQuery, runCli } from "../helpers.ts";
+import { lastLine, pgAdminUrl, pgQuery, runCli, spawnCli } from "../helpers.ts";
 import { runOnTerminal } from "./_history.ts";
 import { applied, type Fleet, hits, withFleet } from "./_tenants.ts";
 
@@ -254,6 +254,82 @@ Deno.test({
         assert.deepEqual(await rows(fleet.urlOf("t01")), []);
       } finally {
         await held.end();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "SIGTERM during a tenant pool run: tenants in flight rolled back, the rest not started, " +
+    "exit 143, and the next run applies each tenant's files once",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withFleet(6, async (fleet) => {
+      const run = (args: string[]) => runCli(args, { cwd: fleet.dir, env: fleet.env });
+      assert.equal((await run(["--database=control"])).code, 0);
+      // Every tenant's V2 insert sleeps while its `slow` table is there.
+      for (const id of fleet.ids) {
+        const url = fleet.urlOf(id);
+        await pgQuery(url, "CREATE TABLE slow ()");
+        await pgQuery(url, "CREATE TABLE hits (id serial PRIMARY KEY)");
+        await pgQuery(
+          url,
+          "CREATE FUNCTION slow_hits() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " +
+            "IF to_regclass('slow') IS NOT NULL THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$",
+        );
+        await pgQuery(
+          url,
+          "CREATE TRIGGER slow BEFORE INSERT ON hits FOR EACH ROW EXECUTE FUNCTION slow_hits()",
+        );
+      }
+      const child = spawnCli(["--database=tenant", "--max-parallel=2", "--json"], {
+        cwd: fleet.dir,
+        env: fleet.env,
+      });
+      const output = Promise.all([
+        new Response(child.stdout).text(),
+        new Response(child.stderr).text(),
+      ]);
+      // SIGTERM once two tenants sit in their V2 insert.
+      const prefix = new URL(fleet.urlOf("t00")).pathname.slice(1).replace(/_t00$/, "");
+      let activity: Record<string, unknown>[] = [];
+      for (let tries = 0; activity.length < 2; tries++) {
+        if (tries === 300) {
+          child.kill("SIGKILL");
+          throw new Error(`two tenants never sat in V2: ${(await output)[1]}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        activity = await pgQuery(
+          pgAdminUrl(),
+          "SELECT datname FROM pg_stat_activity WHERE datname LIKE $1 || '%' " +
+            "AND wait_event = 'PgSleep'",
+          [prefix],
+        );
+      }
+      child.kill("SIGTERM");
+      const [stdout, stderr] = await output;
+      const status = await child.status;
+      assert.equal(status.code, 143, stderr);
+      const tenants = JSON.parse(stdout).tenants as { id: string; state: string }[];
+      const stopped = tenants.filter((t) => t.state !== "not run");
+      assert.equal(stopped.length, 2, stdout);
+      for (const t of stopped) {
+        assert.equal(t.state, "failed", t.id);
+        // V1 committed on its own; V2 was rolled back with its row.
+        assert.deepEqual(await applied(fleet.urlOf(t.id)), ["V1__hits.sql"], t.id);
+        assert.equal(await hits(fleet.urlOf(t.id)), 0, t.id);
+      }
+      for (const t of tenants.filter((t) => t.state === "not run")) {
+        assert.deepEqual(await applied(fleet.urlOf(t.id)), [], `${t.id} was not started`);
+      }
+      // The next run finishes every tenant, each file once.
+      for (const id of fleet.ids) await pgQuery(fleet.urlOf(id), "DROP TABLE slow");
+      const again = await run(["--database=tenant"]);
+      assert.equal(again.code, 0, again.stderr);
+      for (const id of fleet.ids) {
+        assert.deepEqual(await applied(fleet.urlOf(id)), BOTH, id);
+        assert.equal(await hits(fleet.urlOf(id)), 1, id);
       }
     });
   },
