@@ -114,9 +114,19 @@ export const TENANT_WORK: Record<string, () => Promise<TenantCommand>> = {
     return { work: (files, deps, shared) => inspected(files, deps, shared, "status", infoOne) };
   },
   mark: async () => {
-    const { markActions, markOne, markRequest } = await import("../commands/mark.ts");
+    const { markActions, markChanges, markOne, markRequest } = await import("../commands/mark.ts");
+    const { planDatabase } = await import("../core/plan.ts");
     return {
       work: await byHand((ins, deps, o, decide) => markOne(ins, deps, markRequest(o), decide)),
+      // A version without a file is unknown in every tenant: said once, before any is touched.
+      check: (shared, deps, group) => {
+        const req = markRequest(deps.options as Options);
+        if (req.how === "applied") {
+          const files = planDatabase(shared.files.migrations, [], []).migrations;
+          markChanges(files, "applied", req.versions, group);
+        }
+        return Promise.resolve();
+      },
       asks: (o) => ({
         command: `mark ${markRequest(o).how}`,
         actions: markActions(markRequest(o)),

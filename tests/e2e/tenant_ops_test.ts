@@ -85,6 +85,15 @@ Deno.test({
       assert.match(lastLine(dry.stdout), /tenants: 3 ok of 3; dry run: nothing changed/);
       assert.equal(await anyTracked(fleet), false);
 
+      // A version no file has is unknown in every tenant: said once, before any is listed.
+      const unknown = await run(["mark", "applied", "9", "--database=tenant", "--yes"]);
+      assert.equal(unknown.code, 2, unknown.stderr);
+      assert.match(
+        unknown.stderr,
+        /cannot mark applied in "tenant": no migration file has version 9/,
+      );
+      assert.doesNotMatch(unknown.stderr, /tenants listed/);
+
       // --yes: every tenant marked, nothing run.
       const marked = await run(["mark", "applied", "1", "--database=tenant", "--yes"]);
       assert.equal(marked.code, 0, marked.stderr);
