@@ -244,9 +244,12 @@ Options:
   --migrations=DIR       where the migration folders are (default ./migrations, env MIGRATIONS_DIR)
   --seeds=DIR            where the seed folders are (default ./seeds, env SEEDS_DIR)
   --config=FILE          config file (default ./db-migrate.yaml when present, env DB_MIGRATE_CONFIG)
-  --verbose              over tenants: a line per file, and a status table per tenant
+  --verbose              over tenants: a line per file, and a status table (info: a block) per
+                         tenant
 
-Tenant groups (a database with \`tenants:\` in db-migrate.yaml; its control database runs first):
+Tenant groups (a database with \`tenants:\` in db-migrate.yaml; its control database runs first;
+migrate, plan, status, info, mark, baseline and undo run across them; mark, baseline and undo ask
+once for the group, by its name, or take --yes):
   --tenant=ID            only this tenant; repeat for several
   --max-parallel=N       tenants at a time, and open connections to them (default 5,
                          env DB_MIGRATE_MAX_PARALLEL)

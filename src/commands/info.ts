@@ -3,7 +3,13 @@
 // every failed row with its error and the statement it stopped at: the "view failed migrations"
 // query users otherwise write by hand. Changes nothing.
 
-import { closeAll, databaseResult, inspectAll, type PipelineDeps } from "../core/pipeline.ts";
+import {
+  closeAll,
+  databaseResult,
+  inspectAll,
+  type Inspection,
+  type PipelineDeps,
+} from "../core/pipeline.ts";
 import type { PlanEntry } from "../core/plan.ts";
 import { type DatabaseInfo, type RunResult, runResult } from "../core/result.ts";
 import { readTracked } from "../core/read.ts";
@@ -78,24 +84,27 @@ export function info(targets: DatabaseConfig[], deps: PipelineDeps): Promise<Run
   return runResult("info", deps.options.seed, results, async () => {
     const inspections = await inspectAll(targets, results, deps, "status");
     try {
-      for (const ins of inspections) {
-        if (!ins.plan || !ins.driver) continue;
-        const entries = [...ins.plan.migrations, ...ins.plan.seeds];
-        ins.result.status = entries.map(statusEntry);
-        const server = await ins.driver.server();
-        const holder = await ins.driver.lockHolder().catch(() => null);
-        const replicas = await ins.driver.replicas?.();
-        if (replicas) ins.result.replicas = replicas;
-        ins.result.info = {
-          server: server.version,
-          user: server.user,
-          lockHolder: holder?.description ?? null,
-          tracked: ins.tracked,
-          ...infoOf(entries, ins.files.target.kind, ins.files.target.name),
-        };
-      }
+      for (const ins of inspections) await infoOne(ins);
     } finally {
       await closeAll(inspections);
     }
   });
+}
+
+/** One inspected database's rows, server, lock holder and figures, into its result. */
+export async function infoOne(ins: Inspection): Promise<void> {
+  if (!ins.plan || !ins.driver) return;
+  const entries = [...ins.plan.migrations, ...ins.plan.seeds];
+  ins.result.status = entries.map(statusEntry);
+  const server = await ins.driver.server();
+  const holder = await ins.driver.lockHolder().catch(() => null);
+  const replicas = await ins.driver.replicas?.();
+  if (replicas) ins.result.replicas = replicas;
+  ins.result.info = {
+    server: server.version,
+    user: server.user,
+    lockHolder: holder?.description ?? null,
+    tracked: ins.tracked,
+    ...infoOf(entries, ins.files.target.kind, ins.files.target.name),
+  };
 }

@@ -3,9 +3,9 @@
 // Rows say how they got there (`marked`). Confirmed first, made under migrate's lock.
 
 import { ConfigError } from "../core/errors.ts";
-import { confirm, inspectOne, underLock } from "../core/history.ts";
+import { askEach, type Decide, inspectOne, underLock } from "../core/history.ts";
 import { oneDatabase, PER_DATABASE } from "./target.ts";
-import { close, type PipelineDeps } from "../core/pipeline.ts";
+import { close, type Inspection, type PipelineDeps } from "../core/pipeline.ts";
 import type { PlanEntry } from "../core/plan.ts";
 import { type RunResult, runResult } from "../core/result.ts";
 import { stepOf } from "../core/steps.ts";
@@ -66,62 +66,94 @@ export function markChanges(
   return out;
 }
 
+/** What mark was asked: `applied` or `pending`, and the versions. */
+export interface MarkRequest {
+  how: "applied" | "pending";
+  versions: number[];
+}
+
+/** The request in the command's arguments (`mark applied 3 4`). */
+export function markRequest(opts: Options): MarkRequest {
+  const [how, ...words] = opts.args as ["applied" | "pending", ...string[]];
+  return { how, versions: words.map(Number) };
+}
+
+/** What mark does to each tenant of a group, for the one question asked about the group. */
+export function markActions(req: MarkRequest): string[] {
+  const one = req.versions.length === 1;
+  const list = `${one ? "version" : "versions"} ${req.versions.join(", ")}`;
+  return [
+    req.how === "applied"
+      ? `record ${list} as applied without running ${
+        one ? "it" : "them"
+      }, where not applied already`
+      : `forget ${list} so that ${one ? "it runs" : "they run"} again, where recorded`,
+  ];
+}
+
 /** Marks migrations applied or pending in one database. */
 export function mark(targets: DatabaseConfig[], deps: PipelineDeps): Promise<RunResult> {
   const opts = deps.options as Options;
-  const [how, ...words] = opts.args as ["applied" | "pending", ...string[]];
-  const versions = words.map(Number);
+  const req = markRequest(opts);
   const results: RunResult["databases"] = [];
   return runResult(opts.dryRun ? "dry-run" : "mark", opts.seed, results, async () => {
-    const target = oneDatabase(targets, opts.databases, `mark ${how}`, PER_DATABASE);
+    const target = oneDatabase(targets, opts.databases, `mark ${req.how}`, PER_DATABASE);
     const { ins, result } = await inspectOne(target, deps);
     results.push(result);
     try {
-      if (!ins.driver || !ins.plan) return;
-      const changes = markChanges(ins.plan.migrations, how, versions, target.name);
-      const todo = changes.filter((c) => c.action !== null);
-      deps.reporter.files(changes.map((c) => scriptOf(c.entry)));
-      const steps = (status: Step["status"], note: (c: Change) => string) =>
-        changes.map((c) => {
-          const step = stepOf(target.name, c.entry, c.action === null ? "skipped" : status);
-          step.note = c.action === null ? `already ${how}` : note(c);
-          return step;
-        });
-      const go = await confirm({
-        command: `mark ${how}`,
-        database: target.name,
-        actions: todo.map((c) => c.action!),
-        yes: opts.yes,
-        dryRun: opts.dryRun,
-      });
-      if (!go) {
-        for (const s of steps("pending", (c) => `would ${c.action}`)) {
-          result.steps.push(s);
-          deps.reporter.step(s);
-        }
-        return;
-      }
-      if (todo.length > 0) {
-        await underLock(ins, deps, async (now) => {
-          // Read again under the lock: what another run did meanwhile counts.
-          const fresh = markChanges(now.migrations, how, versions, target.name).filter((c) =>
-            c.action !== null
-          );
-          if (how === "applied") {
-            await ins.driver!.record(fresh.map((c) => ({ file: c.entry.file!, how: "marked" })));
-          } else {
-            await ins.driver!.forget(fresh.map((c) => ({ kind: "migration", version: c.version })));
-          }
-        });
-      }
-      for (const s of steps(how === "applied" ? "marked" : "unmarked", () => `marked ${how}`)) {
-        result.steps.push(s);
-        deps.reporter.step(s);
-      }
+      await markOne(ins, deps, req, askEach(`mark ${req.how}`, opts));
     } finally {
       await close(ins);
     }
   });
+}
+
+/**
+ * Marks one inspected database's migrations as `req` says, once `decide` agrees (the steps say
+ * what was, or would be, done); the change is made under migrate's lock, read again there.
+ */
+export async function markOne(
+  ins: Inspection,
+  deps: PipelineDeps,
+  req: MarkRequest,
+  decide: Decide,
+): Promise<void> {
+  const { how, versions } = req;
+  const name = ins.files.target.name;
+  if (!ins.driver || !ins.plan) return;
+  const changes = markChanges(ins.plan.migrations, how, versions, name);
+  const todo = changes.filter((c) => c.action !== null);
+  deps.reporter.files(changes.map((c) => scriptOf(c.entry)));
+  const steps = (status: Step["status"], note: (c: Change) => string) =>
+    changes.map((c) => {
+      const step = stepOf(name, c.entry, c.action === null ? "skipped" : status);
+      step.note = c.action === null ? `already ${how}` : note(c);
+      return step;
+    });
+  if (!await decide(name, todo.map((c) => c.action!))) {
+    for (const s of steps("pending", (c) => `would ${c.action}`)) {
+      ins.result.steps.push(s);
+      deps.reporter.step(s);
+    }
+    return;
+  }
+  if (todo.length > 0) {
+    await underLock(ins, deps, async (now) => {
+      // Read again under the lock: what another run did meanwhile counts.
+      const fresh = markChanges(now.migrations, how, versions, name).filter((c) =>
+        c.action !== null
+      );
+      if (how === "applied") {
+        await ins.driver!.record(fresh.map((c) => ({ file: c.entry.file!, how: "marked" })));
+      } else {
+        await ins.driver!.forget(fresh.map((c) => ({ kind: "migration", version: c.version })));
+      }
+    });
+  }
+  for (const s of steps(how === "applied" ? "marked" : "unmarked", () => `marked ${how}`)) {
+    ins.result.steps.push(s);
+    deps.reporter.step(s);
+  }
 }
 
 function scriptOf(e: PlanEntry): string {

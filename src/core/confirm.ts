@@ -1,15 +1,19 @@
 // The safety step of every command that changes or forgets tracking or data (undo, mark, baseline,
 // reset, seed --reset, --repair): say what will happen, then ask on a terminal (type the database
 // name, as GitHub asks before deleting a repository), or require --yes off one. --dry-run stops
-// after saying it. Nothing has been changed when this throws.
+// after saying it. Nothing has been changed when this throws. Across a tenant group it is asked
+// once, about the group (type its name), before any tenant is touched.
 
 import { ConfigError } from "./errors.ts";
 
-/** What a command is about to do to one database. */
+/** What a command is about to do to one database, or to each tenant of a group. */
 export interface ChangeRequest {
   /** The command as the user typed it, for messages: `undo`, `mark applied`, `reset`. */
   command: string;
+  /** The database's name, or the tenant group's. */
   database: string;
+  /** For a tenant group: how many of its tenants the run changes (actions: what, in each). */
+  tenants?: number;
   /** One line per change, in the order they will be made. */
   actions: string[];
   /** --yes: the operator agreed beforehand (Jobs, scripts). */
@@ -33,7 +37,16 @@ export async function confirmChange(
   req: ChangeRequest,
   io: ConfirmIO = terminalIO(),
 ): Promise<boolean> {
-  const plan = [`${req.command} on "${req.database}" will:`, ...req.actions.map((a) => `  ${a}`)];
+  const group = req.tenants !== undefined;
+  // What is changed, as the messages name it: a database, or the tenants of a group.
+  const what = group
+    ? `${req.tenants} ${req.tenants === 1 ? "tenant" : "tenants"} of the group "${req.database}"`
+    : `"${req.database}"`;
+  const plan = [
+    `${req.command} on ${what} will${group ? ", in each" : ""}:`,
+    ...req.actions.map((a) => `  ${a}`),
+  ];
+  const name = group ? "group's name" : "database name";
   if (req.dryRun) {
     io.write(`${plan.join("\n")}\n(dry run: nothing changed)\n`);
     return false;
@@ -43,7 +56,7 @@ export async function confirmChange(
   if (!io.isTerminal()) {
     throw new ConfigError(
       "CONFIRMATION_REQUIRED",
-      `${req.command} changes "${req.database}" and asks first, but standard input is not a ` +
+      `${req.command} changes ${what} and asks first, but standard input is not a ` +
         "terminal: nothing changed",
       {
         database: req.database,
@@ -52,15 +65,15 @@ export async function confirmChange(
       },
     );
   }
-  io.write(`${plan.join("\n")}\nType the database name (${req.database}) to go on: `);
+  io.write(`${plan.join("\n")}\nType the ${name} (${req.database}) to go on: `);
   const answer = (await io.readLine())?.trim();
   if (answer !== req.database) {
     throw new ConfigError(
       "NOT_CONFIRMED",
-      `${req.command} on "${req.database}" was not confirmed${
-        answer === undefined ? " (end of input)" : ` ("${answer}" is not the database name)`
+      `${req.command} on ${what} was not confirmed${
+        answer === undefined ? " (end of input)" : ` ("${answer}" is not the ${name})`
       }: nothing changed`,
-      { database: req.database, hint: "type the database name exactly, or pass --yes" },
+      { database: req.database, hint: `type the ${name} exactly, or pass --yes` },
     );
   }
   return true;

@@ -1,5 +1,5 @@
-// What the commands that change tracking by hand share (undo, mark, baseline): one database's
-// state read without a lock, the plan confirmed, and the change made under the same
+// What the commands that change tracking by hand share (undo, mark, baseline): one database named
+// for them, its state read without a lock, the plan confirmed, and the change made under the same
 // lock migrate takes, after reading the tracking table again.
 
 import type { ChangeRequest, ConfirmIO } from "./confirm.ts";
@@ -16,16 +16,20 @@ import { type DatabasePlan, planDatabase } from "./plan.ts";
 import type { DatabaseResult } from "./result.ts";
 import type { DatabaseConfig, TrackedRow } from "./types.ts";
 
+/** The deps to inspect with: a target (--to, --steps) is the command's own, not a limit on the forward plan. */
+export function historyDeps<D extends PipelineDeps>(deps: D): D {
+  const { target: _, ...options } = deps.options;
+  return { ...deps, options };
+}
+
 /** Reads one database's files and tracking rows (with their detail); changes nothing. */
 export async function inspectOne(
   target: DatabaseConfig,
   deps: PipelineDeps,
 ): Promise<{ ins: Inspection; result: DatabaseResult }> {
   const result = databaseResult(target);
-  // A target (--to, --steps) is the command's own, not a limit on the forward plan.
-  const { target: _, ...options } = deps.options;
-  const plain = { ...deps, options };
-  const ins = await inspect(discover(target, options), result, plain, "status");
+  const plain = historyDeps(deps);
+  const ins = await inspect(discover(target, plain.options), result, plain, "status");
   return { ins, result };
 }
 
@@ -33,6 +37,24 @@ export async function inspectOne(
 export async function confirm(req: ChangeRequest, io?: ConfirmIO): Promise<boolean> {
   const { confirmChange } = await import("./confirm.ts");
   return await confirmChange(req, io);
+}
+
+/**
+ * Whether to make one database's changes, once they are known (its name, a line per change): true
+ * to go, false for a dry run; throws when not agreed. Alone, a command asks about that database;
+ * across tenants the group was asked once before any tenant was touched (agreed()).
+ */
+export type Decide = (database: string, actions: string[]) => Promise<boolean>;
+
+/** Asks about each database as it comes (a command run on one database). */
+export function askEach(command: string, opts: { yes: boolean; dryRun: boolean }): Decide {
+  return (database, actions) =>
+    confirm({ command, database, actions, yes: opts.yes, dryRun: opts.dryRun });
+}
+
+/** The answer given beforehand for a whole tenant group: go, unless it is a dry run. */
+export function agreed(opts: { dryRun: boolean }): Decide {
+  return () => Promise.resolve(!opts.dryRun);
 }
 
 /**

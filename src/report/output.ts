@@ -9,10 +9,10 @@ import { summaryLine } from "./summary.ts";
 import { writeTerminationMessage } from "./termination.ts";
 import { infoBlock, statusTable, writeLine } from "./text.ts";
 import { describeReport, hasFinding } from "../verify/report.ts";
-import { failedTenants, tenantStatusTable } from "./tenants.ts";
 
 /** Commands whose report replaces the summary line. */
 const REPORT_ONLY = new Set<RunResult["mode"]>(["create", "validate", "list"]);
+import { failedTenants, tenantInfoTable, tenantStatusTable } from "./tenants.ts";
 
 /** The ways progress lines and the end of a run can be written. */
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -113,7 +113,16 @@ export function printResult(result: RunResult, opts: OutputOptions): number {
     if (db.verify) writeLine(Deno.stdout, describeReport(db.name, db.verify).join("\n"));
   }
   if (result.mode === "info") {
-    for (const db of result.databases) writeLine(Deno.stdout, infoBlock(db));
+    for (const db of result.databases) {
+      if (opts.verbose || !isTenant.has(db.name)) writeLine(Deno.stdout, infoBlock(db));
+    }
+    // Over a fleet, one line per tenant; --verbose gave each tenant's block above.
+    if (tenants.length > 0 && !opts.verbose) {
+      writeLine(
+        Deno.stdout,
+        tenantInfoTable(tenants, new Map(result.databases.map((d) => [d.name, d]))),
+      );
+    }
   }
   const failed = failedTenants(tenants);
   if (failed) writeLine(Deno.stdout, failed);

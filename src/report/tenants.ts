@@ -44,7 +44,7 @@ export function tenantSummary(tenants: readonly TenantResult[]): string {
 /** Files of a database by state: `3 applied, 17 skipped`, or what a plan or status found. */
 function fileCounts(db: DatabaseResult | undefined, mode: RunResult["mode"]): string {
   if (!db) return "";
-  if (mode === "status") {
+  if (mode === "status" || mode === "info") {
     const by = new Map<string, number>();
     for (const e of db.status ?? []) by.set(e.state, (by.get(e.state) ?? 0) + 1);
     return [...by].map(([state, n]) => `${n} ${state}`).join(", ");
@@ -87,7 +87,8 @@ export function tenantStatusTable(
     const by = { applied: 0, pending: 0, failed: 0, drift: 0 };
     for (const e of dbs.get(t.database)?.status ?? []) {
       if (e.state === "applied") by.applied++;
-      else if (e.state === "pending") by.pending++;
+      // An undone migration is applied again by the next migrate, as a pending one is.
+      else if (e.state === "pending" || e.state === "undone") by.pending++;
       else if (e.state === "failed") by.failed++;
       else by.drift++;
     }
@@ -116,6 +117,53 @@ export function tenantStatusTable(
   const fmt = (r: string[]) =>
     r.map((c, i) => i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join("  ").trimEnd();
   return [fmt(header), ...rows.map(fmt)].join("\n");
+}
+
+/** A table's lines: the header and rows, columns from `right` on aligned right. */
+function table(header: string[], rows: string[][], right: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r.map((c, i) => i >= right && i < r.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))
+      .join("  ").trimEnd();
+  return [fmt(header), ...rows.map(fmt)].join("\n");
+}
+
+/**
+ * `info` over a fleet: one line per tenant with its counts and who holds its lock (`--verbose`:
+ * each tenant's info block instead).
+ */
+export function tenantInfoTable(
+  tenants: readonly TenantResult[],
+  dbs: ReadonlyMap<string, DatabaseResult>,
+): string {
+  const rows = tenants.map((t) => {
+    const i = dbs.get(t.database)?.info;
+    const c = i?.counts;
+    const state = t.state !== "ok"
+      ? t.error ? `${t.state}: ${t.error.code}` : t.state
+      : !c
+      ? "not run"
+      : c.drift
+      ? "drift"
+      : c.failed
+      ? "failed"
+      : c.pending || c.undone
+      ? "pending"
+      : "up to date";
+    const n = (v: number | undefined) => v === undefined ? "-" : String(v);
+    return [
+      t.database,
+      state,
+      n(c?.applied),
+      n(c?.pending),
+      n(c?.failed),
+      n(c?.undone),
+      n(c?.drift),
+      !i ? "-" : i.lockHolder ? `held by ${i.lockHolder}` : "free",
+    ];
+  });
+  const header = ["TENANT", "STATE", "APPLIED", "PENDING", "FAILED", "UNDONE", "DRIFT", "LOCK"];
+  return table(header, rows, 2);
 }
 
 /** The failed (and drifted) tenants by id, each with its first error; empty when none failed. */

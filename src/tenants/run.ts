@@ -16,14 +16,7 @@ import {
   UnreachableError,
   UsageError,
 } from "../core/errors.ts";
-import {
-  close,
-  databaseResult,
-  discover,
-  type Files,
-  inspect,
-  type PipelineDeps,
-} from "../core/pipeline.ts";
+import { close, databaseResult, discover, inspect, type PipelineDeps } from "../core/pipeline.ts";
 import type { Reporter } from "../core/reporter.ts";
 import type { DatabaseResult, RunMode, RunResult, TenantResult } from "../core/result.ts";
 import type { DatabaseConfig } from "../core/types.ts";
@@ -33,7 +26,10 @@ import { tenantEvent, tenantLine, TenantProgress } from "../report/tenants.ts";
 import { queryTenants, selectTenants, type Tenant, tenantsOf } from "./list.ts";
 import { type Finished, runPool } from "./pool.ts";
 import type { Shard } from "./shard.ts";
-import { type DatabaseWork, type Shared, TENANT_WORK } from "./work.ts";
+import { type Shared, TENANT_WORK, type TenantCommand } from "./work.ts";
+import { confirm } from "../core/history.ts";
+import { oneDatabase, PER_DATABASE } from "../commands/target.ts";
+import type { Options } from "../cli.ts";
 import type { DatabaseOutcome } from "../core/pipeline.ts";
 
 /** What a run over tenants was asked for. */
@@ -81,13 +77,28 @@ export function withTenants<D extends PipelineDeps>(
     }
     const load = TENANT_WORK[name];
     if (!load) throw new UsageError(`the ${name} command does not run across tenants yet`);
-    const work = await load();
-    // Every group's files are read and checked before any database is touched (exit 2).
-    const purpose = name === "status" ? "status" : "run";
-    const shared = new Map<string, Shared & { files: Files }>();
-    for (const g of groups) shared.set(g.name, await prepareGroup(g, deps, purpose));
-
+    const cmd = await load();
     let plain = targets.filter((t) => !t.tenants);
+    if (cmd.asks) {
+      // A command that changes tracking by hand works on one database (its versions are that
+      // database's): here, one group. --tenant and --shard say which, so the others are left out.
+      if (opts.only.length > 0 || opts.shard) plain = [];
+      oneDatabase(
+        [...plain, ...groups],
+        [],
+        cmd.asks(deps.options as Options).command,
+        PER_DATABASE,
+      );
+    }
+    // Every group's files are read and checked before any database is touched (exit 2).
+    const purpose = name === "migrate" || name === "plan" ? "run" : "status";
+    const shared = new Map<string, Shared>();
+    for (const g of groups) {
+      const part = await prepareGroup(g, deps, purpose);
+      await cmd.check?.(part, deps, g.name);
+      shared.set(g.name, part);
+    }
+
     if (opts.shard && plain.length > 0) {
       // Two shards must never migrate the control database at once: a shard runs tenants only.
       deps.reporter.notice(
@@ -117,9 +128,10 @@ export function withTenants<D extends PipelineDeps>(
         if (name === "migrate" && !plain.some((p) => p.name === control.name)) {
           await awaitControl(control, deps);
         }
-        const part = await runGroup(g, work, shared.get(g.name)!, deps, opts);
+        const part = await runGroup(g, cmd, shared.get(g.name)!, deps, opts);
         head.databases.push(...part.databases);
         head.tenants.push(...part.tenants);
+        if (part.error) throw part.error;
         if (deps.signal.aborted) break;
         if (opts.failFast && part.tenants.some((t) => t.state !== "ok")) break;
       }
@@ -143,12 +155,12 @@ async function prepareGroup(
   g: DatabaseConfig,
   deps: PipelineDeps,
   purpose: "status" | "run",
-): Promise<Shared & { files: Files }> {
+): Promise<Shared> {
   const files = discover(g, deps.options);
   // The template stands in for the URL: it says the kind, and no tenant is reached here.
   const kind = await driverKind({ ...g, url: g.tenants!.url }, { embedded: false });
   const prepared: Shared["prepared"] = new Map();
-  if ("skip" in kind) return { files, prepared };
+  if ("skip" in kind) return { files, kind: null, prepared };
   for (const file of [...files.migrations, ...files.seeds]) {
     if (purpose === "status" && file.format !== "sql") continue;
     const p = await kind.prepare(file, {
@@ -158,7 +170,7 @@ async function prepareGroup(
     if (purpose === "run") { for (const n of p.notices) deps.reporter.notice(n); }
     prepared.set(file.script, p);
   }
-  return { files, prepared };
+  return { files, kind, prepared };
 }
 
 /**
@@ -206,14 +218,17 @@ function retryable(outcome: DatabaseOutcome): boolean {
   return err instanceof MigrateError && err.code === "CONNECTION_LOST";
 }
 
-/** Lists a group's tenants and runs the command's work over them in the pool. */
+/**
+ * Lists a group's tenants, asks once about changing them (a command that asks), and runs the
+ * command's work over them in the pool.
+ */
 async function runGroup(
   g: DatabaseConfig,
-  work: DatabaseWork,
-  shared: Shared & { files: Files },
+  cmd: TenantCommand,
+  shared: Shared,
   deps: PipelineDeps,
   opts: TenantRunOptions,
-): Promise<{ databases: DatabaseResult[]; tenants: TenantResult[] }> {
+): Promise<{ databases: DatabaseResult[]; tenants: TenantResult[]; error?: unknown }> {
   const all = tenantsOf(g, await queryTenants(g, deps));
   const chosen = selectTenants(g.name, all, opts.only, opts.shard);
   deps.reporter.notice(
@@ -222,6 +237,20 @@ async function runGroup(
       (opts.shard ? ` (shard ${opts.shard.index} of ${opts.shard.count})` : "") +
       `; up to ${opts.maxParallel} at a time`,
   );
+  let refused: unknown = null;
+  if (cmd.asks && chosen.length > 0) {
+    // Once for the group, before any tenant is touched: each tenant then goes ahead unasked (or,
+    // in a dry run, says what it would do). Refused, no tenant runs: each is `not run`.
+    const options = deps.options as Options;
+    await confirm({
+      ...cmd.asks(options),
+      database: g.name,
+      tenants: chosen.length,
+      yes: options.yes,
+      dryRun: options.dryRun,
+    }).catch((err) => refused = err);
+  }
+  const work = cmd.work;
   const out = opts.json ? Deno.stderr : Deno.stdout;
   const logJson = opts.logFormat === "json";
   const progress = new TenantProgress(out, chosen.length, {
@@ -256,7 +285,11 @@ async function runGroup(
     };
     if (!end) {
       r.state = "not run";
-      db.notice = deps.signal.aborted ? "not run: the run was stopped" : "not run: --fail-fast";
+      db.notice = refused
+        ? "not run: not confirmed"
+        : deps.signal.aborted
+        ? "not run: the run was stopped"
+        : "not run: --fail-fast";
       return r;
     }
     const err = end.outcome.error;
@@ -265,6 +298,10 @@ async function runGroup(
     r.error = end.timedOut ? timeoutError(t, err, opts.timeoutSeconds) : toErrorData(err);
     return r;
   };
+  if (refused) {
+    const tenants = chosen.map((t) => toResult(t, null));
+    return { databases: chosen.map((t) => results.get(t.target.name)!), tenants, error: refused };
+  }
   try {
     await runPool(
       chosen,
@@ -299,8 +336,8 @@ async function runGroup(
           const r = toResult(t, end);
           ended.set(t.target.name, r);
           if (logJson) writeEvent(out, tenantEvent(r));
-          else if (opts.mode === "status" && !opts.verbose) {
-            // The status table after the run has a line per tenant: only the count moves here.
+          else if ((opts.mode === "status" || opts.mode === "info") && !opts.verbose) {
+            // The table after the run has a line per tenant: only the count moves here.
             progress.finish("", r.state !== "ok");
           } else {
             progress.finish(

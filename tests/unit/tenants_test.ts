@@ -1,6 +1,7 @@
 // The pure parts of tenant runs: URL templates, shards, and the bounded pool.
 import assert from "node:assert/strict";
 import { ConfigError, InterruptedError, UsageError } from "../../src/core/errors.ts";
+import type { DatabaseResult } from "../../src/core/result.ts";
 import { runPool } from "../../src/tenants/pool.ts";
 import { parseShard, shardOf, tenantHash } from "../../src/tenants/shard.ts";
 import {
@@ -252,5 +253,47 @@ Deno.test("parseConfigFile() reads a tenant group and rejects its mistakes", asy
   await assert.rejects(
     parseConfigFile(group("    tenants: {from: control, query: q, url: u, shema: s}\n"), "f.yaml"),
     /unknown key "shema" under tenants/,
+  );
+});
+
+Deno.test("tenantInfoTable(): a line per tenant with its counts and lock holder; undone is pending", async () => {
+  const { tenantInfoTable } = await import("../../src/report/tenants.ts");
+  const ok = (id: string) => ({
+    group: "tenant",
+    id,
+    database: `tenant/${id}`,
+    state: "ok" as const,
+    attempts: 1,
+    ms: 1,
+  });
+  const info = (over: { undone?: number; lockHolder?: string }) => ({
+    server: "PostgreSQL 15",
+    user: "postgres",
+    lockHolder: over.lockHolder ?? null,
+    tracked: true,
+    counts: { applied: 2, pending: 0, failed: 0, undone: over.undone ?? 0, drift: 0 },
+    lastApplied: null,
+    failed: [],
+  });
+  const db = (id: string, i: ReturnType<typeof info>): [string, DatabaseResult] => [
+    `tenant/${id}`,
+    { name: `tenant/${id}`, kind: "postgres", target: null, steps: [], info: i },
+  ];
+  const tenants = [ok("a"), ok("b"), {
+    ...ok("c"),
+    state: "failed" as const,
+    error: { code: "DB_UNREACHABLE" as const, exitCode: 4, message: "no" },
+  }];
+  assert.equal(
+    tenantInfoTable(
+      tenants,
+      new Map([db("a", info({})), db("b", info({ undone: 1, lockHolder: "pid 7" }))]),
+    ),
+    [
+      "TENANT    STATE                   APPLIED  PENDING  FAILED  UNDONE  DRIFT  LOCK",
+      "tenant/a  up to date                    2        0       0       0      0  free",
+      "tenant/b  pending                       2        0       0       1      0  held by pid 7",
+      "tenant/c  failed: DB_UNREACHABLE        -        -       -       -      -  -",
+    ].join("\n"),
   );
 });

@@ -81,3 +81,19 @@ Deno.test("baselineEntries() takes the migrations up to the version that are not
   assert.deepEqual(baselineEntries(plan.migrations, 3).map((e) => e.file!.version), [1, 3]);
   assert.deepEqual(baselineEntries(plan.migrations, 0), []);
 });
+
+Deno.test("what mark, baseline and undo say they will do to each tenant of a group", async () => {
+  const { markActions } = await import("../../../src/commands/mark.ts");
+  const { baselineActions } = await import("../../../src/commands/baseline.ts");
+  const { undoActions } = await import("../../../src/commands/undo.ts");
+  assert.deepEqual(markActions({ how: "applied", versions: [3] }), [
+    "record version 3 as applied without running it, where not applied already",
+  ]);
+  assert.deepEqual(markActions({ how: "pending", versions: [3, 4] }), [
+    "forget versions 3, 4 so that they run again, where recorded",
+  ]);
+  assert.match(baselineActions(12)[0]!, /up to version 12 that is not applied/);
+  assert.deepEqual(undoActions(undefined), ["undo the last applied migration with its U-file"]);
+  assert.match(undoActions({ steps: 2 })[0]!, /the last 2 applied migrations, newest first/);
+  assert.match(undoActions({ to: 5 })[0]!, /every applied migration above version 5/);
+});

@@ -52,3 +52,27 @@ Deno.test("confirmChange() with --dry-run prints the plan and says not to go on"
   assert.equal(await confirmChange(req({ dryRun: true, yes: true }), t), false);
   assert.match(t.out, /dry run: nothing changed/);
 });
+
+Deno.test("confirmChange() for a tenant group asks once, for the group's name", async () => {
+  const group = req({
+    database: "tenant",
+    tenants: 3,
+    actions: ["undo the last applied migration"],
+  });
+  const t = io(true, "tenant");
+  assert.equal(await confirmChange(group, t), true);
+  assert.match(t.out, /^undo on 3 tenants of the group "tenant" will, in each:\n {2}undo the last/);
+  assert.match(t.out, /Type the group's name \(tenant\) to go on: $/);
+  await assert.rejects(
+    confirmChange(group, io(true, "t01")),
+    (e: unknown) =>
+      e instanceof ConfigError && e.code === "NOT_CONFIRMED" &&
+      /"t01" is not the group's name/.test(e.message),
+  );
+  await assert.rejects(
+    confirmChange(group, io(false, null)),
+    (e: unknown) =>
+      e instanceof ConfigError && e.code === "CONFIRMATION_REQUIRED" &&
+      /changes 3 tenants of the group "tenant"/.test(e.message),
+  );
+});
