@@ -12,6 +12,7 @@ import {
   hostLabel,
   mergeClusterInputs,
   onClusterSettings,
+  onEveryHostSql,
   parseClusterError,
   parseDdlFinished,
   parseDdlTaskHosts,
@@ -378,4 +379,11 @@ Deno.test("replicaCatchUp() tells a caught-up replica from one that lags or lost
   assert.equal(behind.delaySeconds, 722);
   assert.equal(behind.activeReplicas, 1);
   assert.equal(replicaCatchUp([row({ is_readonly: 1 })])!.caughtUp, false);
+});
+
+Deno.test("onEveryHostSql() sends db-migrate's own DROP and TRUNCATE ON CLUSTER", () => {
+  assert.equal(
+    onEveryHostSql("DROP TABLE IF EXISTS `db`.`t`", "prod"),
+    "DROP TABLE IF EXISTS `db`.`t` ON CLUSTER `prod`",
+  );
 });

@@ -140,6 +140,17 @@ export function onClusterClause(cluster: string): string {
   return `ON CLUSTER ${quoteIdent(cluster)}`;
 }
 
+/**
+ * A statement of db-migrate's own (`DROP TABLE IF EXISTS ...`, `TRUNCATE TABLE IF EXISTS ...`)
+ * sent to every host: reset and seed --reset on a cluster. A plain DROP of a Replicated table
+ * removes one replica only, and the next CREATE ON CLUSTER makes that replica fetch the old rows
+ * back from the others; a plain TRUNCATE empties a Replicated table everywhere but a MergeTree
+ * table only on the host it reaches.
+ */
+export function onEveryHostSql(statement: string, cluster: string): string {
+  return `${statement} ${onClusterClause(cluster)}`;
+}
+
 /** Creates the database on every host of the cluster. */
 export function createDatabaseOnClusterSql(database: string, cluster: string): string {
   return `CREATE DATABASE IF NOT EXISTS ${quoteIdent(database)} ${onClusterClause(cluster)}`;

@@ -19,7 +19,7 @@ import type {
 } from "../driver.ts";
 import { tlsFailure, tlsUnreachable } from "../tls_errors.ts";
 import { ClickHouseHttp, ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
-import { ClusterError } from "./on_cluster.ts";
+import { ClusterError, sendOnCluster } from "./on_cluster.ts";
 import { PERMANENT_CODES } from "./http_errors.ts";
 import {
   type ClusterOptions,
@@ -27,6 +27,7 @@ import {
   createLockOnClusterSql,
   logIndex,
   mergeClusterInputs,
+  onEveryHostSql,
   replicaBehind,
   tableExistsSql,
   zookeeperChildrenSql,
@@ -287,9 +288,23 @@ export class ClickHouseDriver implements Driver {
     }
   }
 
-  async emptyTables(tables: string[]): Promise<void> {
-    const { http, target } = this.#session;
-    for (const t of tables) await http.exec(truncateTableSql(target.database, t));
+  emptyTables(tables: string[]): Promise<void> {
+    const { target } = this.#session;
+    return this.#cluster(this.#everyHost(tables.map((t) => truncateTableSql(target.database, t))));
+  }
+
+  /** The name of the cluster the database lives on, or null for a single server. */
+  clusterName(): string | null {
+    return this.#session.cluster?.name ?? null;
+  }
+
+  /** Runs db-migrate's own statements in turn: ON CLUSTER on every host of a cluster. */
+  async #everyHost(statements: string[]): Promise<void> {
+    const { http, cluster } = this.#session;
+    for (const sql of statements) {
+      if (cluster) await sendOnCluster(http, onEveryHostSql(sql, cluster.name), cluster);
+      else await http.exec(sql);
+    }
   }
 
   async server(): Promise<ServerInfo> {
@@ -300,15 +315,18 @@ export class ClickHouseDriver implements Driver {
 
   /**
    * Drops every table of the URL's database, the tracking table too; not the lease table, so a run
-   * that resets under the lock keeps holding it.
+   * that resets under the lock keeps holding it. On a cluster each DROP is ON CLUSTER: every
+   * replica drops the table (the last one removes its ZooKeeper path), or the reset fails naming
+   * the host that did not.
    */
   async dropAll(): Promise<void> {
     const { http, target, tracking } = this.#session;
     const tables = await http.rows<{ name: string }>(tablesSql(target.database));
-    for (const t of tables) {
-      if (t.name === LOCK_TABLE) continue;
-      await http.exec(dropTableSql(target.database, String(t.name)));
-    }
+    await this.#cluster(this.#everyHost(
+      tables.filter((t) => t.name !== LOCK_TABLE).map((t) =>
+        dropTableSql(target.database, String(t.name))
+      ),
+    ));
     await tracking.probe(QUERY_TIMEOUT_MS);
   }
 }

@@ -16,7 +16,7 @@ import {
   failedReplicatedCreateHint,
   zookeeperPath,
 } from "./cluster.ts";
-import type { ClickHouseHttp, ClickHouseRequestError } from "./http.ts";
+import { type ClickHouseHttp, type ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
 import { ClusterError, sendOnCluster, syncReplica } from "./on_cluster.ts";
 import {
   addProvenanceColumnSql,
@@ -206,18 +206,45 @@ export class Tracking {
     }
     if (!this.#hasQueryId) {
       // A table from before query_id: add it (under the lock, so no other run does the same).
-      await this.http.exec(addQueryIdColumnSql(this.database));
+      await this.#addColumn(addQueryIdColumnSql(this.database, !this.cluster));
       this.#hasQueryId = true;
     }
     if (!this.#hasProvenance) {
-      await this.http.exec(addProvenanceColumnSql(this.database));
+      await this.#addColumn(addProvenanceColumnSql(this.database, !this.cluster));
       this.#hasProvenance = true;
     }
+  }
+
+  /**
+   * Adds a column to the tracking table. Not ON CLUSTER: an ALTER ADD COLUMN of a Replicated
+   * table goes through ZooKeeper to every replica (18.16 answers once the active ones have it; one
+   * that is down takes it when it is back), and ON CLUSTER would send it to each replica again.
+   * On a cluster, a run through another replica may have added it since this one looked (code 44:
+   * the column exists): that is the change wanted.
+   */
+  async #addColumn(sql: string): Promise<void> {
+    try {
+      await this.http.exec(sql);
+    } catch (err) {
+      if (!this.cluster || (err as ClickHouseRequestError).code !== 44) throw err;
+    }
+  }
+
+  /**
+   * On a cluster, looks at the columns again when the table lacked one: another replica's run may
+   * have added it since this connection looked, and its rows must read as they were written.
+   */
+  async #refreshColumns(): Promise<void> {
+    if (!this.cluster || (this.#hasQueryId && this.#hasProvenance)) return;
+    const next = this.#nextUpdated;
+    await this.probe(QUERY_TIMEOUT_MS);
+    this.#nextUpdated = next;
   }
 
   async #rows(withHashes: boolean): Promise<RowData[]> {
     if (!this.#hasTable) return [];
     await this.sync();
+    await this.#refreshColumns();
     const rows = await this.http.rows<RowData>(
       selectTrackingSql(this.database, withHashes, this.#hasProvenance),
     )

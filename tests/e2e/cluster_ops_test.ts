@@ -1,0 +1,275 @@
+// The operations commands on a ClickHouse cluster, as processes through one replica and then the
+// other (tests/services.sh's cluster: ZooKeeper and two replicas of one shard, and the same two
+// servers as two shards): the provenance column added to an old tracking table reaches every
+// replica, undo / mark / baseline through one replica are what status and info show through the
+// other, reset and seed --reset act on every host, a two-shard cluster keeps one record and one
+// lock, and a ZooKeeper outage in the middle of a file records nothing that was not confirmed.
+import assert from "node:assert/strict";
+import { replicaQuery, type TestCluster, withClusterDatabase } from "../cluster_helpers.ts";
+import { type CliResult, lastLine, runCli } from "../helpers.ts";
+import { summaryCounts, withProject } from "./_util.ts";
+
+/** A replica's URL for a database, with the cluster (and any other) parameters. */
+function url(urls: string[], replica: number, params: Record<string, string> = {}): string {
+  const u = new URL(urls[replica - 1]!);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+/** Runs the CLI on the project with the database `events` at that URL. */
+function run(dir: string, eventsUrl: string, args: string[] = []): Promise<CliResult> {
+  return runCli(["--seed=none", "--wait=5", ...args], { cwd: dir, env: { EVENTS_URL: eventsUrl } });
+}
+
+function output(r: CliResult): string {
+  return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+}
+
+/** Rows of a query on one replica, after that replica fetched the table (SYNC REPLICA). */
+async function syncedRows<T = Record<string, unknown>>(
+  cluster: TestCluster,
+  replica: number,
+  table: string,
+  query: string,
+): Promise<T[]> {
+  await replicaQuery(cluster, replica, `SYSTEM SYNC REPLICA ${table}`);
+  const body = await replicaQuery(cluster, replica, `${query} FORMAT JSONEachRow`);
+  return body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+/** The current tracking rows as replica `replica` reads them: [version, success, provenance]. */
+async function tracking(
+  cluster: TestCluster,
+  replica: number,
+  db: string,
+): Promise<[number, number, string][]> {
+  const rows = await syncedRows<{ version: number; success: number; provenance: string }>(
+    cluster,
+    replica,
+    `${db}._schema_migrations`,
+    `SELECT version, success, provenance FROM ${db}._schema_migrations FINAL
+     WHERE deleted = 0 AND kind = 'migration' ORDER BY version`,
+  );
+  return rows.map((r) => [Number(r.version), Number(r.success), String(r.provenance)]);
+}
+
+/** The states `status --json` shows through one URL: [script, state, provenance]. */
+async function states(dir: string, at: string): Promise<string[][]> {
+  const status = await run(dir, at, ["--status", "--json"]);
+  assert.equal(status.code, 0, output(status));
+  return JSON.parse(status.stdout).databases[0].status.map((
+    e: { script: string; state: string; provenance?: string },
+  ) => [e.script, e.state, e.provenance ?? "-"]);
+}
+
+/** Tables of `db` on one replica, db-migrate's own left out. */
+async function tables(cluster: TestCluster, replica: number, db: string): Promise<string[]> {
+  const text = await replicaQuery(
+    cluster,
+    replica,
+    `SELECT name FROM system.tables WHERE database = '${db}' AND substring(name, 1, 1) != '_' ` +
+      "ORDER BY name",
+  );
+  return text.split("\n").filter(Boolean);
+}
+
+/** A migration that creates a Replicated table ON CLUSTER (`Replacing` for seeds' tables). */
+function replicated(table: string, engine = "MergeTree"): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} ON CLUSTER '{cluster}' (id UInt64)
+ENGINE = Replicated${engine}('/clickhouse/tables/{shard}/{database}/${table}', '{replica}')
+ORDER BY id;
+`;
+}
+
+Deno.test("a tracking table from before provenance, upgraded through replica 1, has the column on replica 2", async () => {
+  await withClusterDatabase(async (cluster, db, urls) => {
+    const files = {
+      "migrations/events/V1__e1.sql": replicated("e1"),
+      "migrations/events/V2__e2.sql": replicated("e2"),
+      "migrations/events/V3__e3.sql": replicated("e3"),
+    };
+    await withProject(files, async (dir) => {
+      const at = (replica: number) => url(urls, replica, { cluster: cluster.name });
+      const first = await run(dir, at(1), ["--to=1"]);
+      assert.equal(first.code, 0, output(first));
+      // As an earlier release left it: no provenance column, on either replica (an ALTER of a
+      // Replicated table reaches every replica).
+      await replicaQuery(cluster, 1, `ALTER TABLE ${db}._schema_migrations DROP COLUMN provenance`);
+      const hasColumn = async (replica: number) =>
+        (await replicaQuery(
+          cluster,
+          replica,
+          `SELECT count() FROM system.columns WHERE database = '${db}' ` +
+            "AND table = '_schema_migrations' AND name = 'provenance'",
+        )).trim();
+      assert.equal(await hasColumn(2), "0");
+
+      // status through replica 2 reads the old table as it is, and changes nothing.
+      assert.deepEqual(await states(dir, at(2)), [
+        ["V1__e1.sql", "applied", "applied"],
+        ["V2__e2.sql", "pending", "-"],
+        ["V3__e3.sql", "pending", "-"],
+      ]);
+      assert.equal(await hasColumn(2), "0");
+
+      // A run through replica 1 adds the column; replica 2 has it as soon as the run is over.
+      const upgrade = await run(dir, at(1), ["--to=2"]);
+      assert.equal(upgrade.code, 0, output(upgrade));
+      assert.equal(await hasColumn(1), "1");
+      assert.equal(await hasColumn(2), "1");
+      const ddl = await replicaQuery(
+        cluster,
+        2,
+        `SELECT type, default_expression FROM system.columns WHERE database = '${db}' ` +
+          "AND table = '_schema_migrations' AND name = 'provenance' FORMAT TSV",
+      );
+      assert.equal(ddl, "String\t\\'applied\\'\n");
+
+      // Rows written through replica 2 carry provenance, and replica 1 reads them.
+      const mark = await run(dir, at(2), ["mark", "applied", "3", "-y"]);
+      assert.equal(mark.code, 0, output(mark));
+      assert.deepEqual(await tracking(cluster, 1, db), [
+        [1, 1, "applied"],
+        [2, 1, "applied"],
+        [3, 1, "marked"],
+      ]);
+    });
+  });
+});
+
+Deno.test("undo, mark and baseline through one replica are what status, info and migrate see through the other", async () => {
+  await withClusterDatabase(async (cluster, db, urls) => {
+    const files: Record<string, string> = {
+      "migrations/events/V1__e1.sql": replicated("e1"),
+      "migrations/events/V2__e2.sql": replicated("e2") +
+        "INSERT INTO e2 SELECT number FROM numbers(3);\n",
+      "migrations/events/U2__e2.sql": "DROP TABLE IF EXISTS e2 ON CLUSTER '{cluster}';\n",
+      "migrations/events/V3__e3.sql": replicated("e3"),
+    };
+    await withProject(files, async (dir) => {
+      const at = (replica: number) => url(urls, replica, { cluster: cluster.name });
+
+      // baseline through replica 2: replica 1 sees V1 baselined, and its run does not run V1.
+      const base = await run(dir, at(2), ["baseline", "--version=1", "-y"]);
+      assert.equal(base.code, 0, output(base));
+      assert.deepEqual((await states(dir, at(1)))[0], ["V1__e1.sql", "applied", "baselined"]);
+      const migrate = await run(dir, at(1), ["--to=2"]);
+      assert.equal(migrate.code, 0, output(migrate));
+      assert.equal(summaryCounts(lastLine(migrate.stdout)).applied, 1);
+      assert.deepEqual(await tables(cluster, 2, db), ["e2"], "V1 was baselined, not run");
+
+      // undo through replica 1: e2 is gone from both replicas, and replica 2's info says undone.
+      const undo = await run(dir, at(1), ["undo", "-y"]);
+      assert.equal(undo.code, 0, output(undo));
+      assert.deepEqual(await tables(cluster, 2, db), []);
+      assert.deepEqual((await tracking(cluster, 2, db))[1], [2, 0, "undone"]);
+      const info = await run(dir, at(2), ["info"]);
+      assert.equal(info.code, 0, output(info));
+      assert.match(info.stdout, /files: +1 applied, 1 pending, 0 failed, 1 undone/);
+      assert.match(info.stdout, /replica r1: active, caught up\n {2}replica r2: active, caught up/);
+
+      // migrate through replica 2 applies V2 again (and only V2), seen on replica 1.
+      const again = await run(dir, at(2), ["--to=2"]);
+      assert.equal(again.code, 0, output(again));
+      assert.deepEqual(summaryCounts(lastLine(again.stdout)), {
+        applied: 1,
+        skipped: 1,
+        failed: 0,
+      });
+      const e2 = await syncedRows<{ n: string }>(
+        cluster,
+        1,
+        `${db}.e2`,
+        `SELECT count() AS n FROM ${db}.e2`,
+      );
+      assert.equal(Number(e2[0]!.n), 3);
+      assert.deepEqual((await tracking(cluster, 1, db))[1], [2, 1, "applied"]);
+
+      // mark applied through replica 2, mark pending through replica 1: each seen by the other.
+      const marked = await run(dir, at(2), ["mark", "applied", "3", "-y"]);
+      assert.equal(marked.code, 0, output(marked));
+      assert.deepEqual((await states(dir, at(1)))[2], ["V3__e3.sql", "applied", "marked"]);
+      const pending = await run(dir, at(1), ["mark", "pending", "3", "-y"]);
+      assert.equal(pending.code, 0, output(pending));
+      assert.deepEqual((await states(dir, at(2)))[2], ["V3__e3.sql", "pending", "-"]);
+      const last = await run(dir, at(2));
+      assert.equal(last.code, 0, output(last));
+      assert.equal(summaryCounts(lastLine(last.stdout)).applied, 1);
+      assert.deepEqual(await tables(cluster, 1, db), ["e2", "e3"]);
+    });
+  });
+});
+
+Deno.test("reset and seed --reset through one replica act on every host of the cluster", async () => {
+  await withClusterDatabase(async (cluster, db, urls) => {
+    const files = {
+      "migrations/events/V1__e1.sql": replicated("e1", "ReplacingMergeTree"),
+      // One table per host, not replicated: only an ON CLUSTER statement reaches the other's.
+      "migrations/events/V2__local.sql":
+        "CREATE TABLE IF NOT EXISTS local ON CLUSTER '{cluster}' (id UInt64) " +
+        "ENGINE = ReplacingMergeTree ORDER BY id;\n",
+      "seeds/events/reference/010_rows.sql":
+        "-- db-migrate: resets e1\n-- db-migrate: resets local\n" +
+        "INSERT INTO e1 VALUES (1), (2);\nINSERT INTO local VALUES (1);\n",
+    };
+    await withProject(files, async (dir) => {
+      const at = (replica: number) => url(urls, replica, { cluster: cluster.name });
+      const env = (replica: number) => ({ EVENTS_URL: at(replica) });
+      const first = await runCli(["--wait=5"], { cwd: dir, env: env(1) });
+      assert.equal(first.code, 0, output(first));
+      // Rows by hand on replica 2: in the replicated table, and in replica 2's own table.
+      await replicaQuery(cluster, 2, `INSERT INTO ${db}.e1 VALUES (99)`);
+      await replicaQuery(cluster, 2, `INSERT INTO ${db}.local VALUES (99)`);
+
+      const seed = await runCli(["seed", "--reset", "--yes", "--wait=5"], {
+        cwd: dir,
+        env: env(1),
+      });
+      assert.equal(seed.code, 0, output(seed));
+      assert.match(seed.stderr, /emptied e1, local/);
+      const count = async (replica: number, table: string) =>
+        Number(
+          (await syncedRows<{ n: string }>(
+            cluster,
+            replica,
+            `${db}.e1`,
+            `SELECT count() AS n FROM ${db}.${table}`,
+          ))[0]!.n,
+        );
+      assert.equal(await count(2, "e1"), 2, "replica 2's row by hand is gone, the seed's are back");
+      assert.equal(await count(2, "local"), 0, "replica 2's own table was emptied too");
+      assert.equal(await count(1, "local"), 1, "the seed wrote through replica 1");
+
+      // The confirmation says where the drop goes; a dry run changes nothing.
+      const dry = await runCli(["reset", "--database=events", "--dry-run"], {
+        cwd: dir,
+        env: env(1),
+      });
+      assert.equal(dry.code, 0, output(dry));
+      assert.match(dry.stdout + dry.stderr, new RegExp(`every host of cluster "${cluster.name}"`));
+
+      const reset = await runCli(["reset", "--database=events", "--yes"], {
+        cwd: dir,
+        env: env(1),
+      });
+      assert.equal(reset.code, 0, output(reset));
+      for (const replica of [1, 2]) {
+        const left = await replicaQuery(
+          cluster,
+          replica,
+          `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`,
+        );
+        assert.equal(left, "_schema_migrations_lock\n", `replica ${replica} kept only the lock`);
+      }
+      // Through replica 2, everything applies again: its tracking went with replica 1's.
+      const again = await runCli(["--wait=5"], { cwd: dir, env: env(2) });
+      assert.equal(again.code, 0, output(again));
+      assert.deepEqual(summaryCounts(lastLine(again.stdout)), {
+        applied: 3,
+        skipped: 0,
+        failed: 0,
+      });
+      assert.equal(await count(1, "e1"), 2);
+    });
+  });
+});
