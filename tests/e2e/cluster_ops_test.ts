@@ -6,7 +6,7 @@
 // lock, and a ZooKeeper outage in the middle of a file records nothing that was not confirmed.
 import assert from "node:assert/strict";
 import { replicaQuery, type TestCluster, withClusterDatabase } from "../cluster_helpers.ts";
-import { type CliResult, lastLine, runCli } from "../helpers.ts";
+import { type CliResult, lastLine, runCli, spawnCli } from "../helpers.ts";
 import { summaryCounts, withProject } from "./_util.ts";
 
 /** A replica's URL for a database, with the cluster (and any other) parameters. */
@@ -270,6 +270,94 @@ Deno.test("reset and seed --reset through one replica act on every host of the c
         failed: 0,
       });
       assert.equal(await count(1, "e1"), 2);
+    });
+  });
+});
+
+Deno.test("a cluster of two shards keeps one record and one lock: runs through either shard take turns and agree", async () => {
+  await withClusterDatabase(async (cluster, db, urls) => {
+    assert.ok(cluster.shardedName, "CLICKHOUSE_SHARDED_CLUSTER_NAME is not set");
+    const files: Record<string, string> = {
+      // A table per shard (each shard its own data), made on every host.
+      "migrations/events/V1__hits.sql":
+        `CREATE TABLE IF NOT EXISTS hits ON CLUSTER '{cluster}' (id UInt64)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{sharded_shard}/{database}/hits', '{replica}')
+ORDER BY id;
+CREATE TABLE IF NOT EXISTS marker ON CLUSTER '{cluster}' (v String, r UInt64)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/marker', '{replica}')
+ORDER BY v;
+`,
+    };
+    // Marker rows differ (rand64): identical blocks would be deduplicated.
+    for (const v of [2, 3, 4]) {
+      files[`migrations/events/V${v}__m${v}.sql`] =
+        `INSERT INTO marker SELECT 'V${v}', rand64();\nSELECT sleep(0.3);\n`;
+    }
+    await withProject(files, async (dir) => {
+      const at = (host: number, params: Record<string, string> = {}) =>
+        url(urls, host, { cluster: cluster.shardedName, ...params });
+      const ours = async (host: number) =>
+        (await replicaQuery(
+          cluster,
+          host,
+          `SELECT name FROM system.tables WHERE database = '${db}' ORDER BY name`,
+        )).split("\n").filter(Boolean);
+
+      // A tracking table per shard would be a record and a lock per shard: refused, nothing made.
+      const perShard = await run(dir, at(1, { cluster_path: "/clickhouse/t/{shard}/{database}" }));
+      assert.equal(perShard.code, 2, output(perShard));
+      assert.match(perShard.stderr, /has 2 shards and cluster_path .*\{shard\}/);
+      assert.deepEqual([await ours(1), await ours(2)], [[], []]);
+
+      const spawn = (host: number) =>
+        spawnCli(["--seed=none", "--wait=5", "--lock-timeout=120"], {
+          cwd: dir,
+          env: { EVENTS_URL: at(host) },
+        }).output();
+      const [a, b] = await Promise.all([spawn(1), spawn(2)]);
+      const text = (o: Deno.CommandOutput) =>
+        `exit ${o.code}\n${new TextDecoder().decode(o.stdout)}${
+          new TextDecoder().decode(o.stderr)
+        }`;
+      assert.equal(a.code, 0, text(a));
+      assert.equal(b.code, 0, text(b));
+      const applied = [a, b].map((o) =>
+        summaryCounts(lastLine(new TextDecoder().decode(o.stdout))).applied
+      );
+      assert.equal(applied[0]! + applied[1]!, 4, `applied ${applied}: ${text(a)}${text(b)}`);
+      const markers = await syncedRows<{ v: string; n: string }>(
+        cluster,
+        2,
+        `${db}.marker`,
+        `SELECT v, count() AS n FROM ${db}.marker GROUP BY v ORDER BY v`,
+      );
+      assert.deepEqual(markers.map((r) => [r.v, Number(r.n)]), [["V2", 1], ["V3", 1], ["V4", 1]]);
+      for (const host of [1, 2]) {
+        assert.deepEqual(await ours(host), [
+          "_schema_migrations",
+          "_schema_migrations_lock",
+          "hits",
+          "marker",
+        ]);
+      }
+
+      // One tracking table for the cluster, a replica on each host of each shard, named by
+      // shard and replica (replica macros are often unique only within a shard).
+      const status = await run(dir, at(2), ["--status", "--json"]);
+      assert.equal(status.code, 0, output(status));
+      const doc = JSON.parse(status.stdout).databases[0];
+      assert.deepEqual(doc.replicas.map((r: { replica: string }) => r.replica), [
+        "01-r1",
+        "01-r2",
+      ]);
+      assert.ok(doc.status.every((e: { state: string }) => e.state === "applied"));
+      const again = await run(dir, at(1));
+      assert.equal(again.code, 0, output(again));
+      assert.deepEqual(summaryCounts(lastLine(again.stdout)), {
+        applied: 0,
+        skipped: 4,
+        failed: 0,
+      });
     });
   });
 });

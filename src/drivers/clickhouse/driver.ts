@@ -29,6 +29,7 @@ import {
   mergeClusterInputs,
   onEveryHostSql,
   replicaBehind,
+  replicaPathSql,
   tableExistsSql,
   zookeeperChildrenSql,
   zookeeperPath,
@@ -262,9 +263,13 @@ export class ClickHouseDriver implements Driver {
   async replicas(): Promise<ReplicaState[] | null> {
     const { http, cluster, target } = this.#session;
     if (!cluster) return null;
-    const zk = zookeeperPath(cluster, target.database, TRACKING_TABLE);
     type Node = { name: string; value: string };
     try {
+      // The path as this server expanded it: a cluster_path may hold server macros ({shard}, ...).
+      const [own] = await http.rows<{ zookeeper_path: string }>(
+        replicaPathSql(target.database, TRACKING_TABLE),
+      );
+      const zk = own?.zookeeper_path ?? zookeeperPath(cluster, target.database, TRACKING_TABLE);
       const names = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas`));
       const log = await http.rows<Node>(zookeeperChildrenSql(`${zk}/log`));
       const newest = Math.max(-1, ...log.map((n) => logIndex(n.name)));

@@ -10,10 +10,12 @@ import type { Provenance, TrackedFile, TrackedRow } from "../../core/types.ts";
 import { splitStatements } from "../../sql/split.ts";
 import type { ForgetEntry, RecordEntry } from "../driver.ts";
 import {
+  clusterHostsSql,
   type ClusterOptions,
   createDatabaseOnClusterSql,
   createTrackingOnClusterSql,
   failedReplicatedCreateHint,
+  forShards,
   zookeeperPath,
 } from "./cluster.ts";
 import { type ClickHouseHttp, type ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
@@ -175,8 +177,9 @@ export class Tracking {
       await this.http.exec(singleSql);
       return;
     }
+    const shaped = await this.#shaped();
     try {
-      await sendOnCluster(this.http, clusterSql(this.database, this.cluster), this.cluster);
+      await sendOnCluster(this.http, clusterSql(this.database, shaped), this.cluster);
     } catch (err) {
       const e = err as ClickHouseRequestError;
       // A host-level failure or a timeout is explained already; a refused CREATE leaves its path.
@@ -188,6 +191,26 @@ export class Tracking {
         err instanceof ClusterError ? `${err.hint}; ${hint}` : hint,
         err,
       );
+    }
+  }
+
+  /**
+   * The cluster options as the cluster's shape needs them (forShards), from its shards as this
+   * server lists them; CONFIG (exit 2) for a cluster_path that would split the tracking per shard.
+   */
+  async #shaped(): Promise<ClusterOptions> {
+    const cluster = this.cluster!;
+    const hosts = await this.http.rows<{ shard_num: number | string }>(
+      clusterHostsSql(cluster.name),
+    );
+    try {
+      return forShards(cluster, new Set(hosts.map((h) => Number(h.shard_num))).size);
+    } catch (err) {
+      throw new ConfigError("CONFIG", `"${this.name}": ${(err as Error).message}`, {
+        database: this.name,
+        hint: "leave cluster_path without {shard} (the default has none): the tracking and " +
+          "lease tables are one for the whole cluster",
+      });
     }
   }
 
