@@ -5,7 +5,13 @@
 // other, reset and seed --reset act on every host, a two-shard cluster keeps one record and one
 // lock, and a ZooKeeper outage in the middle of a file records nothing that was not confirmed.
 import assert from "node:assert/strict";
-import { replicaQuery, type TestCluster, withClusterDatabase } from "../cluster_helpers.ts";
+import {
+  eventually,
+  replicaQuery,
+  ScratchCluster,
+  type TestCluster,
+  withClusterDatabase,
+} from "../cluster_helpers.ts";
 import { type CliResult, lastLine, runCli, spawnCli } from "../helpers.ts";
 import { summaryCounts, withProject } from "./_util.ts";
 
@@ -360,4 +366,162 @@ ORDER BY v;
       });
     });
   });
+});
+
+Deno.test({
+  name:
+    "ZooKeeper lost in the middle of a file: nothing unconfirmed is recorded as applied, and the file resumes once it is back",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const scratch = await ScratchCluster.start();
+    try {
+      await withClusterDatabase(async (cluster, db, urls) => {
+        const files: Record<string, string> = {
+          "migrations/events/V1__hits.sql":
+            `CREATE TABLE IF NOT EXISTS hits ON CLUSTER '{cluster}' (id UInt64, tag String)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/hits', '{replica}')
+ORDER BY id;
+`,
+        };
+        await withProject(files, async (dir) => {
+          const at = (replica: number) =>
+            url(urls, replica, { cluster: cluster.name, cluster_timeout: "5" });
+          const first = await run(dir, at(1));
+          assert.equal(first.code, 0, output(first));
+          const count = async (replica: number, where: string) =>
+            Number(
+              (await syncedRows<{ n: string }>(
+                cluster,
+                replica,
+                `${db}.hits`,
+                `SELECT count() AS n FROM ${db}.hits WHERE ${where}`,
+              ))[0]!.n,
+            );
+          const v2 = async (replica: number) =>
+            (await syncedRows<{ success: number; done: number }>(
+              cluster,
+              replica,
+              `${db}._schema_migrations`,
+              `SELECT success, statements_done AS done FROM ${db}._schema_migrations FINAL
+               WHERE script = 'V2__rows.sql' AND deleted = 0`,
+            )).map((r) => [Number(r.success), Number(r.done)]);
+
+          await t.step(
+            "lost during a statement: not counted; the next run stops for the operator, and rerun applies it once",
+            async () => {
+              await Deno.writeTextFile(
+                `${dir}/migrations/events/V2__rows.sql`,
+                "INSERT INTO hits SELECT number + 100, 'slow' FROM numbers(3) " +
+                  "WHERE sleepEachRow(1) = 0;\nINSERT INTO hits VALUES (5, 'e');\n",
+              );
+              const child = spawnCli(["--seed=none", "--wait=5"], {
+                cwd: dir,
+                env: { EVENTS_URL: at(1) },
+              });
+              await eventually("statement 1 of V2 to be in flight", async () =>
+                (await replicaQuery(
+                  cluster,
+                  1,
+                  "SELECT count() FROM system.processes WHERE query LIKE '%sleepEachRow%' " +
+                    "AND query NOT LIKE '%system.processes%'",
+                )).trim() !== "0");
+              await scratch.killZooKeeper();
+              const out = await child.output();
+              const lost = {
+                code: out.code,
+                stdout: new TextDecoder().decode(out.stdout),
+                stderr: new TextDecoder().decode(out.stderr),
+              };
+              // Exit 4, as the cluster is unavailable; not the statement's fault.
+              assert.equal(lost.code, 4, output(lost));
+              assert.match(
+                lost.stderr,
+                /CLUSTER_UNAVAILABLE|lost ZooKeeper during statement 1 of 2/,
+              );
+              assert.match(lost.stderr, /not the statement's fault/);
+              const queryId = lost.stderr.match(/sent with query_id (\S+?):/)?.[1];
+              assert.ok(queryId, output(lost));
+
+              await scratch.startZooKeeper(db);
+              // Not recorded as applied, on either replica: the row names the statement in flight.
+              for (const replica of [1, 2]) {
+                assert.deepEqual(
+                  await v2(replica),
+                  [[0, 0]],
+                  `replica ${replica}\n${output(lost)}`,
+                );
+              }
+              // It failed while running: the next run cannot tell what it wrote and stops (once
+              // the lease of the run that lost ZooKeeper has run out), running nothing.
+              const unknown = await run(dir, at(1));
+              assert.equal(unknown.code, 1, output(unknown));
+              assert.match(unknown.stderr, new RegExp(`cannot tell whether statement 1 of 2`));
+              assert.match(unknown.stderr, new RegExp(`--resolve-unknown=${queryId}=rerun`));
+              assert.equal(await count(2, "tag = 'slow'"), 0, "the failed INSERT left no rows");
+              // The operator checked: nothing was written, so it runs again, and the file goes on.
+              const again = await run(dir, at(1), [`--resolve-unknown=${queryId}=rerun`]);
+              assert.equal(again.code, 0, `${output(lost)}\n---\n${output(again)}`);
+              assert.deepEqual(await v2(2), [[1, 2]]);
+              assert.equal(await count(2, "tag = 'slow'"), 3, "the INSERT's rows, once");
+              assert.equal(await count(2, "id = 5"), 1);
+            },
+          );
+
+          await t.step(
+            "lost between statements: the next run goes on after the confirmed one",
+            async () => {
+              // Statement 1 ends, then ZooKeeper goes while statement 2 waits: its progress row
+              // (a Replicated insert) cannot be written, and statement 2 fails.
+              await Deno.writeTextFile(
+                `${dir}/migrations/events/V3__more.sql`,
+                "INSERT INTO hits VALUES (6, 'f');\n" +
+                  "SELECT sleep(2);\n" +
+                  "INSERT INTO hits VALUES (7, 'g');\n",
+              );
+              const child = spawnCli(["--seed=none", "--wait=5"], {
+                cwd: dir,
+                env: { EVENTS_URL: at(2) },
+              });
+              await eventually("statement 2 of V3 to be in flight", async () =>
+                (await replicaQuery(
+                  cluster,
+                  2,
+                  "SELECT count() FROM system.processes WHERE query LIKE '%sleep(2)%' " +
+                    "AND query NOT LIKE '%system.processes%'",
+                )).trim() !== "0");
+              await scratch.killZooKeeper();
+              const out = await child.output();
+              const lost = {
+                code: out.code,
+                stdout: new TextDecoder().decode(out.stdout),
+                stderr: new TextDecoder().decode(out.stderr),
+              };
+              assert.equal(lost.code, 4, output(lost));
+              assert.match(lost.stderr, /CLUSTER_UNAVAILABLE|lost ZooKeeper/);
+              await scratch.startZooKeeper(db);
+              for (const replica of [1, 2]) {
+                const rows = await syncedRows<{ success: number; done: number }>(
+                  cluster,
+                  replica,
+                  `${db}._schema_migrations`,
+                  `SELECT success, statements_done AS done FROM ${db}._schema_migrations FINAL
+                 WHERE script = 'V3__more.sql'`,
+                );
+                assert.deepEqual(rows.map((r) => [Number(r.success), Number(r.done)]), [[0, 1]]);
+              }
+              // Through the replica that ran it, whose query log says statement 2 finished.
+              const again = await run(dir, at(2));
+              assert.equal(again.code, 0, `${output(lost)}\n---\n${output(again)}`);
+              assert.match(again.stdout + again.stderr, /resumed at statement 3 of 3/);
+              assert.equal(await count(1, "id = 6"), 1, "statement 1 ran once");
+              assert.equal(await count(1, "id = 7"), 1);
+            },
+          );
+        });
+      }, scratch.cluster);
+    } finally {
+      await scratch.stop();
+    }
+  },
 });

@@ -548,6 +548,13 @@ function quotedEnd(text: string, start: number, quote: string): number {
   return text.length;
 }
 
+/**
+ * Error codes of a server that lost ZooKeeper (or ClickHouse Keeper) under a statement: 225 no
+ * ZooKeeper / session expired, 242 table is read-only, 319 unknown status of an insert, 999
+ * keeper exception. Not the statement's fault, and its outcome is for the next run to find out.
+ */
+export const KEEPER_LOST_CODES: ReadonlySet<number> = new Set([225, 242, 319, 999]);
+
 // --- reading what another replica wrote -------------------------------------------------------
 
 /**

@@ -25,6 +25,7 @@ import {
   type ClusterOptions,
   clusterOptions,
   createLockOnClusterSql,
+  KEEPER_LOST_CODES,
   logIndex,
   mergeClusterInputs,
   onEveryHostSql,
@@ -218,6 +219,23 @@ export class ClickHouseDriver implements Driver {
     try {
       return await work;
     } catch (err) {
+      const code = (err as ClickHouseRequestError).code;
+      if (
+        this.#session.cluster && err instanceof ClickHouseRequestError &&
+        !(err instanceof ClusterError) && code !== null && KEEPER_LOST_CODES.has(code)
+      ) {
+        // A write to db-migrate's Replicated tables (a tracking row) while this replica had lost
+        // ZooKeeper: what it would have recorded is found out by the next run.
+        throw new UnreachableError(
+          "CLUSTER_UNAVAILABLE",
+          this.database,
+          `"${this.database}" lost ZooKeeper: ${err.message} (code ${code})`,
+          "bring ZooKeeper (or ClickHouse Keeper) back and run again through this replica: a " +
+            "statement whose end could not be recorded is looked up in this replica's query log " +
+            "(nothing unconfirmed is counted as applied); the next run waits until this run's " +
+            "lease runs out, as it could not be released",
+        );
+      }
       if (!(err instanceof ClusterError)) throw err;
       throw new UnreachableError(
         "CLUSTER_UNAVAILABLE",
