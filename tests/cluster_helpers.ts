@@ -113,6 +113,8 @@ export async function eventually(
 export class ScratchCluster {
   readonly #supervisor: Deno.ChildProcess;
   readonly #restarted = new Map<number, Deno.ChildProcess>();
+  /** ZooKeeper when the test started it again. */
+  #zookeeper: Deno.ChildProcess | null = null;
   readonly cluster: TestCluster;
   readonly dir: string;
   /** ZooKeeper's pid, then each replica's, as started. */
@@ -212,11 +214,52 @@ export class ScratchCluster {
   }
 
   /** Kills ZooKeeper with SIGKILL: the replicas lose their sessions and turn read-only. */
-  killZooKeeper(): void {
+  async killZooKeeper(): Promise<void> {
+    if (this.#zookeeper) {
+      const zk = this.#zookeeper;
+      this.#zookeeper = null;
+      zk.kill("SIGKILL");
+      await zk.status;
+      return;
+    }
+    const pid = this.#pids[0]!;
     try {
-      Deno.kill(this.#pids[0]!, "SIGKILL");
+      Deno.kill(pid, "SIGKILL");
     } catch {
-      // already gone
+      return; // already gone
+    }
+    await eventually("ZooKeeper to exit", async () => {
+      try {
+        return !(await Deno.readTextFile(`/proc/${pid}/cmdline`)).includes(this.dir);
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  /**
+   * Starts ZooKeeper again on its data and port (`tests/services.sh zookeeper-run`), and waits
+   * until every replica has its session back and can write db-migrate's tables of `database`.
+   */
+  async startZooKeeper(database: string): Promise<void> {
+    this.#zookeeper = new Deno.Command("bash", {
+      args: [join(ROOT, "tests/services.sh"), "zookeeper-run", this.dir],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    for (let replica = 1; replica <= this.cluster.urls.length; replica++) {
+      await eventually(
+        `replica ${replica} to write to ZooKeeper again`,
+        async () =>
+          (await replicaQuery(
+            this.cluster,
+            replica,
+            `SELECT count() FROM system.replicas WHERE database = '${database}' AND ` +
+              "(is_readonly OR is_session_expired)",
+          )).trim() === "0",
+        60_000,
+      );
     }
   }
 
@@ -249,6 +292,7 @@ export class ScratchCluster {
   /** Stops every server and removes the directory. */
   async stop(): Promise<void> {
     for (const replica of [...this.#restarted.keys()]) await this.killReplica(replica);
+    if (this.#zookeeper) await this.killZooKeeper();
     try {
       this.#supervisor.kill("SIGTERM");
     } catch {

@@ -12,6 +12,9 @@
 #   bash tests/services.sh cluster-run
 #                                  run a scratch cluster in the foreground (for tests that stop a
 #                                  replica); prints its variables, then `# ready`
+#   bash tests/services.sh zookeeper-run DIR
+#                                  start the ZooKeeper of that scratch cluster again, in the
+#                                  foreground (for tests that kill it)
 #
 # Besides the single ClickHouse, a cluster: ZooKeeper and two more ClickHouse servers, replicas of
 # one shard (CLICKHOUSE_CLUSTER_URLS: their URLs, comma-separated; CLICKHOUSE_CLUSTER_NAME: the
@@ -786,8 +789,23 @@ else
 		dbm_cluster_exports
 		printf 'export CLICKHOUSE_CLUSTER_DIR=%q\nexport CLICKHOUSE_CLUSTER_PIDS=%q\n' "$DBM_CLUSTER_DIR" "${DBM_CLUSTER_PIDS[*]}"
 		echo "# ready"
-		# `wait` returns when a trapped signal arrives; a replica the test killed is reaped here.
-		while kill -0 "${DBM_CLUSTER_PIDS[0]}" 2>/dev/null; do wait || true; done
+		# `wait` returns when a trapped signal arrives; a server the test killed is reaped here. It
+		# stays while any of them runs: a test may kill ZooKeeper and start it again
+		# (`zookeeper-run DIR`) while the replicas run on.
+		while kill -0 "${DBM_CLUSTER_PIDS[0]}" 2>/dev/null || kill -0 "${DBM_CLUSTER_PIDS[1]}" 2>/dev/null ||
+			kill -0 "${DBM_CLUSTER_PIDS[2]}" 2>/dev/null; do
+			wait -n 2>/dev/null || sleep 0.5
+		done
+		;;
+	zookeeper-run)
+		# ZooKeeper of a scratch cluster in the foreground, started again on its DIR (its data and
+		# port kept, so the replicas' sessions can come back), dying with its parent (the test).
+		dir="${2:?usage: bash tests/services.sh zookeeper-run DIR}"
+		[ -f "$dir/zk/zoo.cfg" ] || dbm_die "no ZooKeeper config in $dir/zk"
+		cmd=(java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dzookeeper.log.dir="$dir/zk"
+			-cp "$DBM_ZK_JAR" org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zk/zoo.cfg")
+		if command -v setpriv >/dev/null 2>&1; then exec setpriv --pdeathsig KILL -- "${cmd[@]}"; fi
+		exec "${cmd[@]}"
 		;;
 	clickhouse-run)
 		# A scratch ClickHouse in the foreground, for a test that must kill or restart its server:
@@ -802,7 +820,7 @@ else
 		exec "${DBM_CH_CMD[@]}" --config-file="$dir/config.xml"
 		;;
 	*)
-		echo "usage: bash tests/services.sh start|stop|env|clickhouse-run DIR PORT|cluster-run   (or: source tests/services.sh)" >&2
+		echo "usage: bash tests/services.sh start|stop|env|clickhouse-run DIR PORT|cluster-run|zookeeper-run DIR   (or: source tests/services.sh)" >&2
 		exit 2
 		;;
 	esac

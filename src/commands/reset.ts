@@ -24,6 +24,7 @@ export function resetActions(
   target: DatabaseConfig,
   trackedRows: number | null,
   then: { migrations: number; seeds: number; mode: string } | null,
+  cluster: string | null = null,
 ): string[] {
   const tracking = trackedRows === null
     ? "(it has no tracking table)"
@@ -34,7 +35,10 @@ export function resetActions(
       `hold: tables, views, types, functions, data ${tracking}`,
       "create an empty public schema",
     ]
-    : [`drop every table of the ClickHouse database, with its data, ${tracking}`];
+    : [
+      `drop every table of the ClickHouse database, with its data, ${tracking}` +
+      (cluster === null ? "" : `, on every host of cluster "${cluster}" (DROP ... ON CLUSTER)`),
+    ];
   if (then) {
     actions.push(
       `apply the ${then.migrations} migrations, then the ${then.seeds} seeds of the mode ` +
@@ -72,6 +76,7 @@ export function reset(targets: DatabaseConfig[], deps: CommandDeps): Promise<Run
             options.migrate
               ? { migrations: f.migrations.length, seeds: f.seeds.length, mode: options.seed }
               : null,
+            ins.driver.clusterName?.() ?? null,
           ),
           yes: options.yes,
           dryRun: options.dryRun,

@@ -68,13 +68,16 @@ async function resetSeeds(ins: Inspection, deps: CommandDeps): Promise<boolean> 
   const seeds = ins.files.seeds;
   const tables = await seedTables(seeds, name);
   const actions: string[] = [];
+  const cluster = ins.driver?.clusterName?.() ?? null;
   if (tables.length > 0) {
     actions.push(
       `empty the tables ${tables.join(", ")}` +
         (ins.files.target.kind === "postgres"
           ? " (TRUNCATE ... RESTART IDENTITY CASCADE: rows of other tables that reference " +
             "them go too)"
-          : ""),
+          : cluster === null
+          ? ""
+          : ` on every host of cluster "${cluster}" (TRUNCATE ... ON CLUSTER)`),
     );
   }
   actions.push(

@@ -139,6 +139,8 @@ export interface Driver {
    * them, `table` or `schema.table`; one that does not exist is passed over.
    */
   emptyTables(tables: string[]): Promise<void>;
+  /** The cluster the database lives on (reset says it drops on every host), absent or null elsewhere. */
+  clusterName?(): string | null;
   /** Each replica of a replicated database and whether it has caught up; absent elsewhere. */
   replicas?(): Promise<ReplicaState[] | null>;
   /**

@@ -386,7 +386,7 @@ Deno.test({
                 `${dir}/migrations/events/V5__more.sql`,
                 "INSERT INTO hits VALUES (4, 'd');\n",
               );
-              scratch.killZooKeeper();
+              await scratch.killZooKeeper();
               const res = await run(dir, target(1));
               assert.equal(res.code, 4, output(res));
               assert.match(res.stderr, /CLUSTER_UNAVAILABLE|ZooKeeper/);

@@ -8,17 +8,21 @@ import {
   ddlTaskSql,
   DEFAULT_ZOOKEEPER_PATH,
   failedReplicatedCreateHint,
+  forShards,
   hasOnCluster,
   hostLabel,
   mergeClusterInputs,
   onClusterSettings,
+  onEveryHostSql,
   parseClusterError,
   parseDdlFinished,
   parseDdlTaskHosts,
   parseHostStatuses,
   replicaCatchUp,
+  replicaPathSql,
   type ReplicaStatusRow,
   replicatedCreateSql,
+  SHARDED_REPLICA,
   substituteCluster,
   syncReplicaSql,
   TRACKING_WRITE_SETTINGS,
@@ -378,4 +382,32 @@ Deno.test("replicaCatchUp() tells a caught-up replica from one that lags or lost
   assert.equal(behind.delaySeconds, 722);
   assert.equal(behind.activeReplicas, 1);
   assert.equal(replicaCatchUp([row({ is_readonly: 1 })])!.caughtUp, false);
+});
+
+Deno.test("forShards() keeps one shard as given; several shards keep one table and unique replica names", () => {
+  assert.equal(forShards(OPTS, 1), OPTS);
+  assert.equal(forShards(OPTS, 0), OPTS);
+  assert.deepEqual(forShards(OPTS, 2), { ...OPTS, replica: SHARDED_REPLICA });
+  assert.equal(SHARDED_REPLICA, "{shard}-{replica}");
+  // A replica name the operator chose is theirs.
+  const own = { ...OPTS, replica: "{host}" };
+  assert.equal(forShards(own, 3), own);
+  // A path per shard would split the record and the lock: refused, saying why.
+  const perShard = { ...OPTS, zookeeperPath: "/zk/{shard}/{database}/{table}" };
+  assert.equal(forShards(perShard, 1), perShard);
+  assert.throws(
+    () => forShards(perShard, 2),
+    /cluster "prod" has 2 shards and cluster_path "\/zk\/\{shard\}.*its own tracking table and lock/,
+  );
+});
+
+Deno.test("onEveryHostSql() sends db-migrate's own DROP and TRUNCATE ON CLUSTER", () => {
+  assert.equal(
+    onEveryHostSql("DROP TABLE IF EXISTS `db`.`t`", "prod"),
+    "DROP TABLE IF EXISTS `db`.`t` ON CLUSTER `prod`",
+  );
+  assert.match(
+    replicaPathSql("d'b", "_schema_migrations"),
+    /database = 'd\\'b' AND table = '_schema_migrations'/,
+  );
 });

@@ -38,6 +38,33 @@ export const DEFAULT_ZOOKEEPER_PATH = "/clickhouse/db-migrate/{cluster}/{databas
 /** The default replica name: the `{replica}` macro, as in ClickHouse's documentation. */
 export const DEFAULT_REPLICA = "{replica}";
 
+/**
+ * The default replica name on a cluster of several shards: replica macros are often unique only
+ * within a shard (`replica1` in each), and every host of every shard is a replica of the one
+ * cluster-wide tracking table, so two hosts named alike would collide (18.16: code 253, replica
+ * already exists).
+ */
+export const SHARDED_REPLICA = "{shard}-{replica}";
+
+/**
+ * The options as a cluster of `shards` shards needs them. One shard: as given. Several: the
+ * tracking and lease tables stay one for the whole cluster (a migration's ON CLUSTER statements
+ * reach every shard, so what was applied is the cluster's, and runs through any shard must take
+ * turns on one lock), so a path with `{shard}` is refused (each shard would get its own record
+ * and lock), and the default replica name becomes SHARDED_REPLICA. Throws an Error that says so.
+ */
+export function forShards(options: ClusterOptions, shards: number): ClusterOptions {
+  if (shards <= 1) return options;
+  if (options.zookeeperPath.includes("{shard}")) {
+    throw new Error(
+      `cluster "${options.name}" has ${shards} shards and cluster_path ` +
+        `"${options.zookeeperPath}" names {shard}: each shard would keep its own tracking table ` +
+        "and lock, and a run through another shard would apply the migrations again",
+    );
+  }
+  return options.replica === DEFAULT_REPLICA ? { ...options, replica: SHARDED_REPLICA } : options;
+}
+
 /** The default of cluster_timeout: ClickHouse's own default distributed_ddl_task_timeout. */
 export const DEFAULT_CLUSTER_TIMEOUT_S = 180;
 
@@ -138,6 +165,17 @@ export function zookeeperPath(options: ClusterOptions, database: string, table: 
 /** `ON CLUSTER `name`` */
 export function onClusterClause(cluster: string): string {
   return `ON CLUSTER ${quoteIdent(cluster)}`;
+}
+
+/**
+ * A statement of db-migrate's own (`DROP TABLE IF EXISTS ...`, `TRUNCATE TABLE IF EXISTS ...`)
+ * sent to every host: reset and seed --reset on a cluster. A plain DROP of a Replicated table
+ * removes one replica only, and the next CREATE ON CLUSTER makes that replica fetch the old rows
+ * back from the others; a plain TRUNCATE empties a Replicated table everywhere but a MergeTree
+ * table only on the host it reaches.
+ */
+export function onEveryHostSql(statement: string, cluster: string): string {
+  return `${statement} ${onClusterClause(cluster)}`;
 }
 
 /** Creates the database on every host of the cluster. */
@@ -510,6 +548,13 @@ function quotedEnd(text: string, start: number, quote: string): number {
   return text.length;
 }
 
+/**
+ * Error codes of a server that lost ZooKeeper (or ClickHouse Keeper) under a statement: 225 no
+ * ZooKeeper / session expired, 242 table is read-only, 319 unknown status of an insert, 999
+ * keeper exception. Not the statement's fault, and its outcome is for the next run to find out.
+ */
+export const KEEPER_LOST_CODES: ReadonlySet<number> = new Set([225, 242, 319, 999]);
+
 // --- reading what another replica wrote -------------------------------------------------------
 
 /**
@@ -532,6 +577,13 @@ export function syncReplicaSql(database: string, table: string): string {
  * retry of a write whose answer was lost harmless; rows that must both be kept differ by `updated`.
  */
 export const TRACKING_WRITE_SETTINGS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** One row `{zookeeper_path}` of a Replicated table on this server: its path, macros expanded. */
+export function replicaPathSql(database: string, table: string): string {
+  return `SELECT zookeeper_path FROM system.replicas WHERE database = ${
+    quoteString(database)
+  } AND table = ${quoteString(table)}`;
+}
 
 /** One row `{n}`: 1 when this server has the table, else 0 (an ON CLUSTER CREATE is then due). */
 export function tableExistsSql(database: string, table: string): string {

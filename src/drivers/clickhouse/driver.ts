@@ -25,9 +25,12 @@ import {
   type ClusterOptions,
   clusterOptions,
   createLockOnClusterSql,
+  KEEPER_LOST_CODES,
   logIndex,
   mergeClusterInputs,
+  onEveryHostSql,
   replicaBehind,
+  replicaPathSql,
   tableExistsSql,
   zookeeperChildrenSql,
   zookeeperPath,
@@ -216,6 +219,23 @@ export class ClickHouseDriver implements Driver {
     try {
       return await work;
     } catch (err) {
+      const code = (err as ClickHouseRequestError).code;
+      if (
+        this.#session.cluster && err instanceof ClickHouseRequestError &&
+        !(err instanceof ClusterError) && code !== null && KEEPER_LOST_CODES.has(code)
+      ) {
+        // A write to db-migrate's Replicated tables (a tracking row) while this replica had lost
+        // ZooKeeper: what it would have recorded is found out by the next run.
+        throw new UnreachableError(
+          "CLUSTER_UNAVAILABLE",
+          this.database,
+          `"${this.database}" lost ZooKeeper: ${err.message} (code ${code})`,
+          "bring ZooKeeper (or ClickHouse Keeper) back and run again through this replica: a " +
+            "statement whose end could not be recorded is looked up in this replica's query log " +
+            "(nothing unconfirmed is counted as applied); the next run waits until this run's " +
+            "lease runs out, as it could not be released",
+        );
+      }
       if (!(err instanceof ClusterError)) throw err;
       throw new UnreachableError(
         "CLUSTER_UNAVAILABLE",
@@ -261,9 +281,13 @@ export class ClickHouseDriver implements Driver {
   async replicas(): Promise<ReplicaState[] | null> {
     const { http, cluster, target } = this.#session;
     if (!cluster) return null;
-    const zk = zookeeperPath(cluster, target.database, TRACKING_TABLE);
     type Node = { name: string; value: string };
     try {
+      // The path as this server expanded it: a cluster_path may hold server macros ({shard}, ...).
+      const [own] = await http.rows<{ zookeeper_path: string }>(
+        replicaPathSql(target.database, TRACKING_TABLE),
+      );
+      const zk = own?.zookeeper_path ?? zookeeperPath(cluster, target.database, TRACKING_TABLE);
       const names = await http.rows<Node>(zookeeperChildrenSql(`${zk}/replicas`));
       const log = await http.rows<Node>(zookeeperChildrenSql(`${zk}/log`));
       const newest = Math.max(-1, ...log.map((n) => logIndex(n.name)));
@@ -287,9 +311,23 @@ export class ClickHouseDriver implements Driver {
     }
   }
 
-  async emptyTables(tables: string[]): Promise<void> {
-    const { http, target } = this.#session;
-    for (const t of tables) await http.exec(truncateTableSql(target.database, t));
+  emptyTables(tables: string[]): Promise<void> {
+    const { target } = this.#session;
+    return this.#cluster(this.#everyHost(tables.map((t) => truncateTableSql(target.database, t))));
+  }
+
+  /** The name of the cluster the database lives on, or null for a single server. */
+  clusterName(): string | null {
+    return this.#session.cluster?.name ?? null;
+  }
+
+  /** Runs db-migrate's own statements in turn: ON CLUSTER on every host of a cluster. */
+  async #everyHost(statements: string[]): Promise<void> {
+    const { http, cluster } = this.#session;
+    for (const sql of statements) {
+      if (cluster) await sendOnCluster(http, onEveryHostSql(sql, cluster.name), cluster);
+      else await http.exec(sql);
+    }
   }
 
   async server(): Promise<ServerInfo> {
@@ -300,19 +338,18 @@ export class ClickHouseDriver implements Driver {
 
   /**
    * Drops every table of the URL's database, the tracking table too; not the lease table, so a run
-   * that resets under the lock keeps holding it.
+   * that resets under the lock keeps holding it. On a cluster each DROP is ON CLUSTER: every
+   * replica drops the table (the last one removes its ZooKeeper path), or the reset fails naming
+   * the host that did not.
    */
   async dropAll(): Promise<void> {
-    const { http, target, tracking, cluster } = this.#session;
+    const { http, target, tracking } = this.#session;
     const tables = await http.rows<{ name: string }>(tablesSql(target.database));
-    for (const t of tables) {
-      if (t.name === LOCK_TABLE) continue;
-      if (cluster) {
-        // On every host: a replica that kept its Replicated table would send the rows back.
-        const sql = dropTableSql(target.database, String(t.name), cluster.name);
-        await this.#cluster(sendOnCluster(http, sql, cluster));
-      } else await http.exec(dropTableSql(target.database, String(t.name)));
-    }
+    await this.#cluster(this.#everyHost(
+      tables.filter((t) => t.name !== LOCK_TABLE).map((t) =>
+        dropTableSql(target.database, String(t.name))
+      ),
+    ));
     await tracking.probe(QUERY_TIMEOUT_MS);
   }
 }

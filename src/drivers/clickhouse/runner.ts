@@ -13,6 +13,7 @@ import {
   interruption,
   signalName,
   stay,
+  UnreachableError,
 } from "../../core/errors.ts";
 import type { TrackedFile } from "../../core/types.ts";
 import { statementHead } from "../../sql/excerpt.ts";
@@ -20,7 +21,7 @@ import { lineColumn } from "../../sql/position.ts";
 import { splitStatements, type Statement, stripComments } from "../../sql/split.ts";
 import { SeedCheck } from "./seed_rule.ts";
 import type { ApplyOutcome, ExecuteContext } from "../driver.ts";
-import { hasOnCluster, substituteCluster } from "./cluster.ts";
+import { hasOnCluster, KEEPER_LOST_CODES, substituteCluster } from "./cluster.ts";
 import { intentQueryId, statementQueryId } from "./fate.ts";
 import { type ClickHouseRequestError, requestError, STATEMENT_TIMEOUT_MS } from "./http.ts";
 import { byteToIndex, syntaxErrorPosition } from "./http_errors.ts";
@@ -211,6 +212,9 @@ export async function runFile(
         });
       }
       if (e.code === null) throw lostDuring(s, file, i, n, queryId, e);
+      // No failure row: the intent row keeps the query_id, so the next run asks the query log
+      // whether the statement was refused before it started (it runs it) or failed part-way.
+      if (cluster && KEEPER_LOST_CODES.has(e.code)) throw keeperLost(s, file, i, n, queryId, e);
       const failure = statementError(s, file, stmt, i, err);
       await fail(i, `statement ${i + 1} of ${n} failed: ${failure.serverMessage}`);
       throw failure;
@@ -315,6 +319,34 @@ function lostDuring(
       "it), still runs (it waits) or never started (it runs it), and stops for you to check " +
       "when the server cannot tell (as after a restart during the statement)",
   });
+}
+
+/**
+ * The replica lost ZooKeeper while statement `index` ran (CLUSTER_UNAVAILABLE, exit 4): nothing
+ * of it is recorded as applied, and its fate is for the next run to find out.
+ */
+function keeperLost(
+  s: ChSession,
+  file: TrackedFile,
+  index: number,
+  n: number,
+  queryId: string,
+  e: ClickHouseRequestError,
+): UnreachableError {
+  return new UnreachableError(
+    "CLUSTER_UNAVAILABLE",
+    s.name,
+    `"${s.name}" lost ZooKeeper during statement ${index + 1} of ${n} of "${file.script}": ` +
+      `${e.message} (code ${e.code})`,
+    "this is not the statement's fault: bring ZooKeeper (or ClickHouse Keeper) back, then run " +
+      `again through this replica. The tracking row records ${
+        index === 0 ? "no statement as applied" : `${firstStatements(index)} as applied`
+      } and statement ${index + 1} as sent with query_id ${queryId}: the next run asks this ` +
+      "replica's query log how it ended, runs it if it was refused before it started, and " +
+      "otherwise stops for you to check what it wrote (an INSERT may have committed some of its " +
+      `blocks) and say --resolve-unknown=${queryId}=applied or =rerun. The lock could not be ` +
+      "released without ZooKeeper: the next run waits until its lease runs out",
+  );
 }
 
 /** A failed statement as an ApplyError that points at it (at the exact spot for syntax errors). */

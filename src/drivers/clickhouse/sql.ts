@@ -79,19 +79,26 @@ const PROVENANCE_COMMENT =
 
 /**
  * Adds `provenance` to a tracking table made before it existed: rows written by earlier releases
- * read as `applied`, which is how they got there.
+ * read as `applied`, which is how they got there. `comment: false` on a cluster: a Replicated
+ * table's columns in ZooKeeper carry no comment (18.16 keeps it on no replica), as its CREATE
+ * carries none either.
  */
-export function addProvenanceColumnSql(database: string): string {
+export function addProvenanceColumnSql(database: string, comment = true): string {
   return `ALTER TABLE ${
     qualified(database, TRACKING_TABLE)
-  } ADD COLUMN provenance String DEFAULT 'applied' COMMENT '${PROVENANCE_COMMENT}'`;
+  } ADD COLUMN provenance String DEFAULT 'applied'${
+    comment ? ` COMMENT '${PROVENANCE_COMMENT}'` : ""
+  }`;
 }
 
-/** Adds `query_id` to a tracking table made before it existed (a metadata change on the server). */
-export function addQueryIdColumnSql(database: string): string {
-  return `ALTER TABLE ${
-    qualified(database, TRACKING_TABLE)
-  } ADD COLUMN query_id String DEFAULT '' COMMENT '${QUERY_ID_COMMENT}'`;
+/**
+ * Adds `query_id` to a tracking table made before it existed (a metadata change on the server);
+ * `comment: false` on a cluster, as for provenance.
+ */
+export function addQueryIdColumnSql(database: string, comment = true): string {
+  return `ALTER TABLE ${qualified(database, TRACKING_TABLE)} ADD COLUMN query_id String DEFAULT ''${
+    comment ? ` COMMENT '${QUERY_ID_COMMENT}'` : ""
+  }`;
 }
 
 const TRACKING_COLUMNS = [

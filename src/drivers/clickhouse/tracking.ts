@@ -10,13 +10,15 @@ import type { Provenance, TrackedFile, TrackedRow } from "../../core/types.ts";
 import { splitStatements } from "../../sql/split.ts";
 import type { ForgetEntry, RecordEntry } from "../driver.ts";
 import {
+  clusterHostsSql,
   type ClusterOptions,
   createDatabaseOnClusterSql,
   createTrackingOnClusterSql,
   failedReplicatedCreateHint,
+  forShards,
   zookeeperPath,
 } from "./cluster.ts";
-import type { ClickHouseHttp, ClickHouseRequestError } from "./http.ts";
+import { type ClickHouseHttp, type ClickHouseRequestError, QUERY_TIMEOUT_MS } from "./http.ts";
 import { ClusterError, sendOnCluster, syncReplica } from "./on_cluster.ts";
 import {
   addProvenanceColumnSql,
@@ -175,8 +177,9 @@ export class Tracking {
       await this.http.exec(singleSql);
       return;
     }
+    const shaped = await this.#shaped();
     try {
-      await sendOnCluster(this.http, clusterSql(this.database, this.cluster), this.cluster);
+      await sendOnCluster(this.http, clusterSql(this.database, shaped), this.cluster);
     } catch (err) {
       const e = err as ClickHouseRequestError;
       // A host-level failure or a timeout is explained already; a refused CREATE leaves its path.
@@ -188,6 +191,26 @@ export class Tracking {
         err instanceof ClusterError ? `${err.hint}; ${hint}` : hint,
         err,
       );
+    }
+  }
+
+  /**
+   * The cluster options as the cluster's shape needs them (forShards), from its shards as this
+   * server lists them; CONFIG (exit 2) for a cluster_path that would split the tracking per shard.
+   */
+  async #shaped(): Promise<ClusterOptions> {
+    const cluster = this.cluster!;
+    const hosts = await this.http.rows<{ shard_num: number | string }>(
+      clusterHostsSql(cluster.name),
+    );
+    try {
+      return forShards(cluster, new Set(hosts.map((h) => Number(h.shard_num))).size);
+    } catch (err) {
+      throw new ConfigError("CONFIG", `"${this.name}": ${(err as Error).message}`, {
+        database: this.name,
+        hint: "leave cluster_path without {shard} (the default has none): the tracking and " +
+          "lease tables are one for the whole cluster",
+      });
     }
   }
 
@@ -206,18 +229,45 @@ export class Tracking {
     }
     if (!this.#hasQueryId) {
       // A table from before query_id: add it (under the lock, so no other run does the same).
-      await this.http.exec(addQueryIdColumnSql(this.database));
+      await this.#addColumn(addQueryIdColumnSql(this.database, !this.cluster));
       this.#hasQueryId = true;
     }
     if (!this.#hasProvenance) {
-      await this.http.exec(addProvenanceColumnSql(this.database));
+      await this.#addColumn(addProvenanceColumnSql(this.database, !this.cluster));
       this.#hasProvenance = true;
     }
+  }
+
+  /**
+   * Adds a column to the tracking table. Not ON CLUSTER: an ALTER ADD COLUMN of a Replicated
+   * table goes through ZooKeeper to every replica (18.16 answers once the active ones have it; one
+   * that is down takes it when it is back), and ON CLUSTER would send it to each replica again.
+   * On a cluster, a run through another replica may have added it since this one looked (code 44:
+   * the column exists): that is the change wanted.
+   */
+  async #addColumn(sql: string): Promise<void> {
+    try {
+      await this.http.exec(sql);
+    } catch (err) {
+      if (!this.cluster || (err as ClickHouseRequestError).code !== 44) throw err;
+    }
+  }
+
+  /**
+   * On a cluster, looks at the columns again when the table lacked one: another replica's run may
+   * have added it since this connection looked, and its rows must read as they were written.
+   */
+  async #refreshColumns(): Promise<void> {
+    if (!this.cluster || (this.#hasQueryId && this.#hasProvenance)) return;
+    const next = this.#nextUpdated;
+    await this.probe(QUERY_TIMEOUT_MS);
+    this.#nextUpdated = next;
   }
 
   async #rows(withHashes: boolean): Promise<RowData[]> {
     if (!this.#hasTable) return [];
     await this.sync();
+    await this.#refreshColumns();
     const rows = await this.http.rows<RowData>(
       selectTrackingSql(this.database, withHashes, this.#hasProvenance),
     )

@@ -144,6 +144,15 @@ Deno.test("the ClickHouse tracking table has a provenance column, added to older
     /^ALTER TABLE `db`\.`_schema_migrations` ADD COLUMN provenance String DEFAULT 'applied'/,
   );
   assert.match(existsSql("db"), /AS has_provenance/);
+  // On a cluster, without the COMMENT that a Replicated table's columns do not keep.
+  assert.equal(
+    addProvenanceColumnSql("db", false),
+    "ALTER TABLE `db`.`_schema_migrations` ADD COLUMN provenance String DEFAULT 'applied'",
+  );
+  assert.equal(
+    addQueryIdColumnSql("db", false),
+    "ALTER TABLE `db`.`_schema_migrations` ADD COLUMN query_id String DEFAULT ''",
+  );
   assert.match(selectTrackingSql("db"), /updated, provenance\nFROM/);
   assert.match(selectTrackingSql("db", false, false), /updated, 'applied' AS provenance\nFROM/);
   assert.match(insertTrackingSql("db", [{ ...record, provenance: "undone" }]), /, 'undone'\)$/);
