@@ -55,7 +55,7 @@ Deno.test({
       // Versions are per database: with the control database in the run too, name one.
       const both = await run(["mark", "applied", "1", "--yes"]);
       assert.equal(both.code, 2, both.stderr);
-      assert.match(both.stderr, /choose one with --database=NAME/);
+      assert.match(both.stderr, /needs --database=NAME, as versions are per database/);
 
       // Off a terminal, without --yes: one refusal for the group, and no tenant touched.
       const refused = await run(["mark", "applied", "1", "--database=tenant"]);
