@@ -10,7 +10,7 @@ import { confirmChange } from "../core/confirm.ts";
 import { connectWithWait } from "../core/connect.ts";
 import { ConfigError } from "../core/errors.ts";
 import { withLock } from "../core/lock.ts";
-import { databaseResult, type PipelineDeps } from "../core/pipeline.ts";
+import { databaseResult, openOptions, type PipelineDeps } from "../core/pipeline.ts";
 import { type RunResult, runResult } from "../core/result.ts";
 import type { DatabaseConfig, Step, TrackedFile, TrackedRow } from "../core/types.ts";
 import { type Driver, driverKind } from "../drivers/driver.ts";
@@ -177,13 +177,7 @@ async function connect(
   const kind = await driverKind(target, { embedded: false });
   if ("skip" in kind) throw new Error(kind.skip); // a URL is set: never skipped
   result.target = kind.describe(target);
-  const driver = await kind.open(target, {
-    cwd: deps.cwd,
-    lockTimeoutMs: deps.options.lockTimeoutSeconds * 1000,
-    signal: deps.signal,
-    notice: deps.reporter.notice,
-    files: [],
-  });
+  const driver = await kind.open(target, openOptions(deps));
   try {
     await connectWithWait(driver, target, result.target, {
       waitSeconds: deps.options.waitSeconds,

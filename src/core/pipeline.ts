@@ -5,7 +5,13 @@
 // bad file anywhere stops it before any change, then applies them one at a time, each locked only
 // while it is worked on; migrateDatabase() is the whole of it for one database.
 
-import { type Driver, type DriverKind, driverKind, type PreparedFile } from "../drivers/driver.ts";
+import {
+  type Driver,
+  type DriverKind,
+  driverKind,
+  type OpenOptions,
+  type PreparedFile,
+} from "../drivers/driver.ts";
 import { connectWithWait } from "./connect.ts";
 import { discoverMigrations, discoverSeeds } from "./discover.ts";
 import type { Drifted } from "./drift.ts";
@@ -50,6 +56,17 @@ export interface PipelineDeps {
   graceOver?: AbortSignal;
   /** The working directory, for embedded data (`.db-migrate/<database>/`). */
   cwd: string;
+}
+
+/** What every command gives DriverKind.open(): the run's directory, lock wait, signal and notices. */
+export function openOptions(deps: PipelineDeps, files: readonly TrackedFile[] = []): OpenOptions {
+  return {
+    cwd: deps.cwd,
+    lockTimeoutMs: deps.options.lockTimeoutSeconds * 1000,
+    signal: deps.signal,
+    notice: deps.reporter.notice,
+    files,
+  };
 }
 
 /** A database's files, read and checksummed: nothing is touched yet. */
@@ -122,13 +139,7 @@ export async function inspect(
   ins.kind = kind;
   result.target = kind.describe(target);
   try {
-    ins.driver = await kind.open(target, {
-      cwd: deps.cwd,
-      lockTimeoutMs: deps.options.lockTimeoutSeconds * 1000,
-      signal: deps.signal,
-      notice: deps.reporter.notice,
-      files: [...files.migrations, ...files.seeds],
-    });
+    ins.driver = await kind.open(target, openOptions(deps, [...files.migrations, ...files.seeds]));
     await connectWithWait(ins.driver, target, result.target, {
       waitSeconds: deps.options.waitSeconds,
       signal: deps.signal,

@@ -5,7 +5,7 @@
 import { kindOfUrl } from "../config.ts";
 import { connectWithWait } from "../core/connect.ts";
 import { ConfigError, describeError } from "../core/errors.ts";
-import type { PipelineDeps } from "../core/pipeline.ts";
+import { openOptions, type PipelineDeps } from "../core/pipeline.ts";
 import { redactUrl, registerUrlSecrets } from "../core/redact.ts";
 import type { DatabaseConfig, TenantSource } from "../core/types.ts";
 import { driverKind, type QueryRows } from "../drivers/driver.ts";
@@ -28,13 +28,7 @@ export async function queryTenants(group: DatabaseConfig, deps: PipelineDeps): P
       database: group.name,
     });
   }
-  const driver = await kind.open(control, {
-    cwd: deps.cwd,
-    lockTimeoutMs: deps.options.lockTimeoutSeconds * 1000,
-    signal: deps.signal,
-    notice: deps.reporter.notice,
-    files: [],
-  });
+  const driver = await kind.open(control, openOptions(deps));
   try {
     if (!driver.queryRows) {
       throw new ConfigError(
