@@ -31,3 +31,25 @@ Deno.test("PostgreSQL: a missing database is a permanent connection error, a clo
     }
   });
 });
+
+Deno.test("PostgreSQL: queryRows() reads every value as text, and a query that writes fails without writing", async () => {
+  await withDatabase(async (db) => {
+    await pgQuery(db.target.url!, "CREATE TABLE tenants (id int, name text)");
+    await pgQuery(db.target.url!, "INSERT INTO tenants VALUES (1, 'acme'), (2, NULL)");
+    const d = await openDriver(db);
+    try {
+      assert.deepEqual(await d.queryRows!("SELECT id, name FROM tenants ORDER BY id"), {
+        columns: ["id", "name"],
+        rows: [{ id: "1", name: "acme" }, { id: "2", name: null }],
+      });
+      const err = await d.queryRows!(
+        "WITH gone AS (DELETE FROM tenants RETURNING id) SELECT id FROM gone",
+      ).then(() => null, (e) => e);
+      assert.equal(err?.code, "25006"); // read_only_sql_transaction
+    } finally {
+      await d.close();
+    }
+    const [n] = await pgQuery(db.target.url!, "SELECT count(*)::int AS n FROM tenants");
+    assert.equal(n?.n, 2);
+  });
+});

@@ -419,7 +419,8 @@ export class PostgresDriver implements Driver {
   }
 
   async queryRows(text: string): Promise<QueryRows> {
-    const result = await this.#db.unsafe(text);
+    // Read-only, as the tenant list's query only reads: one that writes fails instead of writing.
+    const result = await this.#db.begin("read only", (tx) => tx.unsafe(text));
     const columns = (result.columns ?? []).map((c) => c.name);
     const rows = result.map((r) => {
       const out: Record<string, string | null> = {};
