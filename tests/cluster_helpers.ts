@@ -2,7 +2,7 @@
 // replicas of one shard): its URLs, per-test databases made and dropped ON CLUSTER, a query per
 // replica, and a scratch cluster of its own for a test that stops a replica.
 import { join } from "node:path";
-import { chQuery, ROOT, uniqueName } from "./helpers.ts";
+import { chQuery, type CliResult, ROOT, runCli, uniqueName } from "./helpers.ts";
 
 const HOW_TO_START = "Run the tests with `deno task test` (tests/run.sh starts a ClickHouse " +
   "cluster and exports CLICKHOUSE_CLUSTER_URLS and CLICKHOUSE_CLUSTER_NAME), or run " +
@@ -300,4 +300,37 @@ export class ScratchCluster {
     }
     await this.#supervisor.status;
   }
+}
+
+/** A replica's URL for a database, with the cluster (and any other) parameters. */
+export function replicaUrl(
+  urls: string[],
+  replica: number,
+  params: Record<string, string> = {},
+): string {
+  const u = new URL(urls[replica - 1]!);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+/** Runs the CLI on the project with the database `events` at that URL. */
+export function runEvents(dir: string, eventsUrl: string, args: string[] = []): Promise<CliResult> {
+  return runCli(["--seed=none", "--wait=5", ...args], { cwd: dir, env: { EVENTS_URL: eventsUrl } });
+}
+
+/** A run's exit code and output, for assertion messages. */
+export function output(r: CliResult): string {
+  return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+}
+
+/** Rows of a query on one replica, after that replica fetched `table` (SYNC REPLICA). */
+export async function syncedRows<T = Record<string, unknown>>(
+  cluster: TestCluster,
+  replica: number,
+  table: string,
+  query: string,
+): Promise<T[]> {
+  await replicaQuery(cluster, replica, `SYSTEM SYNC REPLICA ${table}`);
+  const body = await replicaQuery(cluster, replica, `${query} FORMAT JSONEachRow`);
+  return body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
 }

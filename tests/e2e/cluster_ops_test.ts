@@ -7,41 +7,17 @@
 import assert from "node:assert/strict";
 import {
   eventually,
+  output,
   replicaQuery,
+  replicaUrl as url,
+  runEvents as run,
   ScratchCluster,
+  syncedRows,
   type TestCluster,
   withClusterDatabase,
 } from "../cluster_helpers.ts";
-import { type CliResult, lastLine, runCli, spawnCli } from "../helpers.ts";
+import { lastLine, runCli, spawnCli } from "../helpers.ts";
 import { summaryCounts, withProject } from "./_util.ts";
-
-/** A replica's URL for a database, with the cluster (and any other) parameters. */
-function url(urls: string[], replica: number, params: Record<string, string> = {}): string {
-  const u = new URL(urls[replica - 1]!);
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  return u.toString();
-}
-
-/** Runs the CLI on the project with the database `events` at that URL. */
-function run(dir: string, eventsUrl: string, args: string[] = []): Promise<CliResult> {
-  return runCli(["--seed=none", "--wait=5", ...args], { cwd: dir, env: { EVENTS_URL: eventsUrl } });
-}
-
-function output(r: CliResult): string {
-  return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
-}
-
-/** Rows of a query on one replica, after that replica fetched the table (SYNC REPLICA). */
-async function syncedRows<T = Record<string, unknown>>(
-  cluster: TestCluster,
-  replica: number,
-  table: string,
-  query: string,
-): Promise<T[]> {
-  await replicaQuery(cluster, replica, `SYSTEM SYNC REPLICA ${table}`);
-  const body = await replicaQuery(cluster, replica, `${query} FORMAT JSONEachRow`);
-  return body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
-}
 
 /** The current tracking rows as replica `replica` reads them: [version, success, provenance]. */
 async function tracking(

@@ -1,18 +1,14 @@
 // reset and seed --reset on a ClickHouse cluster: what they drop or empty goes on every replica,
 // not only on the one the URL names (the cluster's tables are Replicated, made ON CLUSTER).
 import assert from "node:assert/strict";
-import { replicaQuery, withClusterDatabase } from "../cluster_helpers.ts";
-import { type CliResult, lastLine, runCli } from "../helpers.ts";
+import { output, replicaQuery, withClusterDatabase } from "../cluster_helpers.ts";
+import { lastLine, runCli } from "../helpers.ts";
 import { summaryCounts, withProject } from "./_util.ts";
 
 function url(urls: string[], replica: number, cluster: string): string {
   const u = new URL(urls[replica - 1]!);
   u.searchParams.set("cluster", cluster);
   return u.toString();
-}
-
-function output(r: CliResult): string {
-  return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 }
 
 const HITS = `CREATE TABLE IF NOT EXISTS hits ON CLUSTER '{cluster}' (id UInt64, tag String)

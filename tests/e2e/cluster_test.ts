@@ -4,50 +4,25 @@
 import assert from "node:assert/strict";
 import {
   eventually,
+  output,
   replicaQuery,
+  replicaUrl as url,
+  runEvents as run,
   ScratchCluster,
+  syncedRows,
   type TestCluster,
   testCluster,
   withClusterDatabase,
 } from "../cluster_helpers.ts";
-import { type CliResult, lastLine, runCli, spawnCli } from "../helpers.ts";
+import { lastLine, spawnCli } from "../helpers.ts";
 import { summaryCounts, withProject } from "./_util.ts";
-
-/** A replica's URL for a database, with the cluster (and any other) parameters. */
-function url(urls: string[], replica: number, params: Record<string, string> = {}): string {
-  const u = new URL(urls[replica - 1]!);
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  return u.toString();
-}
-
-/** Runs the CLI on the project with the database `events` at that URL. */
-function run(dir: string, eventsUrl: string, args: string[] = []): Promise<CliResult> {
-  return runCli(["--seed=none", "--wait=5", ...args], {
-    cwd: dir,
-    env: { EVENTS_URL: eventsUrl },
-  });
-}
-
-/** Rows of a query on one replica, after that replica fetched the table (SYNC REPLICA). */
-async function syncedRows<T = Record<string, unknown>>(
-  cluster: TestCluster,
-  replica: number,
-  db: string,
-  table: string,
-  query: string,
-): Promise<T[]> {
-  await replicaQuery(cluster, replica, `SYSTEM SYNC REPLICA ${db}.${table}`);
-  const body = await replicaQuery(cluster, replica, `${query} FORMAT JSONEachRow`);
-  return body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
-}
 
 /** The current tracking rows of `db` as replica `replica` reads them. */
 function tracking(cluster: TestCluster, replica: number, db: string) {
   return syncedRows<{ script: string; success: number; statements_done: number }>(
     cluster,
     replica,
-    db,
-    "_schema_migrations",
+    `${db}._schema_migrations`,
     `SELECT script, success, statements_done FROM ${db}._schema_migrations FINAL
      WHERE deleted = 0 ORDER BY script`,
   );
@@ -65,10 +40,6 @@ async function tcpPort(cluster: TestCluster, replica: number): Promise<string> {
     1,
     `SELECT port FROM system.clusters WHERE cluster = '${cluster.name}' AND replica_num = ${replica}`,
   )).trim();
-}
-
-function output(r: CliResult): string {
-  return `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
 }
 
 Deno.test("a run through replica 1 is seen on replica 2: tables and tracking there, and a run through replica 2 applies nothing", async () => {
@@ -104,7 +75,12 @@ Deno.test("a run through replica 1 is seen on replica 2: tables and tracking the
         { script: "V1__hits.sql", success: 1, statements_done: 1 },
         { script: "V2__rows.sql", success: 1, statements_done: 1 },
       ]);
-      const hits = await syncedRows(cluster, 2, db, "hits", `SELECT count() AS n FROM ${db}.hits`);
+      const hits = await syncedRows(
+        cluster,
+        2,
+        `${db}.hits`,
+        `SELECT count() AS n FROM ${db}.hits`,
+      );
       assert.equal(Number(hits[0]!.n), 2);
 
       // Through replica 2, with the cluster from db-migrate.yaml: nothing to apply, and status agrees.
@@ -188,8 +164,7 @@ ORDER BY v;
         const rows = await syncedRows<{ v: string; n: string }>(
           cluster,
           replica,
-          db,
-          "marker",
+          `${db}.marker`,
           `SELECT v, count() AS n FROM ${db}.marker GROUP BY v ORDER BY v`,
         );
         assert.deepEqual(rows.map((r) => [r.v, Number(r.n)]), [["V2", 1], ["V3", 1], ["V4", 1]]);
@@ -306,8 +281,7 @@ Deno.test({
               const rows = await syncedRows<{ script: string; success: number; done: number }>(
                 cluster,
                 1,
-                db,
-                "_schema_migrations",
+                `${db}._schema_migrations`,
                 `SELECT script, success, statements_done AS done FROM ${db}._schema_migrations
                FINAL WHERE script = 'V3__late.sql'`,
               );
@@ -326,8 +300,7 @@ Deno.test({
               const hits = await syncedRows(
                 cluster,
                 2,
-                db,
-                "hits",
+                `${db}.hits`,
                 `SELECT count() AS n FROM ${db}.hits`,
               );
               assert.equal(Number(hits[0]!.n), 2);
@@ -371,8 +344,7 @@ Deno.test({
               const slow = await syncedRows(
                 cluster,
                 2,
-                db,
-                "hits",
+                `${db}.hits`,
                 `SELECT count() AS n FROM ${db}.hits WHERE tag = 'slow'`,
               );
               assert.equal(Number(slow[0]!.n), 3, "the slow INSERT ran once");
